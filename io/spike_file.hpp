@@ -1,0 +1,96 @@
+#pragma once
+// SONATA spike files (SPEC §7.1): /spikes/<population>/{timestamps (float64, ms), node_ids (uint64)}.
+// The writer streams spikes in chunks (memory bounded whatever the count), writes several
+// populations per file and finishes atomically: everything goes to a temporary file beside the
+// target, renamed over it only by commit(). The reader accepts files from other tools (sorting as
+// enum, string or missing) and refuses malformed ones with an io_error naming file and dataset.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace evspike {
+
+enum class spike_sorting : std::uint8_t { none = 0, by_id = 1, by_time = 2 };
+
+// Spikes of one population, as parallel arrays.
+struct spike_table {
+    std::vector<double> timestamps;        // ms
+    std::vector<std::uint64_t> node_ids;
+    std::size_t size() const { return timestamps.size(); }
+};
+
+// What produced a file: stored as root attributes evspike_command / evspike_seed / evspike_config
+// (evspike_version is added by the writer).
+struct provenance {
+    std::string command;
+    std::uint64_t seed = 1;
+    std::string config;
+};
+
+class spike_writer {
+public:
+    // Opens a temporary file beside `path`; nothing at `path` changes until commit().
+    spike_writer(std::string path, const provenance& info);
+    ~spike_writer();  // without commit(): the temporary file is removed
+    spike_writer(const spike_writer&) = delete;
+    spike_writer& operator=(const spike_writer&) = delete;
+
+    // Declares a population; returns its index for append(). Sorting is an attribute only: the
+    // caller promises the order (we write by_time, ties by node id).
+    std::size_t add_population(const std::string& name, spike_sorting sorting = spike_sorting::by_time);
+
+    // Buffered: spikes are written in fixed-size chunks as the buffer fills.
+    void append(std::size_t population, double timestamp_ms, std::uint64_t node_id);
+    void append(std::size_t population, std::span<const double> timestamps_ms,
+                std::span<const std::uint64_t> node_ids);
+
+    // Flushes, closes and renames the temporary file to `path`.
+    void commit();
+
+    const std::string& path() const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+// Selection for spike_reader::read. Windows are half-open: t_start <= t < t_stop.
+struct spike_query {
+    std::optional<double> t_start;
+    std::optional<double> t_stop;
+    std::optional<std::vector<std::uint64_t>> node_ids;  // any order; duplicates ignored
+};
+
+class spike_reader {
+public:
+    explicit spike_reader(std::string path);  // throws io_error if not a readable spike file
+    ~spike_reader();
+    spike_reader(spike_reader&&) noexcept;
+    spike_reader& operator=(spike_reader&&) noexcept;
+
+    const std::string& path() const;
+    std::vector<std::string> populations() const;  // sorted by name
+    std::uint64_t size(const std::string& population) const;
+    spike_sorting sorting(const std::string& population) const;
+
+    // Whole population or a selection; for by_time files a window is found by binary search.
+    spike_table read(const std::string& population, const spike_query& query = {}) const;
+
+    // Streams a population in chunks of at most `chunk_size` spikes, in file order; each chunk
+    // is validated (finite, non-negative times) before the callback sees it.
+    void for_each_chunk(const std::string& population, std::size_t chunk_size,
+                        const std::function<void(const spike_table&)>& callback) const;
+
+    // A root attribute as text (e.g. "evspike_command"), or nullopt if absent.
+    std::optional<std::string> root_attribute(const std::string& name) const;
+
+private:
+    struct impl;
+    std::unique_ptr<impl> impl_;
+};
+
+}  // namespace evspike
