@@ -19,8 +19,8 @@
 
 namespace evspike {
 
-// Reads and validates the config file at `path`. Throws config_error (also for an unreadable
-// file, with key path "(file)").
+// Reads and validates the config file at `path`. Throws config_error, or io_error if the file
+// cannot be read.
 simulation_spec load_simulation_config(const std::string& path);
 
 // Same, from TOML text already in memory. `path_for_messages_and_relative_paths` names the config
