@@ -1,0 +1,121 @@
+#pragma once
+// The event-queue interface (a C++20 concept) and its implementations on Boost.Heap, in the
+// manner of ns-3's scheduler: one small interface, several implementations, one behaviour test
+// over all of them (tests/queue/event_queue_test.cpp), one benchmark over all of them
+// (bench/queue_choice.cpp, which picked the default below).
+//
+// A queue holds events (queue/event.hpp) and pops them earliest first in the total order of
+// event::operator<=>. Re-predicted threshold crossings are handled in one of two ways:
+//   - in place (updates_in_place = true): reschedule(h, e) moves the entry behind handle h to e,
+//     cancel(h) removes it; a handle stays valid until its entry is popped or cancelled;
+//   - lazily (updates_in_place = false): reschedule pushes e and returns a fresh (empty) handle,
+//     cancel does nothing; the old entry stays queued and the engine drops it when it surfaces,
+//     recognising it by a per-neuron version number (event::aux).
+// The engine is written once against the concept and works with both.
+#include <boost/heap/d_ary_heap.hpp>
+#include <boost/heap/pairing_heap.hpp>
+#include <concepts>
+#include <cstddef>
+
+#include "queue/event.hpp"
+
+namespace evspike {
+
+template <class Q>
+concept event_queue = std::default_initializable<Q> &&
+    requires(Q q, const Q cq, const event& e, typename Q::handle h, std::size_t n) {
+        { Q::updates_in_place } -> std::convertible_to<bool>;
+        { q.push(e) } -> std::same_as<typename Q::handle>;
+        { q.reschedule(h, e) } -> std::same_as<typename Q::handle>;
+        q.cancel(h);
+        { cq.top() } -> std::same_as<const event&>;
+        q.pop();
+        { cq.empty() } -> std::same_as<bool>;
+        { cq.size() } -> std::same_as<std::size_t>;
+        q.reserve(n);
+    };
+
+// Lazy invalidation over an implicit d-ary heap: entries are 32-byte values in one array,
+// no allocation per push, no handles.
+template <unsigned Arity>
+class lazy_d_ary_queue {
+public:
+    struct handle {};
+    static constexpr bool updates_in_place = false;
+
+    handle push(const event& e) {
+        heap_.push(e);
+        return {};
+    }
+    handle reschedule(handle, const event& e) { return push(e); }
+    void cancel(handle) {}
+    const event& top() const { return heap_.top(); }
+    void pop() { heap_.pop(); }
+    bool empty() const { return heap_.empty(); }
+    std::size_t size() const { return heap_.size(); }
+    void reserve(std::size_t n) { heap_.reserve(n); }
+
+private:
+    boost::heap::d_ary_heap<event, boost::heap::arity<Arity>, boost::heap::compare<later>> heap_;
+};
+
+// In-place updates over Boost's mutable d-ary heap (values live in a node list, the heap array
+// holds iterators to them: one allocation per push, one indirection per comparison).
+template <unsigned Arity>
+class mutable_d_ary_queue {
+    using heap_type = boost::heap::d_ary_heap<event, boost::heap::arity<Arity>, boost::heap::compare<later>,
+                                              boost::heap::mutable_<true>>;
+
+public:
+    using handle = typename heap_type::handle_type;
+    static constexpr bool updates_in_place = true;
+
+    handle push(const event& e) { return heap_.push(e); }
+    handle reschedule(handle h, const event& e) {
+        heap_.update(h, e);
+        return h;
+    }
+    void cancel(handle h) { heap_.erase(h); }
+    const event& top() const { return heap_.top(); }
+    void pop() { heap_.pop(); }
+    bool empty() const { return heap_.empty(); }
+    std::size_t size() const { return heap_.size(); }
+    void reserve(std::size_t n) { heap_.reserve(n); }
+
+private:
+    heap_type heap_;
+};
+
+// In-place updates over Boost's pairing heap (node based; O(1) push and decrease, amortised
+// O(log n) pop).
+class pairing_queue {
+    using heap_type = boost::heap::pairing_heap<event, boost::heap::compare<later>>;
+
+public:
+    using handle = heap_type::handle_type;
+    static constexpr bool updates_in_place = true;
+
+    handle push(const event& e) { return heap_.push(e); }
+    handle reschedule(handle h, const event& e) {
+        heap_.update(h, e);
+        return h;
+    }
+    void cancel(handle h) { heap_.erase(h); }
+    const event& top() const { return heap_.top(); }
+    void pop() { heap_.pop(); }
+    bool empty() const { return heap_.empty(); }
+    std::size_t size() const { return heap_.size(); }
+    void reserve(std::size_t) {}
+
+private:
+    heap_type heap_;
+};
+
+static_assert(event_queue<lazy_d_ary_queue<4>>);
+static_assert(event_queue<mutable_d_ary_queue<4>>);
+static_assert(event_queue<pairing_queue>);
+
+// The implementations the engine can be run with (`evspike simulate --queue NAME`).
+enum class queue_kind { lazy_d_ary, mutable_d_ary, pairing };
+
+}  // namespace evspike
