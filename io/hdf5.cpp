@@ -1,0 +1,763 @@
+#include "io/hdf5.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <limits>
+#include <type_traits>
+
+#include "core/error.hpp"
+
+namespace evspike::h5 {
+
+static_assert(std::is_same_v<hid_t, hid>, "io/hdf5.hpp assumes HDF5 1.10's 64-bit hid_t");
+
+namespace {
+
+// HDF5 prints its error stack to stderr by default; we turn failures into io_errors instead.
+void silence_hdf5() {
+    static const bool silenced = [] {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+        return true;
+    }();
+    (void)silenced;
+}
+[[maybe_unused]] const bool silenced_at_load = (silence_hdf5(), true);
+
+// The most specific message on HDF5's error stack (then cleared), e.g. "truncated file: eof = ...".
+std::string hdf5_message() {
+    std::string message;
+    H5Ewalk2(
+        H5E_DEFAULT, H5E_WALK_DOWNWARD,
+        [](unsigned n, const H5E_error2_t* err, void* data) -> herr_t {
+            if (n == 0 && err->desc != nullptr) *static_cast<std::string*>(data) = err->desc;
+            return 0;
+        },
+        &message);
+    H5Eclear2(H5E_DEFAULT);
+    return message;
+}
+
+[[noreturn]] void throw_io(const std::string& file, const std::string& path, const std::string& what) {
+    std::string detail = hdf5_message();
+    throw io_error(file, path, detail.empty() ? what : what + " (HDF5: " + detail + ")");
+}
+
+template <value_type T>
+hid_t memory_type() {
+    if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+    else if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
+    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_NATIVE_UINT64;
+    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_NATIVE_UINT32;
+    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
+    else return H5T_NATIVE_UINT8;
+}
+
+// Files are written little-endian whatever the machine, so they are identical everywhere.
+template <value_type T>
+hid_t file_type() {
+    if constexpr (std::is_same_v<T, double>) return H5T_IEEE_F64LE;
+    else if constexpr (std::is_same_v<T, float>) return H5T_IEEE_F32LE;
+    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_STD_U64LE;
+    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_STD_U32LE;
+    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_STD_I64LE;
+    else return H5T_STD_U8LE;
+}
+
+template <value_type T>
+const char* type_name() {
+    if constexpr (std::is_same_v<T, double>) return "float64";
+    else if constexpr (std::is_same_v<T, float>) return "float32";
+    else if constexpr (std::is_same_v<T, std::uint64_t>) return "uint64";
+    else if constexpr (std::is_same_v<T, std::uint32_t>) return "uint32";
+    else if constexpr (std::is_same_v<T, std::int64_t>) return "int64";
+    else return "uint8";
+}
+
+type_info describe(hid_t type) {
+    type_info info;
+    switch (H5Tget_class(type)) {
+        case H5T_INTEGER: info.cls = type_class::integer; break;
+        case H5T_FLOAT: info.cls = type_class::floating; break;
+        case H5T_STRING: info.cls = type_class::string; break;
+        case H5T_ENUM: info.cls = type_class::enumeration; break;
+        default: info.cls = type_class::other; break;
+    }
+    info.size = H5Tget_size(type);
+    if (info.cls == type_class::integer) info.is_signed = H5Tget_sign(type) == H5T_SGN_2;
+    if (info.cls == type_class::string) info.variable_length = H5Tis_variable_str(type) > 0;
+    return info;
+}
+
+// Converts a value read as int64/uint64/double to T, refusing what does not fit.
+template <value_type T, class From>
+bool fits(From v) {
+    if constexpr (std::is_floating_point_v<T>) {
+        return true;  // a double too large for float becomes inf, as in any narrowing
+    } else if constexpr (std::is_floating_point_v<From>) {
+        return v == v && v >= static_cast<From>(std::numeric_limits<T>::min()) &&
+               v <= static_cast<From>(std::numeric_limits<T>::max()) && v == static_cast<From>(static_cast<T>(v));
+    } else {
+        return std::in_range<T>(v);
+    }
+}
+
+handle make_plist(hid_t cls, const std::string& file, const std::string& path) {
+    handle plist(H5Pcreate(cls));
+    if (!plist.valid()) throw_io(file, path, "cannot create a property list");
+    return plist;
+}
+
+handle group_creation_plist(const std::string& file, const std::string& path) {
+    handle gcpl = make_plist(H5P_GROUP_CREATE, file, path);
+    if (H5Pset_obj_track_times(gcpl.get(), 0) < 0) throw_io(file, path, "cannot disable time tracking");
+    return gcpl;
+}
+
+handle dataset_access_plist(const std::string& file, const std::string& path) {
+    handle dapl = make_plist(H5P_DATASET_ACCESS, file, path);
+    // Large enough for a few chunks of 2^17 values; the default 1 MiB would evict them.
+    if (H5Pset_chunk_cache(dapl.get(), 521, std::size_t{8} << 20, 1.0) < 0)
+        throw_io(file, path, "cannot set the chunk cache");
+    return dapl;
+}
+
+template <class Fn>
+std::string format_number(Fn value) {
+    char buffer[64];
+    auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    return std::string(buffer, result.ptr);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------- handle
+
+handle::~handle() { close(); }
+
+handle& handle::operator=(handle&& other) noexcept {
+    if (this != &other) {
+        close();
+        id_ = std::exchange(other.id_, -1);
+    }
+    return *this;
+}
+
+bool handle::close() noexcept {
+    if (id_ < 0) return true;
+    herr_t status = -1;
+    switch (H5Iget_type(id_)) {
+        case H5I_FILE: status = H5Fclose(id_); break;
+        case H5I_GROUP: status = H5Gclose(id_); break;
+        case H5I_DATASET: status = H5Dclose(id_); break;
+        case H5I_DATASPACE: status = H5Sclose(id_); break;
+        case H5I_DATATYPE: status = H5Tclose(id_); break;
+        case H5I_ATTR: status = H5Aclose(id_); break;
+        case H5I_GENPROP_LST: status = H5Pclose(id_); break;
+        default: status = H5Idec_ref(id_) < 0 ? -1 : 0; break;
+    }
+    id_ = -1;
+    if (status < 0) H5Eclear2(H5E_DEFAULT);
+    return status >= 0;
+}
+
+// ---------------------------------------------------------------------------------------- object
+
+void object::fail(const std::string& what, const std::string& child) const {
+    throw_io(file_path_, child.empty() ? path_ : child_path(child), what);
+}
+
+std::string object::child_path(const std::string& name) const {
+    if (!name.empty() && name.front() == '/') return name;
+    return path_ == "/" ? "/" + name : path_ + "/" + name;
+}
+
+namespace {
+
+handle open_attribute(const object& obj, const std::string& name) {
+    if (obj.has_attribute(name) == false) obj.fail("no attribute '" + name + "'");
+    handle attr(H5Aopen(obj.id(), name.c_str(), H5P_DEFAULT));
+    if (!attr.valid()) obj.fail("cannot open attribute '" + name + "'");
+    return attr;
+}
+
+handle attribute_type_handle(const object& obj, const handle& attr, const std::string& name) {
+    handle type(H5Aget_type(attr.get()));
+    if (!type.valid()) obj.fail("cannot read the type of attribute '" + name + "'");
+    return type;
+}
+
+std::uint64_t attribute_elements(const object& obj, const handle& attr, const std::string& name) {
+    handle space(H5Aget_space(attr.get()));
+    if (!space.valid()) obj.fail("cannot read the shape of attribute '" + name + "'");
+    hssize_t n = H5Sget_simple_extent_npoints(space.get());
+    if (n < 0) obj.fail("cannot read the shape of attribute '" + name + "'");
+    return static_cast<std::uint64_t>(n);
+}
+
+// Creates `name` (replacing any existing attribute) with the given file type and shape.
+handle create_attribute(object& obj, const std::string& name, hid_t type, const std::vector<hsize_t>& dims) {
+    if (obj.has_attribute(name) && H5Adelete(obj.id(), name.c_str()) < 0)
+        obj.fail("cannot replace attribute '" + name + "'");
+    handle space(dims.empty() ? H5Screate(H5S_SCALAR)
+                              : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+    if (!space.valid()) obj.fail("cannot create the dataspace of attribute '" + name + "'");
+    handle attr(H5Acreate2(obj.id(), name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT));
+    if (!attr.valid()) obj.fail("cannot create attribute '" + name + "'");
+    return attr;
+}
+
+// Reads a numeric attribute as its widest type of the same kind, then narrows to T with a check.
+template <value_type T, class Wide>
+std::vector<T> read_numeric_attribute_as(const object& obj, const handle& attr, const std::string& name,
+                                         std::uint64_t n) {
+    std::vector<Wide> wide(n);
+    if (n > 0 && H5Aread(attr.get(), memory_type<Wide>(), wide.data()) < 0)
+        obj.fail("cannot read attribute '" + name + "'");
+    std::vector<T> out;
+    out.reserve(n);
+    for (Wide v : wide) {
+        if (!fits<T>(v)) obj.fail("attribute '" + name + "' value does not fit " + type_name<T>());
+        out.push_back(static_cast<T>(v));
+    }
+    return out;
+}
+
+template <value_type T>
+std::vector<T> read_numeric_attribute(const object& obj, const std::string& name) {
+    handle attr = open_attribute(obj, name);
+    handle type = attribute_type_handle(obj, attr, name);
+    type_info info = describe(type.get());
+    std::uint64_t n = attribute_elements(obj, attr, name);
+    if (info.cls == type_class::integer)
+        return info.is_signed ? read_numeric_attribute_as<T, std::int64_t>(obj, attr, name, n)
+                              : read_numeric_attribute_as<T, std::uint64_t>(obj, attr, name, n);
+    if (info.cls == type_class::floating) return read_numeric_attribute_as<T, double>(obj, attr, name, n);
+    obj.fail("attribute '" + name + "' is not numeric");
+}
+
+}  // namespace
+
+bool object::has_attribute(const std::string& name) const {
+    htri_t found = H5Aexists(id(), name.c_str());
+    if (found < 0) fail("cannot look up attribute '" + name + "'");
+    return found > 0;
+}
+
+type_info object::attribute_type(const std::string& name) const {
+    handle attr = open_attribute(*this, name);
+    handle type = attribute_type_handle(*this, attr, name);
+    return describe(type.get());
+}
+
+std::vector<std::uint64_t> object::attribute_dims(const std::string& name) const {
+    handle attr = open_attribute(*this, name);
+    handle space(H5Aget_space(attr.get()));
+    int rank = space.valid() ? H5Sget_simple_extent_ndims(space.get()) : -1;
+    if (rank < 0) fail("cannot read the shape of attribute '" + name + "'");
+    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+    if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+        fail("cannot read the shape of attribute '" + name + "'");
+    return {dims.begin(), dims.end()};
+}
+
+template <value_type T>
+void object::write_attribute(const std::string& name, T value) {
+    handle attr = create_attribute(*this, name, file_type<T>(), {});
+    if (H5Awrite(attr.get(), memory_type<T>(), &value) < 0) fail("cannot write attribute '" + name + "'");
+}
+
+template <value_type T>
+void object::write_attribute(const std::string& name, std::span<const T> values) {
+    handle attr = create_attribute(*this, name, file_type<T>(), {static_cast<hsize_t>(values.size())});
+    if (!values.empty() && H5Awrite(attr.get(), memory_type<T>(), values.data()) < 0)
+        fail("cannot write attribute '" + name + "'");
+}
+
+void object::write_attribute(const std::string& name, const std::string& text) {
+    handle type(H5Tcopy(H5T_C_S1));
+    if (!type.valid() || H5Tset_size(type.get(), H5T_VARIABLE) < 0 || H5Tset_cset(type.get(), H5T_CSET_UTF8) < 0)
+        fail("cannot create a string type for attribute '" + name + "'");
+    handle attr = create_attribute(*this, name, type.get(), {});
+    const char* data = text.c_str();
+    if (H5Awrite(attr.get(), type.get(), &data) < 0) fail("cannot write attribute '" + name + "'");
+}
+
+void object::write_enum_attribute(const std::string& name,
+                                  const std::vector<std::pair<std::string, std::uint8_t>>& members,
+                                  std::uint8_t value) {
+    handle type(H5Tenum_create(H5T_NATIVE_UINT8));
+    if (!type.valid()) fail("cannot create the enum type of attribute '" + name + "'");
+    for (const auto& [member, code] : members)
+        if (H5Tenum_insert(type.get(), member.c_str(), &code) < 0)
+            fail("cannot add member '" + member + "' to the enum of attribute '" + name + "'");
+    handle attr = create_attribute(*this, name, type.get(), {});
+    if (H5Awrite(attr.get(), type.get(), &value) < 0) fail("cannot write attribute '" + name + "'");
+}
+
+template <value_type T>
+T object::read_attribute(const std::string& name) const {
+    std::vector<T> values = read_numeric_attribute<T>(*this, name);
+    if (values.size() != 1) fail("attribute '" + name + "' is not a single number");
+    return values.front();
+}
+
+template <value_type T>
+std::vector<T> object::read_attribute_array(const std::string& name) const {
+    return read_numeric_attribute<T>(*this, name);
+}
+
+std::string object::read_string_attribute(const std::string& name) const {
+    handle attr = open_attribute(*this, name);
+    handle type = attribute_type_handle(*this, attr, name);
+    type_info info = describe(type.get());
+    if (info.cls != type_class::string) fail("attribute '" + name + "' is not a string");
+    if (attribute_elements(*this, attr, name) != 1) fail("attribute '" + name + "' is not a single string");
+    handle memtype(H5Tcopy(H5T_C_S1));
+    if (!memtype.valid() || H5Tset_cset(memtype.get(), H5Tget_cset(type.get())) < 0)
+        fail("cannot create a string type for attribute '" + name + "'");
+    if (info.variable_length) {
+        if (H5Tset_size(memtype.get(), H5T_VARIABLE) < 0) fail("cannot read attribute '" + name + "'");
+        char* data = nullptr;
+        if (H5Aread(attr.get(), memtype.get(), &data) < 0) fail("cannot read attribute '" + name + "'");
+        std::string text = data != nullptr ? data : "";
+        handle space(H5Screate(H5S_SCALAR));
+        if (!space.valid() || H5Dvlen_reclaim(memtype.get(), space.get(), H5P_DEFAULT, &data) < 0)
+            fail("cannot release attribute '" + name + "'");
+        return text;
+    }
+    if (H5Tset_size(memtype.get(), info.size) < 0) fail("cannot read attribute '" + name + "'");
+    std::string text(info.size, '\0');
+    if (H5Aread(attr.get(), memtype.get(), text.data()) < 0) fail("cannot read attribute '" + name + "'");
+    text.resize(std::min(text.size(), text.find('\0')));
+    while (!text.empty() && text.back() == ' ') text.pop_back();
+    return text;
+}
+
+std::string object::read_enum_attribute(const std::string& name) const {
+    handle attr = open_attribute(*this, name);
+    handle type = attribute_type_handle(*this, attr, name);
+    type_info info = describe(type.get());
+    if (info.cls == type_class::string) return read_string_attribute(name);
+    if (info.cls != type_class::enumeration) fail("attribute '" + name + "' is neither an enum nor a string");
+    if (attribute_elements(*this, attr, name) != 1) fail("attribute '" + name + "' is not a single value");
+    handle native(H5Tget_native_type(type.get(), H5T_DIR_ASCEND));
+    if (!native.valid()) fail("cannot read the type of attribute '" + name + "'");
+    std::vector<unsigned char> value(H5Tget_size(native.get()));
+    if (H5Aread(attr.get(), native.get(), value.data()) < 0) fail("cannot read attribute '" + name + "'");
+    char member[256] = {};
+    if (H5Tenum_nameof(native.get(), value.data(), member, sizeof member) < 0)
+        fail("attribute '" + name + "' holds a value that is not a member of its enum");
+    return member;
+}
+
+std::string object::attribute_as_text(const std::string& name) const {
+    type_info info = attribute_type(name);
+    if (info.cls == type_class::string || info.cls == type_class::enumeration) return read_enum_attribute(name);
+    if (info.cls != type_class::integer && info.cls != type_class::floating)
+        fail("attribute '" + name + "' has a type that cannot be shown as text");
+    std::vector<std::string> parts;
+    if (info.cls == type_class::floating) {
+        for (double v : read_attribute_array<double>(name)) parts.push_back(format_number(v));
+    } else if (info.is_signed) {
+        for (std::int64_t v : read_attribute_array<std::int64_t>(name)) parts.push_back(format_number(v));
+    } else {
+        for (std::uint64_t v : read_attribute_array<std::uint64_t>(name)) parts.push_back(format_number(v));
+    }
+    if (attribute_dims(name).empty() && parts.size() == 1) return parts.front();
+    std::string text = "[";
+    for (std::size_t i = 0; i < parts.size(); ++i) text += (i ? ", " : "") + parts[i];
+    return text + "]";
+}
+
+// --------------------------------------------------------------------------------------- dataset
+
+namespace {
+
+handle dataset_space(const dataset& d) {
+    handle space(H5Dget_space(d.id()));
+    if (!space.valid()) d.fail("cannot read the shape");
+    return space;
+}
+
+std::vector<hsize_t> space_dims(const dataset& d, const handle& space) {
+    int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 0) d.fail("cannot read the shape");
+    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+    if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) d.fail("cannot read the shape");
+    return dims;
+}
+
+// Writes `values` into the hyperslab [start, start + count) of the (already extended) dataset.
+template <value_type T>
+void write_slab(const dataset& d, const std::vector<hsize_t>& start, const std::vector<hsize_t>& count,
+                const T* values) {
+    handle fspace = dataset_space(d);
+    if (H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr) < 0)
+        d.fail("cannot select where to write");
+    handle mspace(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr));
+    if (!mspace.valid()) d.fail("cannot create a memory dataspace");
+    if (H5Dwrite(d.id(), memory_type<T>(), mspace.get(), fspace.get(), H5P_DEFAULT, values) < 0)
+        d.fail("cannot write");
+}
+
+}  // namespace
+
+type_info dataset::type() const {
+    handle type(H5Dget_type(id()));
+    if (!type.valid()) fail("cannot read the type");
+    return describe(type.get());
+}
+
+std::vector<std::uint64_t> dataset::dims() const {
+    handle space = dataset_space(*this);
+    std::vector<hsize_t> dims = space_dims(*this, space);
+    return {dims.begin(), dims.end()};
+}
+
+std::uint64_t dataset::size() const {
+    std::vector<std::uint64_t> d = dims();
+    if (d.size() != 1) fail("expected a 1-D dataset, found rank " + std::to_string(d.size()));
+    return d.front();
+}
+
+std::uint64_t dataset::chunk_values() const {
+    handle dcpl(H5Dget_create_plist(id()));
+    if (!dcpl.valid()) fail("cannot read the storage layout");
+    if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return 0;
+    hsize_t chunk[H5S_MAX_RANK];
+    int rank = H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, chunk);
+    if (rank < 0) fail("cannot read the chunk shape");
+    std::uint64_t n = 1;
+    for (int i = 0; i < rank; ++i) n *= chunk[i];
+    return n;
+}
+
+template <value_type T>
+void dataset::read(std::uint64_t offset, std::span<T> out) const {
+    if (out.empty()) return;
+    handle fspace = dataset_space(*this);
+    std::vector<hsize_t> dims = space_dims(*this, fspace);
+    if (dims.size() != 1) fail("expected a 1-D dataset, found rank " + std::to_string(dims.size()));
+    if (offset > dims[0] || out.size() > dims[0] - offset)
+        fail("read past the end (" + std::to_string(offset + out.size()) + " > " + std::to_string(dims[0]) + ")");
+    hsize_t start = offset;
+    hsize_t count = out.size();
+    if (H5Sselect_hyperslab(fspace.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) < 0)
+        fail("cannot select what to read");
+    handle mspace(H5Screate_simple(1, &count, nullptr));
+    if (!mspace.valid()) fail("cannot create a memory dataspace");
+    if (H5Dread(id(), memory_type<T>(), mspace.get(), fspace.get(), H5P_DEFAULT, out.data()) < 0)
+        fail("cannot read (corrupt or truncated data?)");
+}
+
+template <value_type T>
+std::vector<T> dataset::read_all() const {
+    std::uint64_t n = 1;
+    for (std::uint64_t d : dims()) n *= d;
+    std::vector<T> values(n);
+    if (n > 0 && H5Dread(id(), memory_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
+        fail("cannot read (corrupt or truncated data?)");
+    return values;
+}
+
+template <value_type T>
+void dataset::append(std::span<const T> values) {
+    if (values.empty()) return;
+    std::vector<hsize_t> dims = space_dims(*this, dataset_space(*this));
+    if (dims.size() != 1) fail("append needs a 1-D dataset");
+    hsize_t grown = dims[0] + values.size();
+    if (H5Dset_extent(id(), &grown) < 0) fail("cannot extend");
+    write_slab<T>(*this, {dims[0]}, {static_cast<hsize_t>(values.size())}, values.data());
+}
+
+template <value_type T>
+void dataset::append_rows(std::span<const T> values) {
+    std::vector<hsize_t> dims = space_dims(*this, dataset_space(*this));
+    if (dims.size() != 2) fail("append_rows needs a 2-D dataset");
+    if (dims[1] == 0) {
+        if (!values.empty()) fail("append_rows: values for a dataset without columns");
+        return;
+    }
+    if (values.size() % dims[1] != 0)
+        fail("append_rows: " + std::to_string(values.size()) + " values are not whole rows of " +
+             std::to_string(dims[1]));
+    if (values.empty()) return;
+    hsize_t rows = values.size() / dims[1];
+    std::vector<hsize_t> grown = {dims[0] + rows, dims[1]};
+    if (H5Dset_extent(id(), grown.data()) < 0) fail("cannot extend");
+    write_slab<T>(*this, {dims[0], 0}, {rows, dims[1]}, values.data());
+}
+
+// -------------------------------------------------------------------------------------- location
+
+namespace {
+
+std::vector<std::string> split_path(const std::string& path) {
+    std::vector<std::string> parts;
+    std::size_t begin = 0;
+    while (begin <= path.size()) {
+        std::size_t end = path.find('/', begin);
+        if (end == std::string::npos) end = path.size();
+        if (end > begin) parts.push_back(path.substr(begin, end - begin));
+        begin = end + 1;
+    }
+    return parts;
+}
+
+std::string join_prefix(const std::string& path, const std::vector<std::string>& parts, std::size_t n) {
+    std::string prefix = (!path.empty() && path.front() == '/') ? "/" : "";
+    for (std::size_t i = 0; i < n; ++i) prefix += (i ? "/" : "") + parts[i];
+    return prefix;
+}
+
+int object_type(hid_t loc, const std::string& name) {
+    H5O_info_t info;
+    if (H5Oget_info_by_name2(loc, name.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+        H5Eclear2(H5E_DEFAULT);
+        return -1;
+    }
+    return info.type;
+}
+
+std::vector<std::string> list_children(const location& loc, int wanted_type) {
+    struct state {
+        std::vector<std::string> names;
+        int wanted;
+    } st{{}, wanted_type};
+    herr_t status = H5Literate(
+        loc.id(), H5_INDEX_NAME, H5_ITER_INC, nullptr,
+        [](hid_t group, const char* name, const H5L_info_t*, void* data) -> herr_t {
+            auto* s = static_cast<state*>(data);
+            if (object_type(group, name) == s->wanted) s->names.emplace_back(name);
+            return 0;
+        },
+        &st);
+    if (status < 0) loc.fail("cannot list the members");
+    std::sort(st.names.begin(), st.names.end());
+    return st.names;
+}
+
+handle dataset_creation_plist(const location& loc, const std::string& name, int rank, const hsize_t* chunk,
+                              const chunking& storage) {
+    handle dcpl = make_plist(H5P_DATASET_CREATE, loc.file_path(), loc.child_path(name));
+    if (H5Pset_obj_track_times(dcpl.get(), 0) < 0) loc.fail("cannot disable time tracking", name);
+    if (chunk != nullptr) {
+        if (H5Pset_chunk(dcpl.get(), rank, chunk) < 0) loc.fail("cannot set the chunk shape", name);
+        // Every value is written before it is read, so fill values would only cost time.
+        if (H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER) < 0) loc.fail("cannot set the fill time", name);
+        if (storage.shuffle && H5Pset_shuffle(dcpl.get()) < 0) loc.fail("cannot enable shuffle", name);
+        if (storage.deflate_level > 0 && H5Pset_deflate(dcpl.get(), static_cast<unsigned>(storage.deflate_level)) < 0)
+            loc.fail("cannot enable deflate", name);
+    }
+    return dcpl;
+}
+
+template <value_type T>
+dataset create_dataset(location& loc, const std::string& name, const std::vector<hsize_t>& dims,
+                       const std::vector<hsize_t>& max_dims, const std::vector<hsize_t>* chunk,
+                       const chunking& storage) {
+    std::size_t slash = name.rfind('/');
+    if (slash != std::string::npos && slash > 0) loc.require_group(name.substr(0, slash));
+    std::string path = loc.child_path(name);
+    if (loc.exists(name)) loc.fail("already exists", name);
+    int rank = static_cast<int>(dims.size());
+    handle space(H5Screate_simple(rank, dims.data(), max_dims.data()));
+    if (!space.valid()) loc.fail("cannot create the dataspace", name);
+    handle dcpl = dataset_creation_plist(loc, name, rank, chunk ? chunk->data() : nullptr, storage);
+    handle dapl = dataset_access_plist(loc.file_path(), path);
+    handle d(H5Dcreate2(loc.id(), name.c_str(), file_type<T>(), space.get(), H5P_DEFAULT, dcpl.get(), dapl.get()));
+    if (!d.valid()) loc.fail("cannot create dataset", name);
+    return dataset(std::move(d), loc.file_path(), path);
+}
+
+hsize_t clamp_chunk(std::size_t wanted) { return std::max<hsize_t>(1, wanted); }
+
+}  // namespace
+
+bool location::exists(const std::string& path) const {
+    std::vector<std::string> parts = split_path(path);
+    if (parts.empty()) return true;
+    for (std::size_t n = 1; n <= parts.size(); ++n) {
+        std::string prefix = join_prefix(path, parts, n);
+        htri_t found = H5Lexists(id(), prefix.c_str(), H5P_DEFAULT);
+        if (found <= 0) {
+            H5Eclear2(H5E_DEFAULT);
+            return false;
+        }
+        if (n < parts.size() && object_type(id(), prefix) != H5O_TYPE_GROUP) return false;
+    }
+    return object_type(id(), path) >= 0;
+}
+
+bool location::is_group(const std::string& path) const {
+    return exists(path) && object_type(id(), path.empty() ? "." : path) == H5O_TYPE_GROUP;
+}
+
+bool location::is_dataset(const std::string& path) const {
+    return exists(path) && object_type(id(), path) == H5O_TYPE_DATASET;
+}
+
+group location::create_group(const std::string& name) {
+    std::vector<std::string> parts = split_path(name);
+    if (parts.empty()) fail("empty group name");
+    for (std::size_t n = 1; n < parts.size(); ++n) require_group(join_prefix(name, parts, n));
+    std::string path = child_path(name);
+    if (exists(name)) fail("already exists", name);
+    handle gcpl = group_creation_plist(file_path(), path);
+    handle g(H5Gcreate2(id(), name.c_str(), H5P_DEFAULT, gcpl.get(), H5P_DEFAULT));
+    if (!g.valid()) fail("cannot create group", name);
+    return group(std::move(g), file_path(), path);
+}
+
+group location::open_group(const std::string& name) const {
+    if (!exists(name)) fail("no such group", name);
+    if (!is_group(name)) fail("not a group", name);
+    handle g(H5Gopen2(id(), name.c_str(), H5P_DEFAULT));
+    if (!g.valid()) fail("cannot open group", name);
+    return group(std::move(g), file_path(), child_path(name));
+}
+
+group location::require_group(const std::string& name) {
+    return exists(name) ? open_group(name) : create_group(name);
+}
+
+std::vector<std::string> location::list_groups() const { return list_children(*this, H5O_TYPE_GROUP); }
+std::vector<std::string> location::list_datasets() const { return list_children(*this, H5O_TYPE_DATASET); }
+
+dataset location::open_dataset(const std::string& name) const {
+    if (!exists(name)) fail("no such dataset", name);
+    if (!is_dataset(name)) fail("not a dataset", name);
+    handle dapl = dataset_access_plist(file_path(), child_path(name));
+    handle d(H5Dopen2(id(), name.c_str(), dapl.get()));
+    if (!d.valid()) fail("cannot open dataset", name);
+    return dataset(std::move(d), file_path(), child_path(name));
+}
+
+template <value_type T>
+dataset location::create_extensible(const std::string& name, const chunking& storage) {
+    std::vector<hsize_t> chunk = {clamp_chunk(storage.chunk_values)};
+    return create_dataset<T>(*this, name, {0}, {H5S_UNLIMITED}, &chunk, storage);
+}
+
+template <value_type T>
+dataset location::create_extensible_2d(const std::string& name, std::uint64_t cols, const chunking& storage) {
+    hsize_t chunk_cols = std::clamp<hsize_t>(cols, 1, clamp_chunk(storage.chunk_values));
+    std::vector<hsize_t> chunk = {clamp_chunk(storage.chunk_values / chunk_cols), chunk_cols};
+    return create_dataset<T>(*this, name, {0, cols}, {H5S_UNLIMITED, cols == 0 ? H5S_UNLIMITED : cols}, &chunk,
+                             storage);
+}
+
+template <value_type T>
+dataset location::write_dataset(const std::string& name, std::span<const T> values, const chunking& storage) {
+    hsize_t n = values.size();
+    std::vector<hsize_t> chunk = {std::min<hsize_t>(n, clamp_chunk(storage.chunk_values))};
+    dataset d = create_dataset<T>(*this, name, {n}, {n}, n > 0 ? &chunk : nullptr, storage);
+    if (n > 0) write_slab<T>(d, {0}, {n}, values.data());
+    return d;
+}
+
+template <value_type T>
+dataset location::write_dataset_2d(const std::string& name, std::span<const T> values, std::uint64_t rows,
+                                   std::uint64_t cols, const chunking& storage) {
+    if (values.size() != rows * cols)
+        fail(std::to_string(values.size()) + " values for a " + std::to_string(rows) + " x " +
+                 std::to_string(cols) + " dataset",
+             name);
+    hsize_t chunk_cols = std::clamp<hsize_t>(cols, 1, clamp_chunk(storage.chunk_values));
+    std::vector<hsize_t> chunk = {std::clamp<hsize_t>(storage.chunk_values / chunk_cols, 1, std::max<hsize_t>(rows, 1)),
+                                  chunk_cols};
+    bool chunked = rows > 0 && cols > 0;
+    dataset d = create_dataset<T>(*this, name, {rows, cols}, {rows, cols}, chunked ? &chunk : nullptr, storage);
+    if (chunked) write_slab<T>(d, {0, 0}, {rows, cols}, values.data());
+    return d;
+}
+
+template <value_type T>
+std::vector<T> location::read_dataset(const std::string& name) const {
+    dataset d = open_dataset(name);
+    d.size();  // throws unless 1-D
+    return d.read_all<T>();
+}
+
+template <value_type T>
+matrix<T> location::read_dataset_2d(const std::string& name) const {
+    dataset d = open_dataset(name);
+    std::vector<std::uint64_t> dims = d.dims();
+    if (dims.size() != 2) d.fail("expected a 2-D dataset, found rank " + std::to_string(dims.size()));
+    return matrix<T>{d.read_all<T>(), dims[0], dims[1]};
+}
+
+// ------------------------------------------------------------------------------------------ file
+
+file file::create(const std::string& path) {
+    silence_hdf5();
+    handle fcpl = make_plist(H5P_FILE_CREATE, path, "");
+    if (H5Pset_obj_track_times(fcpl.get(), 0) < 0) throw_io(path, "", "cannot disable time tracking");
+    handle fapl = make_plist(H5P_FILE_ACCESS, path, "");
+    // Closing the file fails loudly if one of its objects is still open, instead of deferring the
+    // close (and the last writes) past a rename.
+    if (H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI) < 0) throw_io(path, "", "cannot set the close degree");
+    handle f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()));
+    if (!f.valid()) throw_io(path, "", "cannot create HDF5 file");
+    return file(std::move(f), path);
+}
+
+file file::open_read(const std::string& path) {
+    silence_hdf5();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) throw io_error(path, "", "no such file");
+    if (!std::filesystem::is_regular_file(path, ec)) throw io_error(path, "", "not a regular file");
+    htri_t is_hdf5 = H5Fis_hdf5(path.c_str());
+    if (is_hdf5 < 0) throw_io(path, "", "cannot read file");
+    if (is_hdf5 == 0) {
+        H5Eclear2(H5E_DEFAULT);
+        throw io_error(path, "", "not an HDF5 file");
+    }
+    handle fapl = make_plist(H5P_FILE_ACCESS, path, "");
+    if (H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI) < 0) throw_io(path, "", "cannot set the close degree");
+    handle f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()));
+    if (!f.valid()) throw_io(path, "", "cannot open HDF5 file (truncated or corrupt?)");
+    return file(std::move(f), path);
+}
+
+void file::flush() {
+    if (H5Fflush(id(), H5F_SCOPE_GLOBAL) < 0) fail("cannot flush");
+}
+
+void file::close() {
+    if (!handle_.valid()) return;
+    if (!handle_.close()) throw io_error(file_path(), "", "cannot close the file (unfinished writes or objects still open)");
+}
+
+// --------------------------------------------------------------------------- explicit instances
+
+#define EVSPIKE_H5_INSTANTIATE(T)                                                                             \
+    template void object::write_attribute<T>(const std::string&, T);                                         \
+    template void object::write_attribute<T>(const std::string&, std::span<const T>);                        \
+    template T object::read_attribute<T>(const std::string&) const;                                          \
+    template std::vector<T> object::read_attribute_array<T>(const std::string&) const;                        \
+    template void dataset::read<T>(std::uint64_t, std::span<T>) const;                                        \
+    template std::vector<T> dataset::read_all<T>() const;                                                     \
+    template void dataset::append<T>(std::span<const T>);                                                     \
+    template void dataset::append_rows<T>(std::span<const T>);                                                \
+    template dataset location::create_extensible<T>(const std::string&, const chunking&);                    \
+    template dataset location::create_extensible_2d<T>(const std::string&, std::uint64_t, const chunking&);  \
+    template dataset location::write_dataset<T>(const std::string&, std::span<const T>, const chunking&);    \
+    template dataset location::write_dataset_2d<T>(const std::string&, std::span<const T>, std::uint64_t,    \
+                                                   std::uint64_t, const chunking&);                          \
+    template std::vector<T> location::read_dataset<T>(const std::string&) const;                             \
+    template matrix<T> location::read_dataset_2d<T>(const std::string&) const;
+
+EVSPIKE_H5_INSTANTIATE(double)
+EVSPIKE_H5_INSTANTIATE(float)
+EVSPIKE_H5_INSTANTIATE(std::uint64_t)
+EVSPIKE_H5_INSTANTIATE(std::uint32_t)
+EVSPIKE_H5_INSTANTIATE(std::int64_t)
+EVSPIKE_H5_INSTANTIATE(std::uint8_t)
+
+#undef EVSPIKE_H5_INSTANTIATE
+
+}  // namespace evspike::h5
