@@ -10,6 +10,23 @@
 //   fire(s)              reset (hard or soft) and start the refractory period
 //   next_crossing(s, H)  earliest h in (0, H] at which V reaches V_th without further input, or
 //                        +infinity; it never misses a crossing (SPEC §4)
+//   fire_predicted(s)    fire at a time returned by next_crossing: V there equals V_th only up to
+//                        rounding (can_fire may be false by one ulp), so the engine calls this
+//                        instead of can_fire + fire when a still-valid prediction comes due
+//   voltage_after(s, h)  V after h ms without input, without changing s (voltage reports)
+//
+// Semantics fixed here (docs/models.md has the details):
+//   - V >= V_th counts as reaching threshold (equality fires).
+//   - next_crossing returns upward crossings only, at strictly positive h: a free neuron already at
+//     or above V_th (a soft reset with t_ref = 0 can leave it there) is not re-fired by prediction;
+//     it fires again when an input arrives (the engine tests can_fire after deliveries) or after V
+//     has dipped below V_th and crossed again. SPEC §3.2: at most one spike per instant.
+//   - A refractory neuron whose held V is >= V_th (soft reset after a large jump) is predicted to
+//     fire exactly when its refractoriness ends: h = refractory_ms.
+//   - Refractoriness covers [spike, spike + t_ref): an input at exactly spike + t_ref counts.
+//     advance() ends it when less than refractory_tolerance_ms remains, so rounding in the
+//     engine's time differences (sim_time) cannot swallow such an input.
+//   - The engine should test can_fire once on the initial state at t = 0 (V_m may start >= V_th).
 #include <limits>
 
 namespace evspike {
@@ -40,5 +57,8 @@ struct lif_state {
 };
 
 inline constexpr double no_crossing = std::numeric_limits<double>::infinity();
+
+// Below the 1e-9 ms resolution of SPEC §1, above the rounding of sim_time differences (~1e-15 ms).
+inline constexpr double refractory_tolerance_ms = 1e-12;
 
 }  // namespace evspike

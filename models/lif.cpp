@@ -1,0 +1,210 @@
+// Parameter validation and the out-of-line part of lif_exp's crossing search (method and proof:
+// lif_exp.hpp, docs/models.md).
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <string>
+
+#include "core/error.hpp"
+#include "models/lif_delta.hpp"
+#include "models/lif_exp.hpp"
+
+namespace evspike {
+
+namespace {
+
+[[noreturn]] void reject(const char* name, double value, const std::string& rule) {
+    std::ostringstream out;
+    out.precision(17);
+    out << name << ": " << rule << " (got " << value << ")";
+    throw model_error(out.str());
+}
+
+// Interval width at which time searches stop: 1e-13 ms, or a few ulp of the time when larger.
+double time_tolerance(double t_ms) {
+    return std::max(1e-13, 8 * std::numeric_limits<double>::epsilon() * std::abs(t_ms));
+}
+
+}  // namespace
+
+void lif_params::validate() const {
+    const std::pair<const char*, double> all[] = {{"tau_m", tau_m},   {"C_m", C_m},
+                                                  {"E_L", E_L},       {"V_th", V_th},
+                                                  {"V_reset", V_reset}, {"t_ref", t_ref},
+                                                  {"I_e", I_e},       {"tau_syn_ex", tau_syn_ex},
+                                                  {"tau_syn_in", tau_syn_in}};
+    for (const auto& [name, value] : all) {
+        if (!std::isfinite(value)) reject(name, value, "must be a finite number");
+    }
+    if (!(tau_m > 0)) reject("tau_m", tau_m, "must be > 0 ms");
+    if (!(C_m > 0)) reject("C_m", C_m, "must be > 0 pF");
+    if (!(tau_syn_ex > 0)) reject("tau_syn_ex", tau_syn_ex, "must be > 0 ms");
+    if (!(tau_syn_in > 0)) reject("tau_syn_in", tau_syn_in, "must be > 0 ms");
+    if (!(t_ref >= 0)) reject("t_ref", t_ref, "must be >= 0 ms");
+    if (!(V_reset < V_th)) {
+        std::ostringstream rule;
+        rule.precision(17);
+        rule << "must be < V_th = " << V_th << " mV";
+        reject("V_reset", V_reset, rule.str());
+    }
+}
+
+lif_exp::lif_exp(const lif_params& p) : p_(p) {
+    p_.validate();
+    u_inf_ = p_.tau_m * p_.I_e / p_.C_m;
+    inv_tau_m_ = 1.0 / p_.tau_m;
+    inv_tau_ex_ = 1.0 / p_.tau_syn_ex;
+    inv_tau_in_ = 1.0 / p_.tau_syn_in;
+    inv_C_ = 1.0 / p_.C_m;
+    same_syn_ = p_.tau_syn_ex == p_.tau_syn_in;
+    // d = 1/tau_m - 1/tau_s written as (tau_s - tau_m)/(tau_m tau_s): the difference of two close
+    // taus is exact (Sterbenz), the difference of their inverses is not.
+    d_ex_ = (p_.tau_syn_ex - p_.tau_m) / (p_.tau_m * p_.tau_syn_ex);
+    d_in_ = (p_.tau_syn_in - p_.tau_m) / (p_.tau_m * p_.tau_syn_in);
+    // Peak of P_s at t_p = ln(tau_s/tau_m)/d_s (tau_m when equal); enlarged by 1e-9 relative so
+    // that rounding cannot make the early-out bound of next_crossing too small.
+    auto peak = [&](double tau_s, double d) {
+        const double diff = tau_s - p_.tau_m;
+        const double t_p = diff == 0 ? p_.tau_m : p_.tau_m * tau_s * std::log1p(diff / p_.tau_m) / diff;
+        const double em = std::expm1(-t_p * inv_tau_m_);
+        return kernel_C(t_p, em, std::exp(-t_p / tau_s), d) * inv_C_ * (1 + 1e-9);
+    };
+    peak_ex_ = peak(p_.tau_syn_ex, d_ex_);
+    peak_in_ = peak(p_.tau_syn_in, d_in_);
+}
+
+double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
+    const double V_th = p_.V_th;
+    const double r = s.refractory_ms > 0 ? s.refractory_ms : 0.0;
+    // The free solution starts when refractoriness ends: V held, currents decayed over r.
+    const double V0 = s.V;
+    double I_ex0 = s.I_ex;
+    double I_in0 = s.I_in;
+    if (r > 0) {
+        const double e_ex = std::exp(-r * inv_tau_ex_);
+        I_ex0 *= e_ex;
+        I_in0 *= same_syn_ ? e_ex : std::exp(-r * inv_tau_in_);
+    }
+    const double H = horizon_ms - r;  // times below are relative to the end of refractoriness
+    const double v_inf = p_.E_L + u_inf_;
+
+    // Without synaptic current V relaxes monotonically to v_inf: the lif_delta closed form.
+    auto relax_crossing = [&](double t0, double V) {
+        if (V >= V_th || !(v_inf > V_th)) return no_crossing;
+        const double t = r + t0 + p_.tau_m * std::log1p((V_th - V) / (v_inf - V_th));
+        return t <= horizon_ms ? t : no_crossing;
+    };
+    if (I_ex0 == 0 && I_in0 == 0) return relax_crossing(0, V0);
+
+    // q(t) = A e^{-t/tau_ex} + B e^{-t/tau_in} changes sign at most once, at t_q.
+    const double A = I_ex0 * inv_tau_ex_;
+    const double B = I_in0 * inv_tau_in_;
+    double t_q = 0;
+    if (((A > 0 && B < 0) || (A < 0 && B > 0)) && inv_tau_ex_ != inv_tau_in_) {
+        t_q = std::log(-B / A) / (inv_tau_in_ - inv_tau_ex_);
+        if (!(t_q > 0) || !std::isfinite(t_q)) t_q = 0;
+    }
+    const double tau_max = std::max({p_.tau_m, p_.tau_syn_ex, p_.tau_syn_in});
+    const double t_cap = t_q + 60 * tau_max;
+    const double b_end = std::min(H, t_cap);
+    double cuts[3] = {0, b_end, b_end};
+    int pieces = 1;
+    if (t_q > 0 && t_q < b_end) {
+        cuts[1] = t_q;
+        pieces = 2;
+    }
+
+    point pa{V0, slope(V0, I_ex0, I_in0), A + B};
+    for (int i = 0; i < pieces; ++i) {
+        const double a = cuts[i];
+        const double b = cuts[i + 1];
+        const point pb = at(V0, I_ex0, I_in0, b);
+        // On [a, b] V' changes sign at most once, so V is monotone or unimodal there.
+        double lo = 0, hi = -1, f_lo = 0, f_hi = 0;
+        if (pa.V < V_th) {
+            if (pb.V >= V_th) {
+                lo = a, hi = b, f_lo = pa.V - V_th, f_hi = pb.V - V_th;
+            } else if (pa.dV > 0 && pb.dV < 0) {
+                point ext{};
+                const double t_max = locate_extremum(V0, I_ex0, I_in0, a, b, true, ext);
+                if (ext.V >= V_th) lo = a, hi = t_max, f_lo = pa.V - V_th, f_hi = ext.V - V_th;
+            }
+        } else if (pb.V >= V_th && pa.dV < 0 && pb.dV > 0) {
+            point ext{};
+            const double t_min = locate_extremum(V0, I_ex0, I_in0, a, b, false, ext);
+            if (ext.V < V_th) lo = t_min, hi = b, f_lo = ext.V - V_th, f_hi = pb.V - V_th;
+        }
+        if (hi >= lo) {
+            const double t = r + locate_root(V0, I_ex0, I_in0, lo, hi, f_lo, f_hi);
+            return t <= horizon_ms ? t : no_crossing;
+        }
+        pa = pb;
+    }
+    // Past t_cap the synaptic transients are below e^-60 of their size: closed form tail.
+    if (H > t_cap) return relax_crossing(t_cap, pa.V);
+    return no_crossing;
+}
+
+// The zero of V' in (a, b), where V' has opposite strict signs at a and b and w = e^{t/tau_m} V'
+// is monotone: safeguarded Newton on w (t <- t + V' C_m / q), bisection when a step leaves the
+// bracket or does not halve it.
+double lif_exp::locate_extremum(double V0, double I_ex0, double I_in0, double a, double b,
+                                bool maximum, point& ext) const {
+    double lo = a;  // V' has the sign it has at a
+    double hi = b;
+    double x = 0.5 * (a + b);
+    double step_old = b - a;
+    point px = at(V0, I_ex0, I_in0, x);
+    for (int it = 0; it < 200; ++it) {
+        if (px.dV == 0) break;
+        if ((px.dV > 0) == maximum) {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        if (hi - lo <= time_tolerance(hi)) break;
+        double xn = px.q != 0 ? x + px.dV / (px.q * inv_C_) : lo - 1;
+        if (!(xn > lo && xn < hi) || 2 * std::abs(xn - x) > step_old) xn = 0.5 * (lo + hi);
+        step_old = std::abs(xn - x);
+        const bool converged = step_old <= time_tolerance(xn);
+        x = xn;
+        px = at(V0, I_ex0, I_in0, x);
+        if (converged) break;
+    }
+    ext = px;
+    return x;
+}
+
+// The only root of V - V_th in [lo, hi] given f(lo) < 0 <= f(hi): safeguarded Newton (rtsafe).
+// Returns the upper end of a final bracket no wider than time_tolerance, where V >= V_th.
+double lif_exp::locate_root(double V0, double I_ex0, double I_in0, double lo, double hi, double f_lo,
+                            double f_hi) const {
+    double x = lo + (hi - lo) * (-f_lo / (f_hi - f_lo));
+    if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
+    double step_old = hi - lo;
+    for (int it = 0; it < 400 && hi - lo > time_tolerance(hi); ++it) {
+        const point p = at(V0, I_ex0, I_in0, x);
+        const double f = p.V - p_.V_th;
+        if (f >= 0) {
+            hi = x;
+        } else {
+            lo = x;
+        }
+        const double tol = time_tolerance(hi);
+        if (hi - lo <= tol) break;
+        double xn = p.dV > 0 ? x - f / p.dV : lo - 1;
+        if (!(xn > lo && xn < hi) || 2 * std::abs(xn - x) > step_old) {
+            xn = 0.5 * (lo + hi);
+        } else if (std::abs(xn - x) < tol) {
+            // Newton has converged: probe one tolerance beyond to close the bracket.
+            xn = f >= 0 ? x - tol : x + tol;
+            if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
+        }
+        step_old = std::abs(xn - x);
+        x = xn;
+    }
+    return hi;
+}
+
+}  // namespace evspike

@@ -1,0 +1,170 @@
+#pragma once
+// lif_exp (SPEC §4): C_m dV/dt = -C_m (V - E_L)/tau_m + I_ex + I_in + I_e, tau_s dI_s/dt = -I_s
+// (s = ex, in); an input w >= 0 adds w pA to I_ex, w < 0 to I_in, also while refractory.
+//
+// Propagation (exact, u = V - E_L, u_inf = tau_m I_e / C_m, d_s = 1/tau_m - 1/tau_s):
+//   u(t) = u0 + (u0 - u_inf) expm1(-t/tau_m) + sum_s I_s0 P_s(t),   I_s(t) = I_s0 e^{-t/tau_s}
+//   P_s(t) = (e^{-t/tau_s} - e^{-t/tau_m}) / (C_m d_s) = e^{-t/tau_m} t phi1(t d_s) / C_m
+// with phi1(x) = expm1(x)/x (phi1(0) = 1). The phi1 form is used for |t d_s| < 1/2: it has no
+// cancellation, is continuous in d_s and gives the singular kernel t e^{-t/tau}/C_m for
+// tau_s == tau_m exactly; beyond 1/2 the plain difference loses at most ~1.5 bits.
+//
+// Threshold crossing that cannot miss (the proof is in docs/models.md):
+//   1. Provable early-out: u(t) <= u_inf + max(0, u0 - u_inf) + sum_s max(0, I_s0) max_t P_s(t)
+//      for all t >= 0 (P_s >= 0, currents only decay). Below V_th: no crossing, a few flops.
+//   2. Otherwise let w(t) = e^{t/tau_m} V'(t). Then w'(t) = -e^{t/tau_m} q(t)/C_m with
+//      q(t) = I_ex0/tau_ex e^{-t/tau_ex} + I_in0/tau_in e^{-t/tau_in}, a two-term exponential sum
+//      with at most one sign change, at t_q = ln(-B/A)/(1/tau_in - 1/tau_ex) in closed form.
+//      So w is monotone on [0, t_q] and on [t_q, H]; on each piece V' (same sign as w) changes
+//      sign at most once and V is monotone or unimodal there.
+//   3. On each piece [a, b], in time order, the ends decide: V(a) < V_th <= V(b) brackets the
+//      only upward crossing of the piece; a piece with an interior maximum and both ends below
+//      needs the maximum: located by safeguarded Newton on w (bracketed, bisection fallback);
+//      likewise an interior minimum when both ends are above. The first bracket found is refined
+//      by safeguarded Newton on V - V_th (rtsafe) to 1e-13 ms (or 4 ulp of the time).
+//   4. With an infinite horizon the search stops at t_q + 60 max(tau): the transients are then
+//      below e^-60 of their size and the tail is the closed form of lif_delta.
+// Decisions are exact up to rounding of V (~1e-14 mV at |V| ~ 70 mV): a peak 1e-9 mV above V_th
+// spikes, 1e-9 mV below does not.
+#include <algorithm>
+#include <cmath>
+
+#include "models/lif.hpp"
+
+namespace evspike {
+
+class lif_exp {
+public:
+    explicit lif_exp(const lif_params& p);  // validates p (throws model_error)
+
+    const lif_params& params() const { return p_; }
+    double v_inf() const { return p_.E_L + u_inf_; }  // mV, the potential I_e alone drives V to
+
+    // Evolve by h >= 0 ms without input: while refractory V is held and the currents decay.
+    void advance(lif_state& s, double h_ms) const {
+        if (s.refractory_ms > 0) {
+            if (s.refractory_ms - h_ms > refractory_tolerance_ms) {
+                s.refractory_ms -= h_ms;
+                decay_currents(s, h_ms);
+                return;
+            }
+            const double held = std::min(s.refractory_ms, h_ms);
+            decay_currents(s, held);
+            h_ms -= held;
+            s.refractory_ms = 0;
+            if (h_ms <= 0) return;
+        }
+        evolve(s.V, s.I_ex, s.I_in, h_ms);
+    }
+
+    // One input of w pA at the current instant, always (SPEC §3.5: currents keep receiving).
+    void receive(lif_state& s, double w_pA) const {
+        if (w_pA >= 0) {
+            s.I_ex += w_pA;
+        } else {
+            s.I_in += w_pA;
+        }
+    }
+
+    bool can_fire(const lif_state& s) const { return s.V >= p_.V_th && s.refractory_ms <= 0; }
+
+    void fire(lif_state& s) const {
+        if (p_.reset == reset_kind::hard) {
+            s.V = p_.V_reset;
+        } else {
+            s.V -= p_.V_th - p_.V_reset;
+        }
+        s.refractory_ms = p_.t_ref;
+    }
+
+    void fire_predicted(lif_state& s) const {
+        if (s.V < p_.V_th) s.V = p_.V_th;
+        fire(s);
+    }
+
+    // Earliest h in (0, horizon] at which V reaches V_th with no further input, or no_crossing.
+    double next_crossing(const lif_state& s, double horizon_ms) const {
+        const double r = s.refractory_ms > 0 ? s.refractory_ms : 0.0;
+        if (r > 0 && s.V >= p_.V_th) return r <= horizon_ms ? r : no_crossing;
+        if (r >= horizon_ms) return no_crossing;
+        const double u0 = s.V - p_.E_L;
+        const double bound = u_inf_ + std::max(0.0, u0 - u_inf_) + std::max(0.0, s.I_ex) * peak_ex_ +
+                             std::max(0.0, s.I_in) * peak_in_;
+        if (p_.E_L + bound + 1e-12 * (std::abs(p_.E_L) + std::abs(bound)) < p_.V_th) return no_crossing;
+        return search_crossing(s, horizon_ms);
+    }
+
+    double voltage_after(const lif_state& s, double h_ms) const {
+        lif_state c = s;
+        advance(c, h_ms);
+        return c.V;
+    }
+
+private:
+    // Values of the free solution at time t after a state (V0, I_ex0, I_in0).
+    struct point {
+        double V;     // mV
+        double dV;    // mV/ms
+        double q;     // pA/ms, I_ex/tau_ex + I_in/tau_in: w' = -e^{t/tau_m} q / C_m
+    };
+
+    static double phi1(double x) { return x == 0 ? 1.0 : std::expm1(x) / x; }
+
+    // P_s(t) C_m given em = expm1(-t/tau_m), es = e^{-t/tau_s}, d = 1/tau_m - 1/tau_s.
+    static double kernel_C(double t, double em, double es, double d) {
+        const double x = t * d;
+        if (std::abs(x) < 0.5) return (1.0 + em) * t * phi1(x);
+        return (es - (1.0 + em)) / d;
+    }
+
+    void decay_currents(lif_state& s, double t) const {
+        const double e_ex = std::exp(-t * inv_tau_ex_);
+        s.I_ex *= e_ex;
+        s.I_in *= same_syn_ ? e_ex : std::exp(-t * inv_tau_in_);
+    }
+
+    void evolve(double& V, double& I_ex, double& I_in, double t) const {
+        const double em = std::expm1(-t * inv_tau_m_);
+        const double e_ex = std::exp(-t * inv_tau_ex_);
+        const double e_in = same_syn_ ? e_ex : std::exp(-t * inv_tau_in_);
+        const double u = V - p_.E_L;
+        double un = u + (u - u_inf_) * em;
+        double syn = 0;
+        if (I_ex != 0) syn += I_ex * kernel_C(t, em, e_ex, d_ex_);
+        if (I_in != 0) syn += I_in * kernel_C(t, em, e_in, d_in_);
+        un += syn * inv_C_;
+        V = p_.E_L + un;
+        I_ex *= e_ex;
+        I_in *= e_in;
+    }
+
+    point at(double V0, double I_ex0, double I_in0, double t) const {
+        double V = V0, I_ex = I_ex0, I_in = I_in0;
+        evolve(V, I_ex, I_in, t);
+        return {V, slope(V, I_ex, I_in), I_ex * inv_tau_ex_ + I_in * inv_tau_in_};
+    }
+
+    double slope(double V, double I_ex, double I_in) const {
+        return (u_inf_ - (V - p_.E_L)) * inv_tau_m_ + (I_ex + I_in) * inv_C_;
+    }
+
+    double search_crossing(const lif_state& s, double horizon_ms) const;  // lif.cpp
+    double locate_extremum(double V0, double I_ex0, double I_in0, double a, double b, bool maximum,
+                           point& ext) const;
+    double locate_root(double V0, double I_ex0, double I_in0, double lo, double hi, double f_lo,
+                       double f_hi) const;
+
+    lif_params p_;
+    double u_inf_;       // mV, tau_m I_e / C_m
+    double inv_tau_m_;   // 1/ms
+    double inv_tau_ex_;  // 1/ms
+    double inv_tau_in_;  // 1/ms
+    double inv_C_;       // 1/pF
+    double d_ex_;        // 1/ms, 1/tau_m - 1/tau_syn_ex
+    double d_in_;        // 1/ms
+    double peak_ex_;     // mV/pA, max_t P_ex(t) (slightly enlarged: a safe bound)
+    double peak_in_;     // mV/pA
+    bool same_syn_;      // tau_syn_ex == tau_syn_in
+};
+
+}  // namespace evspike
