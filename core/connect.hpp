@@ -1,0 +1,42 @@
+#pragma once
+// Building the network from a simulation_spec: node layout, connection rules (SPEC §5) and the
+// delay-sorted CSR of core/network.hpp.
+//
+// Random streams (SPEC §1). A connection's draws never depend on any other population, source
+// or connection of the config. Its streams are named after what it connects, not its position:
+//     "connection/<source>-><target>#<k>/rule"    which pairs are connected
+//     "connection/<source>-><target>#<k>/weight"  their weights
+//     "connection/<source>-><target>#<k>/delay"   their delays
+// where k counts earlier connections between the same two groups (0 for the first), so adding
+// or removing a population, a source or a connection between other groups leaves every
+// existing connection's synapses bit-identical. Each stream is further split per target neuron
+// (fixed_indegree, probability, one_to_one, all_to_all) or per source node (fixed_outdegree),
+// substream i seeded from mix64(stream seed ^ mix64(i)): the synapses onto one target are
+// drawn without looking at any other target, which is what a later partitioned (MPI) build
+// needs, and changing the weight distribution never changes which pairs are connected.
+#include <cstdint>
+#include <string>
+
+#include "core/network.hpp"
+#include "core/random.hpp"
+#include "core/spec.hpp"
+
+namespace evspike {
+
+// Lays out the global ids (populations then sources) and builds every connection.
+// Throws config_error naming the key path (e.g. "connection[2].delay") for anything the config
+// loader did not already refuse: unknown group names, delays <= 0, infeasible rules.
+network build_network(const simulation_spec& spec);
+
+// The stream-name stem of connection `index` of `spec` ("connection/exc->inh#0").
+std::string connection_stream_name(const simulation_spec& spec, std::size_t index);
+
+// Substream `index` of the stream seeded with `stream_seed_value`.
+inline random_stream substream(std::uint64_t stream_seed_value, std::uint64_t index) {
+    return random_stream(mix64(stream_seed_value ^ mix64(index)));
+}
+
+// Unbiased integer in [0, n), n > 0 (Lemire's multiply-shift with rejection).
+std::uint64_t uniform_index(random_stream& rng, std::uint64_t n);
+
+}  // namespace evspike
