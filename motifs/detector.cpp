@@ -113,7 +113,7 @@ void detector_model::validate() const {
         if (!std::isfinite(b)) throw model_error("detector: non-finite bias");
 }
 
-detector_model detector_from_templates(std::span<const template_entry> entries,
+detector_model detector_from_templates(std::span<const motif_template_entry> entries,
                                        const template_model_options& o) {
     if (!(o.p_background > 0 && o.p_background < 1)) throw model_error("templates: p_background must be in (0, 1)");
     if (!(o.p_motif > 0 && o.p_motif < 1)) throw model_error("templates: p_motif must be in (0, 1)");

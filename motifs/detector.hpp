@@ -67,7 +67,7 @@ struct detector_model {
 
 // One template entry of a generative model (SPEC §7.3): neuron `node` fires `delay_ms` after the
 // motif's start with logit increment `weight`.
-struct template_entry {
+struct motif_template_entry {
     std::uint64_t motif = 0;
     std::uint64_t node = 0;
     double delay_ms = 0;
@@ -87,7 +87,7 @@ struct template_model_options {
 // likelihood ratio of a spike under a motif vs background is logit(p1) - logit(p0) = K, and the
 // absent spikes contribute the constant sum log((1 - p1) / (1 - p0)), folded into the bias with
 // the prior log-odds logit(p_motif). The threshold is 0 (posterior 1/2) until calibrated.
-detector_model detector_from_templates(std::span<const template_entry> entries,
+detector_model detector_from_templates(std::span<const motif_template_entry> entries,
                                        const template_model_options& options);
 
 struct train_options {

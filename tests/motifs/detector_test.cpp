@@ -64,7 +64,7 @@ TEST_CASE("detector: binning puts k * bin in bin k and merges duplicate spikes")
 }
 
 TEST_CASE("detector: templates give weights K at lag D - 1 - delay and the generator's log-odds bias") {
-    const std::vector<template_entry> entries{{0, 1, 2.0, 3.0}, {1, 0, 0.0, -1.0}};
+    const std::vector<motif_template_entry> entries{{0, 1, 2.0, 3.0}, {1, 0, 0.0, -1.0}};
     template_model_options o;
     o.motifs = 2;
     o.neurons = 2;
@@ -77,8 +77,8 @@ TEST_CASE("detector: templates give weights K at lag D - 1 - delay and the gener
     const auto logit = [](double p) { return std::log(p / (1 - p)); };
     const auto p1 = 1 / (1 + std::exp(-(logit(0.01) + 3.0)));
     CHECK(m.bias[0] == doctest::Approx(logit(0.002) + std::log((1 - p1) / 0.99)));
-    CHECK_THROWS_AS(detector_from_templates(std::vector<template_entry>{{0, 0, 4.0, 1.0}}, o), model_error);
-    CHECK_THROWS_AS(detector_from_templates(std::vector<template_entry>{{2, 0, 0.0, 1.0}}, o), model_error);
+    CHECK_THROWS_AS(detector_from_templates(std::vector<motif_template_entry>{{0, 0, 4.0, 1.0}}, o), model_error);
+    CHECK_THROWS_AS(detector_from_templates(std::vector<motif_template_entry>{{2, 0, 0.0, 1.0}}, o), model_error);
 }
 
 TEST_CASE("detector: training on a tiny separable problem lowers the loss and finds the motifs") {

@@ -14,7 +14,7 @@ namespace {
 // neuron 2 at 3 ms, neuron 1 at 4 ms. Five delays of 1 ms. With these priors, all three spikes
 // of a motif are needed to reach posterior 1/2.
 detector_model tiny_model() {
-    const std::vector<template_entry> entries{{0, 0, 0.0, 5.0}, {0, 1, 2.0, 5.0}, {0, 2, 4.0, 5.0},
+    const std::vector<motif_template_entry> entries{{0, 0, 0.0, 5.0}, {0, 1, 2.0, 5.0}, {0, 2, 4.0, 5.0},
                                               {1, 3, 1.0, 5.0}, {1, 2, 3.0, 5.0}, {1, 1, 4.0, 5.0}};
     template_model_options o;
     o.motifs = 2;
