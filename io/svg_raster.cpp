@@ -1,0 +1,384 @@
+#include "io/svg_raster.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.hpp"
+
+namespace evspike {
+namespace {
+
+// Margins around the plot area, px: room for tick labels, population names and the title.
+constexpr int margin_left = 100, margin_right = 20, margin_top = 40, margin_bottom = 55;
+constexpr int band_gap = 8;  // px between population bands
+
+constexpr std::array<const char*, 10> colours = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+                                                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+std::array<std::uint8_t, 3> rgb(const char* hex) {
+    std::array<std::uint8_t, 3> c{};
+    for (int i = 0; i < 3; ++i) {
+        unsigned v = 0;
+        std::from_chars(hex + 1 + 2 * i, hex + 3 + 2 * i, v, 16);
+        c[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v);
+    }
+    return c;
+}
+
+std::string xml_escape(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += "&quot;"; break;
+            case '\'': out += "&apos;"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+// Coordinates with two decimals: enough for a screen, short in the file.
+void append_coord(std::string& out, double v) {
+    char buffer[32];
+    const int n = std::snprintf(buffer, sizeof buffer, "%.2f", v);
+    std::string_view s(buffer, static_cast<std::size_t>(n));
+    if (s.find('.') != std::string_view::npos) {
+        while (s.back() == '0') s.remove_suffix(1);
+        if (s.back() == '.') s.remove_suffix(1);
+    }
+    out += s;
+}
+
+std::string coord(double v) {
+    std::string s;
+    append_coord(s, v);
+    return s;
+}
+
+// 1, 2 or 5 times a power of ten, giving about `target` steps over `range`.
+double nice_step(double range, double target) {
+    const double raw = range / std::max(target, 1.0);
+    const double power = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double m : {1.0, 2.0, 5.0})
+        if (m * power >= raw) return m * power;
+    return 10.0 * power;
+}
+
+std::string tick_label(double value, double step) {
+    const int decimals = std::max(0, -static_cast<int>(std::floor(std::log10(step) + 1e-9)));
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+    std::string s = buffer;
+    if (s == "-0") s = "0";
+    return s;
+}
+
+// --- A palette PNG with stored (uncompressed) deflate blocks: no zlib needed. ---
+
+std::uint32_t crc32(const std::uint8_t* data, std::size_t n, std::uint32_t crc = 0) {
+    static const auto table = [] {
+        std::array<std::uint32_t, 256> t{};
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            std::uint32_t c = i;
+            for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            t[i] = c;
+        }
+        return t;
+    }();
+    crc = ~crc;
+    for (std::size_t i = 0; i < n; ++i) crc = table[(crc ^ data[i]) & 0xFF] ^ (crc >> 8);
+    return ~crc;
+}
+
+void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+
+void png_chunk(std::vector<std::uint8_t>& out, const char* type, const std::vector<std::uint8_t>& data) {
+    put_u32(out, static_cast<std::uint32_t>(data.size()));
+    const std::size_t start = out.size();
+    out.insert(out.end(), type, type + 4);
+    out.insert(out.end(), data.begin(), data.end());
+    put_u32(out, crc32(out.data() + start, out.size() - start));
+}
+
+std::vector<std::uint8_t> png_indexed(int width, int height, const std::vector<std::uint8_t>& pixels,
+                                      const std::vector<std::array<std::uint8_t, 3>>& palette,
+                                      const std::vector<std::uint8_t>& alpha) {
+    std::vector<std::uint8_t> out = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+    std::vector<std::uint8_t> header;
+    put_u32(header, static_cast<std::uint32_t>(width));
+    put_u32(header, static_cast<std::uint32_t>(height));
+    header.insert(header.end(), {8, 3, 0, 0, 0});  // depth 8, indexed colour, deflate, no filter/interlace
+    png_chunk(out, "IHDR", header);
+    std::vector<std::uint8_t> plte;
+    for (const auto& c : palette) plte.insert(plte.end(), c.begin(), c.end());
+    png_chunk(out, "PLTE", plte);
+    png_chunk(out, "tRNS", alpha);
+
+    // Scanlines, each with filter byte 0, in a zlib stream of stored blocks.
+    std::vector<std::uint8_t> raw;
+    raw.reserve(static_cast<std::size_t>(height) * (static_cast<std::size_t>(width) + 1));
+    for (int y = 0; y < height; ++y) {
+        raw.push_back(0);
+        const auto row = pixels.begin() + static_cast<std::ptrdiff_t>(y) * width;
+        raw.insert(raw.end(), row, row + width);
+    }
+    std::vector<std::uint8_t> z = {0x78, 0x01};
+    std::size_t pos = 0;
+    do {
+        const std::size_t n = std::min<std::size_t>(65535, raw.size() - pos);
+        const bool last = pos + n == raw.size();
+        z.push_back(last ? 1 : 0);
+        z.push_back(static_cast<std::uint8_t>(n & 0xFF));
+        z.push_back(static_cast<std::uint8_t>(n >> 8));
+        z.push_back(static_cast<std::uint8_t>(~n & 0xFF));
+        z.push_back(static_cast<std::uint8_t>((~n >> 8) & 0xFF));
+        z.insert(z.end(), raw.begin() + static_cast<std::ptrdiff_t>(pos),
+                 raw.begin() + static_cast<std::ptrdiff_t>(pos + n));
+        pos += n;
+    } while (pos < raw.size());
+    std::uint32_t a = 1, b = 0;  // Adler-32
+    for (std::uint8_t byte : raw) {
+        a = (a + byte) % 65521;
+        b = (b + a) % 65521;
+    }
+    put_u32(z, (b << 16) | a);
+    png_chunk(out, "IDAT", z);
+    png_chunk(out, "IEND", {});
+    return out;
+}
+
+std::string base64(const std::vector<std::uint8_t>& data) {
+    static constexpr char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((data.size() + 2) / 3 * 4);
+    std::size_t i = 0;
+    for (; i + 2 < data.size(); i += 3) {
+        const std::uint32_t v = (std::uint32_t{data[i]} << 16) | (std::uint32_t{data[i + 1]} << 8) | data[i + 2];
+        for (int shift = 18; shift >= 0; shift -= 6) out += digits[(v >> shift) & 63];
+    }
+    if (i < data.size()) {
+        std::uint32_t v = std::uint32_t{data[i]} << 16;
+        if (i + 1 < data.size()) v |= std::uint32_t{data[i + 1]} << 8;
+        out += digits[(v >> 18) & 63];
+        out += digits[(v >> 12) & 63];
+        out += i + 1 < data.size() ? digits[(v >> 6) & 63] : '=';
+        out += '=';
+    }
+    return out;
+}
+
+}  // namespace
+
+svg_raster::svg_raster(std::vector<raster_population> populations, raster_options options)
+    : populations_(std::move(populations)), options_(std::move(options)) {
+    if (!(options_.t_stop_ms > options_.t_start_ms) || !std::isfinite(options_.t_start_ms) ||
+        !std::isfinite(options_.t_stop_ms))
+        throw internal_error("svg_raster: empty time range");
+    const int min_height = margin_top + margin_bottom + 20 + static_cast<int>(populations_.size()) * (band_gap + 1);
+    if (options_.width_px < margin_left + margin_right + 50 || options_.height_px < min_height)
+        throw internal_error("svg_raster: canvas too small");
+    left_ = margin_left;
+    top_ = margin_top;
+    grid_w_ = options_.width_px - margin_left - margin_right;
+    grid_h_ = options_.height_px - margin_top - margin_bottom;
+    plot_w_ = grid_w_;
+    plot_h_ = grid_h_;
+
+    // Band heights proportional to neuron counts, but at least 1/50 of the total so that a
+    // small population stays visible next to a large one.
+    const std::size_t n = populations_.size();
+    const int gaps = n > 1 ? band_gap * static_cast<int>(n - 1) : 0;
+    const int available = grid_h_ - gaps;
+    double total = 0;
+    for (const auto& p : populations_) total += static_cast<double>(std::max<std::uint64_t>(p.neurons, 1));
+    std::vector<double> weights;
+    double weight_sum = 0;
+    for (const auto& p : populations_) {
+        weights.push_back(std::max(static_cast<double>(std::max<std::uint64_t>(p.neurons, 1)), total / 50));
+        weight_sum += weights.back();
+    }
+    bands_.resize(n);
+    double cumulative = 0;
+    int offset_from_bottom = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const int lo = static_cast<int>(std::lround(available * cumulative / weight_sum));
+        cumulative += weights[i];
+        const int hi = static_cast<int>(std::lround(available * cumulative / weight_sum));
+        const int rows = std::max(1, hi - lo);
+        auto& b = bands_[i];
+        b.pixel_rows = rows;
+        b.pixel_row0 = std::max(0, grid_h_ - offset_from_bottom - rows);
+        b.y_top = top_ + b.pixel_row0;
+        b.height = rows;
+        offset_from_bottom += rows + band_gap;
+    }
+    grid_.assign(static_cast<std::size_t>(grid_w_) * static_cast<std::size_t>(grid_h_), 0);
+}
+
+double svg_raster::x_of(double t_ms) const {
+    return left_ + (t_ms - options_.t_start_ms) / (options_.t_stop_ms - options_.t_start_ms) * plot_w_;
+}
+
+double svg_raster::y_of(std::size_t population, double node) const {
+    const auto& b = bands_[population];
+    const double rows = static_cast<double>(std::max<std::uint64_t>(populations_[population].neurons, 1));
+    return b.y_top + b.height - node / rows * b.height;
+}
+
+void svg_raster::add(std::size_t population, std::span<const double> timestamps_ms,
+                     std::span<const std::uint64_t> node_ids) {
+    if (population >= populations_.size()) throw internal_error("svg_raster::add: no such population");
+    const auto& b = bands_[population];
+    const std::uint64_t neurons = populations_[population].neurons;
+    const double t0 = options_.t_start_ms, t1 = options_.t_stop_ms;
+    const double col_scale = grid_w_ / (t1 - t0);
+    const double row_scale = static_cast<double>(b.pixel_rows) / static_cast<double>(std::max<std::uint64_t>(neurons, 1));
+    const std::size_t n = std::min(timestamps_ms.size(), node_ids.size());
+    for (std::size_t i = 0; i < n; ++i) {
+        const double t = timestamps_ms[i];
+        const std::uint64_t id = node_ids[i];
+        if (!(t >= t0 && t < t1) || id >= neurons) continue;
+        const int col = std::min(grid_w_ - 1, static_cast<int>((t - t0) * col_scale));
+        const int r = std::min(b.pixel_rows - 1, static_cast<int>(static_cast<double>(id) * row_scale));
+        const int row = b.pixel_row0 + b.pixel_rows - 1 - r;
+        ++grid_[static_cast<std::size_t>(row) * static_cast<std::size_t>(grid_w_) + static_cast<std::size_t>(col)];
+        ++spikes_;
+        if (spikes_ <= options_.max_marks) {
+            marks_.push_back({t, id, static_cast<std::uint32_t>(population)});
+        } else if (!marks_.empty()) {
+            marks_.clear();
+            marks_.shrink_to_fit();
+        }
+    }
+}
+
+std::string svg_raster::render() const {
+    const int W = options_.width_px, H = options_.height_px;
+    const double bottom = top_ + plot_h_;
+    std::string s;
+    s += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    s += "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"" +
+         std::to_string(W) + "\" height=\"" + std::to_string(H) + "\" viewBox=\"0 0 " + std::to_string(W) + " " +
+         std::to_string(H) + "\" font-family=\"sans-serif\" font-size=\"12\">\n";
+    s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+    s += "<text x=\"" + coord(left_ + plot_w_ / 2) + "\" y=\"24\" text-anchor=\"middle\" font-size=\"15\">" +
+         xml_escape(options_.title) + "</text>\n";
+    s += "<text x=\"" + coord(W - margin_right) + "\" y=\"" + coord(top_ - 6) +
+         "\" text-anchor=\"end\" font-size=\"10\" fill=\"#555\">" + std::to_string(spikes_) + " spikes" +
+         (density_mode() ? ", shown as density (opacity ~ log(1 + spikes per pixel))" : "") + "</text>\n";
+
+    // Band backgrounds, population names and node-id ticks.
+    for (std::size_t p = 0; p < populations_.size(); ++p) {
+        const auto& b = bands_[p];
+        const char* colour = colours[p % colours.size()];
+        s += "<rect x=\"" + coord(left_) + "\" y=\"" + coord(b.y_top) + "\" width=\"" + coord(plot_w_) +
+             "\" height=\"" + coord(b.height) + "\" fill=\"#f7f7f7\"/>\n";
+        const double cy = b.y_top + b.height / 2;
+        s += "<text transform=\"translate(" + coord(left_ - 50) + " " + coord(cy) +
+             ") rotate(-90)\" text-anchor=\"middle\" fill=\"" + colour + "\">" +
+             xml_escape(populations_[p].name) + "</text>\n";
+        const auto neurons = std::max<std::uint64_t>(populations_[p].neurons, 1);
+        const double step = std::max(1.0, nice_step(static_cast<double>(neurons), std::max(1.0, b.height / 35)));
+        for (double id = 0; id < static_cast<double>(neurons); id += step) {
+            const double y = y_of(p, id + 0.5);
+            s += "<line x1=\"" + coord(left_ - 5) + "\" y1=\"" + coord(y) + "\" x2=\"" + coord(left_) + "\" y2=\"" +
+                 coord(y) + "\" stroke=\"#444\"/>";
+            s += "<text x=\"" + coord(left_ - 8) + "\" y=\"" + coord(y + 4) + "\" text-anchor=\"end\">" +
+                 tick_label(id, step) + "</text>\n";
+        }
+    }
+
+    // The spikes.
+    if (density_mode()) {
+        std::vector<std::uint32_t> band_max(populations_.size(), 0);
+        std::vector<int> band_of_row(static_cast<std::size_t>(grid_h_), -1);
+        for (std::size_t p = 0; p < bands_.size(); ++p)
+            for (int r = 0; r < bands_[p].pixel_rows; ++r)
+                band_of_row[static_cast<std::size_t>(bands_[p].pixel_row0 + r)] = static_cast<int>(p);
+        for (int row = 0; row < grid_h_; ++row) {
+            const int p = band_of_row[static_cast<std::size_t>(row)];
+            if (p < 0) continue;
+            for (int col = 0; col < grid_w_; ++col)
+                band_max[static_cast<std::size_t>(p)] = std::max(
+                    band_max[static_cast<std::size_t>(p)],
+                    grid_[static_cast<std::size_t>(row) * static_cast<std::size_t>(grid_w_) + static_cast<std::size_t>(col)]);
+        }
+        // Palette: index 0 transparent, then `levels` opacities per population colour.
+        const std::size_t shades = std::min<std::size_t>(populations_.size(), 255);
+        const int levels = static_cast<int>(255 / std::max<std::size_t>(shades, 1));
+        std::vector<std::array<std::uint8_t, 3>> palette = {{255, 255, 255}};
+        std::vector<std::uint8_t> alpha = {0};
+        for (std::size_t p = 0; p < shades; ++p)
+            for (int l = 1; l <= levels; ++l) {
+                palette.push_back(rgb(colours[p % colours.size()]));
+                alpha.push_back(static_cast<std::uint8_t>(std::lround(255.0 * (0.15 + 0.85 * l / levels))));
+            }
+        std::vector<std::uint8_t> pixels(grid_.size(), 0);
+        for (int row = 0; row < grid_h_; ++row) {
+            const int p = band_of_row[static_cast<std::size_t>(row)];
+            if (p < 0) continue;
+            const double scale = std::log1p(static_cast<double>(band_max[static_cast<std::size_t>(p)]));
+            for (int col = 0; col < grid_w_; ++col) {
+                const std::size_t k = static_cast<std::size_t>(row) * static_cast<std::size_t>(grid_w_) + static_cast<std::size_t>(col);
+                if (grid_[k] == 0) continue;
+                const int level = std::clamp(
+                    static_cast<int>(std::ceil(levels * std::log1p(static_cast<double>(grid_[k])) / scale)), 1, levels);
+                pixels[k] = static_cast<std::uint8_t>(1 + static_cast<std::size_t>(p) % shades * static_cast<std::size_t>(levels) +
+                                                      static_cast<std::size_t>(level - 1));
+            }
+        }
+        s += "<image x=\"" + coord(left_) + "\" y=\"" + coord(top_) + "\" width=\"" + std::to_string(grid_w_) +
+             "\" height=\"" + std::to_string(grid_h_) +
+             "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,";
+        s += base64(png_indexed(grid_w_, grid_h_, pixels, palette, alpha));
+        s += "\"/>\n";
+    } else {
+        std::vector<std::string> paths(populations_.size());
+        for (const auto& m : marks_) {
+            const auto p = static_cast<std::size_t>(m.population);
+            const double row_h = bands_[p].height / static_cast<double>(std::max<std::uint64_t>(populations_[p].neurons, 1));
+            const double tick = std::max(1.0, 0.8 * row_h);
+            auto& d = paths[p];
+            d += 'M';
+            append_coord(d, x_of(m.t));
+            d += ' ';
+            append_coord(d, y_of(p, static_cast<double>(m.node) + 0.5) - tick / 2);
+            d += 'v';
+            append_coord(d, tick);
+        }
+        for (std::size_t p = 0; p < paths.size(); ++p)
+            if (!paths[p].empty())
+                s += std::string("<path fill=\"none\" stroke=\"") + colours[p % colours.size()] +
+                     "\" stroke-width=\"1\" d=\"" + paths[p] + "\"/>\n";
+    }
+
+    // Frame, time axis and labels.
+    s += "<rect x=\"" + coord(left_) + "\" y=\"" + coord(top_) + "\" width=\"" + coord(plot_w_) + "\" height=\"" +
+         coord(plot_h_) + "\" fill=\"none\" stroke=\"#444\"/>\n";
+    const double t0 = options_.t_start_ms, t1 = options_.t_stop_ms;
+    const double step = nice_step(t1 - t0, plot_w_ / 90);
+    for (double k = std::ceil(t0 / step); k * step <= t1 + step * 1e-9; k += 1) {
+        const double t = k * step;
+        const double x = x_of(t);
+        s += "<line x1=\"" + coord(x) + "\" y1=\"" + coord(bottom) + "\" x2=\"" + coord(x) + "\" y2=\"" +
+             coord(bottom + 5) + "\" stroke=\"#444\"/>";
+        s += "<text x=\"" + coord(x) + "\" y=\"" + coord(bottom + 18) + "\" text-anchor=\"middle\">" +
+             tick_label(t, step) + "</text>\n";
+    }
+    s += "<text x=\"" + coord(left_ + plot_w_ / 2) + "\" y=\"" + coord(H - 12) +
+         "\" text-anchor=\"middle\">time (ms)</text>\n";
+    s += "<text transform=\"translate(16 " + coord(top_ + plot_h_ / 2) +
+         ") rotate(-90)\" text-anchor=\"middle\">node id</text>\n";
+    s += "</svg>\n";
+    return s;
+}
+
+}  // namespace evspike

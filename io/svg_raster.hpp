@@ -1,0 +1,75 @@
+#pragma once
+// Raster plots as SVG, written by our own code (no plotting library, no HDF5 here): time on x,
+// node id on y, one colour and one horizontal band per population (first population at the
+// bottom, node 0 at the bottom of its band), axes with ticks and units, a title.
+//
+// Thinning: up to `max_marks` spikes in the window are drawn one tick each. Above that the plot
+// becomes a density image: spikes are binned into the plot's pixel grid and the grid is embedded
+// as one palette PNG (uncompressed, encoded here), opacity growing with log(1 + count). Its size
+// is bounded by the pixel count (about 0.6 MB at the default size), whatever the number of
+// spikes, so a 2e7-spike raster stays well under 2 MB.
+//
+// Streaming: the caller declares the populations and their row counts (max node id + 1) first,
+// then feeds spikes in chunks; memory is the pixel grid plus at most max_marks spikes.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace evspike {
+
+struct raster_population {
+    std::string name;
+    std::uint64_t neurons = 0;  // rows in the band: max node id + 1
+};
+
+struct raster_options {
+    std::string title;
+    double t_start_ms = 0.0;      // x range, half-open [t_start, t_stop)
+    double t_stop_ms = 1.0;
+    int width_px = 1000;
+    int height_px = 600;
+    std::size_t max_marks = 50000;  // above this many spikes: density image
+};
+
+class svg_raster {
+public:
+    // Throws internal_error on an empty or inverted time range or a too small canvas.
+    svg_raster(std::vector<raster_population> populations, raster_options options);
+
+    // Spikes of population `population` (index into the constructor's list); spikes outside
+    // [t_start, t_stop) or with node id >= neurons are ignored.
+    void add(std::size_t population, std::span<const double> timestamps_ms,
+             std::span<const std::uint64_t> node_ids);
+
+    std::uint64_t spikes_in_window() const { return spikes_; }
+    bool density_mode() const { return spikes_ > options_.max_marks; }
+
+    // The whole SVG document.
+    std::string render() const;
+
+private:
+    struct band {
+        double y_top = 0, height = 0;  // px, in the plot area
+        int pixel_row0 = 0, pixel_rows = 1;
+    };
+    struct mark {
+        double t;
+        std::uint64_t node;
+        std::uint32_t population;
+    };
+
+    double x_of(double t_ms) const;
+    double y_of(std::size_t population, double node) const;  // node + 0.5 = row centre
+
+    std::vector<raster_population> populations_;
+    raster_options options_;
+    double left_ = 0, top_ = 0, plot_w_ = 0, plot_h_ = 0;  // plot area, px
+    int grid_w_ = 1, grid_h_ = 1;
+    std::vector<band> bands_;
+    std::vector<std::uint32_t> grid_;  // grid_h_ x grid_w_ counts, row 0 at the top
+    std::vector<mark> marks_;
+    std::uint64_t spikes_ = 0;
+};
+
+}  // namespace evspike

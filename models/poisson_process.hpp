@@ -1,0 +1,82 @@
+#pragma once
+// A homogeneous Poisson spike train with an optional dead time, generated exactly: no grid, each
+// inter-spike interval is drawn from its distribution (SPEC §6, REFERENCES "Point processes").
+//
+//   ISI = d + Exp(lambda),  lambda = r / (1 - r d)   (r in spikes/ms, d in ms)
+//
+// so the mean rate stays r whatever d (mean ISI = d + (1 - r d)/r = 1/r), CV = 1 - r d, and
+// r d >= 1 is impossible (refused with a model_error).
+//
+// Stationary start: the train behaves as if it had been running forever before `start_ms`, so
+// the count in any window [a, b) inside [start, stop) has mean r (b - a) exactly. The first spike
+// after `start_ms` is drawn from the forward-recurrence distribution of the renewal process:
+// with probability r d the last spike was less than d ago and the first spike is uniform in
+// [start, start + d); otherwise it is start + d + Exp(lambda). With d = 0 this is the usual
+// start + Exp(r).
+//
+// Use: one process per neuron, each with its own random stream (see poisson_stream_name), then
+// call next() repeatedly; times are strictly increasing, every interval is >= d exactly in
+// floating point, and once a time would be >= stop_ms next() returns +infinity for ever.
+//
+// Extension point for an inhomogeneous (piecewise-constant) rate: the random part of every
+// interval is one unit-mean exponential E (draw_unit_exponential); advance() alone turns it into
+// real time (here t + d + E / lambda). With a rate schedule, advance() instead inverts the
+// cumulative rate (time-rescaling, exact for piecewise-constant rates); nothing else changes.
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <string_view>
+
+#include "core/random.hpp"
+
+namespace evspike {
+
+struct poisson_params {
+    double rate_hz = 0.0;        // Hz (spikes per second), >= 0
+    double dead_time_ms = 0.0;   // ms, >= 0, with rate_hz * dead_time_ms / 1000 < 1
+    double start_ms = 0.0;       // ms: spikes at t >= start_ms
+    double stop_ms = std::numeric_limits<double>::infinity();  // ms: spikes at t < stop_ms
+
+    double rate_per_ms() const { return rate_hz / 1000.0; }
+    // Throws model_error naming the parameter: negative or non-finite rate, negative or
+    // non-finite dead time, rate * dead time >= 1, start not finite, stop < start.
+    void validate() const;
+};
+
+// The conventional name of neuron `node_id`'s stream in population `population`:
+// "<population>/<node_id>". A `poisson` source named "stim" in a simulation and
+// `evspike generate poisson --population stim` with the same seed draw the same trains.
+std::string poisson_stream_name(std::string_view population, std::uint64_t node_id);
+
+class poisson_process {
+public:
+    static constexpr double never = std::numeric_limits<double>::infinity();
+
+    // Validates params (model_error). The stream is owned: one per neuron.
+    poisson_process(const poisson_params& params, random_stream stream);
+
+    // The next spike time in ms (strictly greater than the previous one, by >= dead time), or
+    // +infinity when the train has ended (time >= stop_ms). Calls after that keep returning
+    // +infinity without drawing.
+    double next();
+
+    // The last value next() returned (or -infinity before the first call).
+    double last() const { return last_; }
+
+    const poisson_params& params() const { return params_; }
+
+private:
+    double first_time();
+    double draw_unit_exponential();
+    // The spike after one at from_ms.
+    double advance(double from_ms);
+
+    poisson_params params_;
+    random_stream rng_;
+    double lambda_per_ms_;  // rate of the exponential part: r / (1 - r d), per ms
+    double last_ = -std::numeric_limits<double>::infinity();
+    bool started_ = false;
+    bool ended_ = false;
+};
+
+}  // namespace evspike
