@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numbers>
 #include <sstream>
 #include <string>
 
@@ -79,6 +80,7 @@ double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
     const double r = s.refractory_ms > 0 ? s.refractory_ms : 0.0;
     // The free solution starts when refractoriness ends: V held, currents decayed over r.
     const double V0 = s.V;
+    const double u0 = s.V - p_.E_L;
     double I_ex0 = s.I_ex;
     double I_in0 = s.I_in;
     if (r > 0) {
@@ -90,12 +92,11 @@ double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
     const double v_inf = p_.E_L + u_inf_;
 
     // Without synaptic current V relaxes monotonically to v_inf: the lif_delta closed form.
-    auto relax_crossing = [&](double t0, double V) {
-        if (V >= V_th || !(v_inf > V_th)) return no_crossing;
-        const double t = r + t0 + p_.tau_m * std::log1p((V_th - V) / (v_inf - V_th));
+    if (I_ex0 == 0 && I_in0 == 0) {
+        if (V0 >= V_th || !(v_inf > V_th)) return no_crossing;
+        const double t = r + p_.tau_m * std::log1p((V_th - V0) / (v_inf - V_th));
         return t <= horizon_ms ? t : no_crossing;
-    };
-    if (I_ex0 == 0 && I_in0 == 0) return relax_crossing(0, V0);
+    }
 
     // q(t) = A e^{-t/tau_ex} + B e^{-t/tau_in} changes sign at most once, at t_q.
     const double A = I_ex0 * inv_tau_ex_;
@@ -105,9 +106,18 @@ double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
         t_q = std::log(-B / A) / (inv_tau_in_ - inv_tau_ex_);
         if (!(t_q > 0) || !std::isfinite(t_q)) t_q = 0;
     }
+    // End of the search. |u(t) - u_inf| <= amp e^{-t/(2 tau_max)} (P_s(t) <= t e^{-t/tau_max}/C_m
+    // and t e^{-t/tau} <= (2 tau/e) e^{-t/(2 tau)}), so from t_side on V stays on the side of V_th
+    // where v_inf lies and no upward crossing can follow. Stopping there rather than far out
+    // also keeps V' at the end well above rounding, so its sign can be trusted.
     const double tau_max = std::max({p_.tau_m, p_.tau_syn_ex, p_.tau_syn_in});
-    const double t_cap = t_q + 60 * tau_max;
-    const double b_end = std::min(H, t_cap);
+    const double amp = std::abs(u0 - u_inf_) + (std::abs(I_ex0) + std::abs(I_in0)) * 2 * tau_max *
+                                                   inv_C_ / std::numbers::e;
+    const double gap = 0.5 * std::abs(v_inf - V_th);
+    double t_side = t_q + 60 * tau_max;  // v_inf == V_th: transients are below e^-30 by then
+    if (gap > 0) t_side = std::min(t_side, amp > gap ? 2 * tau_max * std::log(amp / gap) : 0.0);
+    const double b_end = std::min(H, t_side);
+    if (!(b_end > 0)) return no_crossing;
     double cuts[3] = {0, b_end, b_end};
     int pieces = 1;
     if (t_q > 0 && t_q < b_end) {
@@ -115,11 +125,11 @@ double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
         pieces = 2;
     }
 
-    point pa{V0, slope(V0, I_ex0, I_in0), A + B};
+    point pa{V0, slope_u(u0, I_ex0, I_in0), A + B};
     for (int i = 0; i < pieces; ++i) {
         const double a = cuts[i];
         const double b = cuts[i + 1];
-        const point pb = at(V0, I_ex0, I_in0, b);
+        const point pb = at(u0, I_ex0, I_in0, b);
         // On [a, b] V' changes sign at most once, so V is monotone or unimodal there.
         double lo = 0, hi = -1, f_lo = 0, f_hi = 0;
         if (pa.V < V_th) {
@@ -127,35 +137,33 @@ double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
                 lo = a, hi = b, f_lo = pa.V - V_th, f_hi = pb.V - V_th;
             } else if (pa.dV > 0 && pb.dV < 0) {
                 point ext{};
-                const double t_max = locate_extremum(V0, I_ex0, I_in0, a, b, true, ext);
+                const double t_max = locate_extremum(u0, I_ex0, I_in0, a, b, true, ext);
                 if (ext.V >= V_th) lo = a, hi = t_max, f_lo = pa.V - V_th, f_hi = ext.V - V_th;
             }
         } else if (pb.V >= V_th && pa.dV < 0 && pb.dV > 0) {
             point ext{};
-            const double t_min = locate_extremum(V0, I_ex0, I_in0, a, b, false, ext);
+            const double t_min = locate_extremum(u0, I_ex0, I_in0, a, b, false, ext);
             if (ext.V < V_th) lo = t_min, hi = b, f_lo = ext.V - V_th, f_hi = pb.V - V_th;
         }
         if (hi >= lo) {
-            const double t = r + locate_root(V0, I_ex0, I_in0, lo, hi, f_lo, f_hi);
+            const double t = r + locate_root(u0, I_ex0, I_in0, lo, hi, f_lo, f_hi);
             return t <= horizon_ms ? t : no_crossing;
         }
         pa = pb;
     }
-    // Past t_cap the synaptic transients are below e^-60 of their size: closed form tail.
-    if (H > t_cap) return relax_crossing(t_cap, pa.V);
     return no_crossing;
 }
 
 // The zero of V' in (a, b), where V' has opposite strict signs at a and b and w = e^{t/tau_m} V'
 // is monotone: safeguarded Newton on w (t <- t + V' C_m / q), bisection when a step leaves the
 // bracket or does not halve it.
-double lif_exp::locate_extremum(double V0, double I_ex0, double I_in0, double a, double b,
+double lif_exp::locate_extremum(double u0, double I_ex0, double I_in0, double a, double b,
                                 bool maximum, point& ext) const {
     double lo = a;  // V' has the sign it has at a
     double hi = b;
     double x = 0.5 * (a + b);
     double step_old = b - a;
-    point px = at(V0, I_ex0, I_in0, x);
+    point px = at(u0, I_ex0, I_in0, x);
     for (int it = 0; it < 200; ++it) {
         if (px.dV == 0) break;
         if ((px.dV > 0) == maximum) {
@@ -169,7 +177,7 @@ double lif_exp::locate_extremum(double V0, double I_ex0, double I_in0, double a,
         step_old = std::abs(xn - x);
         const bool converged = step_old <= time_tolerance(xn);
         x = xn;
-        px = at(V0, I_ex0, I_in0, x);
+        px = at(u0, I_ex0, I_in0, x);
         if (converged) break;
     }
     ext = px;
@@ -178,13 +186,13 @@ double lif_exp::locate_extremum(double V0, double I_ex0, double I_in0, double a,
 
 // The only root of V - V_th in [lo, hi] given f(lo) < 0 <= f(hi): safeguarded Newton (rtsafe).
 // Returns the upper end of a final bracket no wider than time_tolerance, where V >= V_th.
-double lif_exp::locate_root(double V0, double I_ex0, double I_in0, double lo, double hi, double f_lo,
+double lif_exp::locate_root(double u0, double I_ex0, double I_in0, double lo, double hi, double f_lo,
                             double f_hi) const {
     double x = lo + (hi - lo) * (-f_lo / (f_hi - f_lo));
     if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
     double step_old = hi - lo;
     for (int it = 0; it < 400 && hi - lo > time_tolerance(hi); ++it) {
-        const point p = at(V0, I_ex0, I_in0, x);
+        const point p = at(u0, I_ex0, I_in0, x);
         const double f = p.V - p_.V_th;
         if (f >= 0) {
             hi = x;

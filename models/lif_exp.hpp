@@ -124,34 +124,40 @@ private:
     }
 
     void evolve(double& V, double& I_ex, double& I_in, double t) const {
+        double u = V - p_.E_L;
+        evolve_u(u, I_ex, I_in, t);
+        V = p_.E_L + u;
+    }
+
+    // The same on u = V - E_L, which keeps its relative precision when u is tiny.
+    void evolve_u(double& u, double& I_ex, double& I_in, double t) const {
         const double em = std::expm1(-t * inv_tau_m_);
         const double e_ex = std::exp(-t * inv_tau_ex_);
         const double e_in = same_syn_ ? e_ex : std::exp(-t * inv_tau_in_);
-        const double u = V - p_.E_L;
-        double un = u + (u - u_inf_) * em;
         double syn = 0;
         if (I_ex != 0) syn += I_ex * kernel_C(t, em, e_ex, d_ex_);
         if (I_in != 0) syn += I_in * kernel_C(t, em, e_in, d_in_);
-        un += syn * inv_C_;
-        V = p_.E_L + un;
+        u += (u - u_inf_) * em + syn * inv_C_;
         I_ex *= e_ex;
         I_in *= e_in;
     }
 
-    point at(double V0, double I_ex0, double I_in0, double t) const {
-        double V = V0, I_ex = I_ex0, I_in = I_in0;
-        evolve(V, I_ex, I_in, t);
-        return {V, slope(V, I_ex, I_in), I_ex * inv_tau_ex_ + I_in * inv_tau_in_};
+    // Free solution at t after (u0 = V0 - E_L, I_ex0, I_in0). The slope comes from u, not from
+    // V - E_L: far out V rounds to E_L while the sign of V' still matters.
+    point at(double u0, double I_ex0, double I_in0, double t) const {
+        double u = u0, I_ex = I_ex0, I_in = I_in0;
+        evolve_u(u, I_ex, I_in, t);
+        return {p_.E_L + u, slope_u(u, I_ex, I_in), I_ex * inv_tau_ex_ + I_in * inv_tau_in_};
     }
 
-    double slope(double V, double I_ex, double I_in) const {
-        return (u_inf_ - (V - p_.E_L)) * inv_tau_m_ + (I_ex + I_in) * inv_C_;
+    double slope_u(double u, double I_ex, double I_in) const {
+        return (u_inf_ - u) * inv_tau_m_ + (I_ex + I_in) * inv_C_;
     }
 
     double search_crossing(const lif_state& s, double horizon_ms) const;  // lif.cpp
-    double locate_extremum(double V0, double I_ex0, double I_in0, double a, double b, bool maximum,
+    double locate_extremum(double u0, double I_ex0, double I_in0, double a, double b, bool maximum,
                            point& ext) const;
-    double locate_root(double V0, double I_ex0, double I_in0, double lo, double hi, double f_lo,
+    double locate_root(double u0, double I_ex0, double I_in0, double lo, double hi, double f_lo,
                        double f_hi) const;
 
     lif_params p_;
