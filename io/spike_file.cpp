@@ -1,2 +1,437 @@
-// Placeholder: the SONATA reader and writer land with issue 2.
+// SONATA spike files (SPEC §7.1). Choices where the SPEC is silent (also in docs/ via README):
+// - Reader accepts `sorting` as a uint8-based enum, a string, a small integer 0/1/2, or missing
+//   (= none); timestamps of any float type with `units` "ms", "s" (scaled to ms) or missing (= ms);
+//   node ids of any integer type, refusing negative values. Float node ids and integer timestamps
+//   are refused.
+// - The pre-population layout `/spikes/{gids, timestamps}` (old BMTK) is read as one population
+//   named "default".
+// - Values (finite, non-negative times; non-negative ids) are checked as they are read, so a bad
+//   value is reported by the read that meets it, naming the dataset and the index.
+// - The writer enforces the order its `sorting` attribute promises: by_time means non-decreasing
+//   times, by_id non-decreasing node ids, so the reader's binary search can trust the attribute.
 #include "io/spike_file.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <map>
+
+#include "core/error.hpp"
+#include "io/hdf5.hpp"
+
+namespace evspike {
+
+namespace {
+
+// Values per HDF5 chunk and per write: 2^16 (512 KiB of float64) with shuffle + deflate level 1,
+// the best write/read throughput in bench/spike_read_bench.cpp (see bench/README.md).
+const std::size_t chunk_values = getenv("EVSPIKE_CHUNK") ? std::stoul(getenv("EVSPIKE_CHUNK")) : std::size_t{1} << 16;
+const int deflate_level = getenv("EVSPIKE_DEFLATE") ? std::stoi(getenv("EVSPIKE_DEFLATE")) : 1;
+
+const std::vector<std::pair<std::string, std::uint8_t>>& sorting_members() {
+    static const std::vector<std::pair<std::string, std::uint8_t>> members = {
+        {"none", 0}, {"by_id", 1}, {"by_time", 2}};
+    return members;
+}
+
+bool valid_population_name(const std::string& name) {
+    return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
+}
+
+std::string population_path(const std::string& name) { return "/spikes/" + name; }
+
+}  // namespace
+
+// ------------------------------------------------------------------------------------------ writer
+
+struct spike_writer::impl {
+    struct population {
+        std::string name;
+        spike_sorting sorting;
+        h5::dataset timestamps;
+        h5::dataset node_ids;
+        std::vector<double> time_buffer;
+        std::vector<std::uint64_t> id_buffer;
+        double last_time = 0.0;
+        std::uint64_t last_id = 0;
+        bool any = false;
+    };
+
+    std::string path;
+    std::string temp_path;
+    h5::file file;
+    h5::group spikes;
+    std::vector<population> populations;  // declared after `file`: closed before it
+    bool committed = false;
+
+    void check_open() const {
+        if (committed) throw internal_error(path + ": spike_writer used after commit()");
+    }
+
+    void flush(population& pop) {
+        pop.timestamps.append<double>(pop.time_buffer);
+        pop.node_ids.append<std::uint64_t>(pop.id_buffer);
+        pop.time_buffer.clear();
+        pop.id_buffer.clear();
+    }
+
+    // Checks one spike against the file's promises (valid time, the declared order).
+    void check(population& pop, double t, std::uint64_t id) {
+        if (!(t >= 0.0) || std::isinf(t))
+            throw io_error(path, population_path(pop.name) + "/timestamps",
+                           "spike time " + std::to_string(t) + " is not a finite time >= 0 ms");
+        if (pop.any) {
+            if (pop.sorting == spike_sorting::by_time && t < pop.last_time)
+                throw io_error(path, population_path(pop.name) + "/timestamps",
+                               "spikes out of time order (" + std::to_string(t) + " after " +
+                                   std::to_string(pop.last_time) + ") but sorting is by_time");
+            if (pop.sorting == spike_sorting::by_id && id < pop.last_id)
+                throw io_error(path, population_path(pop.name) + "/node_ids",
+                               "node ids out of order (" + std::to_string(id) + " after " +
+                                   std::to_string(pop.last_id) + ") but sorting is by_id");
+        }
+        pop.last_time = t;
+        pop.last_id = id;
+        pop.any = true;
+    }
+};
+
+spike_writer::spike_writer(std::string path, const provenance& info) : impl_(std::make_unique<impl>()) {
+    impl_->path = std::move(path);
+    impl_->temp_path = impl_->path + ".tmp-" + std::to_string(::getpid());
+    try {
+        impl_->file = h5::file::create(impl_->temp_path);
+    } catch (const io_error& e) {
+        throw io_error(impl_->path, "", std::string("cannot create the output file: ") + e.what());
+    }
+    try {
+        h5::file& f = impl_->file;
+        f.write_attribute<std::uint32_t>("magic", 0x0A7A);
+        const std::uint32_t version[] = {0, 1};
+        f.write_attribute<std::uint32_t>("version", std::span<const std::uint32_t>(version));
+        f.write_attribute("evspike_version", std::string(EVSPIKE_VERSION));
+        f.write_attribute("evspike_command", info.command);
+        f.write_attribute<std::uint64_t>("evspike_seed", info.seed);
+        f.write_attribute("evspike_config", info.config);
+        impl_->spikes = f.create_group("spikes");
+    } catch (...) {
+        // A throwing constructor runs no destructor: close and remove the temporary file here.
+        std::string temp = impl_->temp_path;
+        impl_.reset();
+        std::error_code ec;
+        std::filesystem::remove(temp, ec);
+        throw;
+    }
+}
+
+spike_writer::~spike_writer() {
+    if (!impl_ || impl_->committed) return;
+    std::string temp = impl_->temp_path;
+    impl_.reset();  // close every handle, then the file
+    std::error_code ec;
+    std::filesystem::remove(temp, ec);
+}
+
+std::size_t spike_writer::add_population(const std::string& name, spike_sorting sorting) {
+    impl_->check_open();
+    if (!valid_population_name(name))
+        throw io_error(impl_->path, "/spikes", "invalid population name '" + name + "'");
+    for (const auto& pop : impl_->populations)
+        if (pop.name == name) throw io_error(impl_->path, population_path(name), "population declared twice");
+    h5::group g = impl_->spikes.create_group(name);
+    g.write_enum_attribute("sorting", sorting_members(), static_cast<std::uint8_t>(sorting));
+    h5::chunking storage{chunk_values, deflate_level, true};
+    impl::population pop{name, sorting, g.create_extensible<double>("timestamps", storage),
+                         g.create_extensible<std::uint64_t>("node_ids", storage), {}, {}};
+    pop.timestamps.write_attribute("units", std::string("ms"));
+    pop.time_buffer.reserve(chunk_values);
+    pop.id_buffer.reserve(chunk_values);
+    impl_->populations.push_back(std::move(pop));
+    return impl_->populations.size() - 1;
+}
+
+void spike_writer::append(std::size_t population, double timestamp_ms, std::uint64_t node_id) {
+    impl_->check_open();
+    if (population >= impl_->populations.size())
+        throw internal_error(impl_->path + ": spike_writer::append to undeclared population " + std::to_string(population));
+    auto& pop = impl_->populations[population];
+    impl_->check(pop, timestamp_ms, node_id);
+    pop.time_buffer.push_back(timestamp_ms);
+    pop.id_buffer.push_back(node_id);
+    if (pop.time_buffer.size() == chunk_values) impl_->flush(pop);
+}
+
+void spike_writer::append(std::size_t population, std::span<const double> timestamps_ms,
+                          std::span<const std::uint64_t> node_ids) {
+    impl_->check_open();
+    if (population >= impl_->populations.size())
+        throw internal_error(impl_->path + ": spike_writer::append to undeclared population " + std::to_string(population));
+    if (timestamps_ms.size() != node_ids.size())
+        throw internal_error(impl_->path + ": spike_writer::append with " + std::to_string(timestamps_ms.size()) +
+                             " times but " + std::to_string(node_ids.size()) + " node ids");
+    auto& pop = impl_->populations[population];
+    std::size_t i = 0;
+    const std::size_t n = timestamps_ms.size();
+    while (i < n) {
+        std::size_t take = std::min(n - i, chunk_values - pop.time_buffer.size());
+        for (std::size_t k = i; k < i + take; ++k) impl_->check(pop, timestamps_ms[k], node_ids[k]);
+        pop.time_buffer.insert(pop.time_buffer.end(), timestamps_ms.begin() + static_cast<std::ptrdiff_t>(i),
+                               timestamps_ms.begin() + static_cast<std::ptrdiff_t>(i + take));
+        pop.id_buffer.insert(pop.id_buffer.end(), node_ids.begin() + static_cast<std::ptrdiff_t>(i),
+                             node_ids.begin() + static_cast<std::ptrdiff_t>(i + take));
+        if (pop.time_buffer.size() == chunk_values) impl_->flush(pop);
+        i += take;
+    }
+}
+
+void spike_writer::commit() {
+    impl_->check_open();
+    for (auto& pop : impl_->populations) impl_->flush(pop);
+    impl_->populations.clear();
+    impl_->spikes = h5::group();
+    impl_->file.close();
+    std::error_code ec;
+    std::filesystem::rename(impl_->temp_path, impl_->path, ec);
+    if (ec) {
+        std::filesystem::remove(impl_->temp_path);
+        throw io_error(impl_->path, "", "cannot rename the finished temporary file into place: " + ec.message());
+    }
+    impl_->committed = true;
+}
+
+const std::string& spike_writer::path() const { return impl_->path; }
+
+// ------------------------------------------------------------------------------------------ reader
+
+struct spike_reader::impl {
+    struct population {
+        std::string group_path;   // "/spikes/exc" (or "/spikes" for the old layout)
+        std::string times_path;   // full dataset paths, for opening and for messages
+        std::string ids_path;
+        std::uint64_t size = 0;
+        spike_sorting sorting = spike_sorting::none;
+        double time_scale = 1.0;  // file unit to ms
+        bool signed_ids = false;
+    };
+
+    std::string path;
+    h5::file file;
+    std::map<std::string, population> populations;
+
+    const population& find(const std::string& name) const {
+        auto it = populations.find(name);
+        if (it != populations.end()) return it->second;
+        std::string known;
+        for (const auto& [n, p] : populations) known += (known.empty() ? "" : ", ") + n;
+        throw io_error(path, population_path(name),
+                       "no such population (the file has: " + (known.empty() ? "none" : known) + ")");
+    }
+
+    void scan(const h5::group& g, const std::string& name, const std::string& times_name, const std::string& ids_name);
+
+    // Reads [begin, begin + n) into `out`, scaled to ms and validated.
+    void read_range(const population& pop, const h5::dataset& times, const h5::dataset& ids, std::uint64_t begin,
+                    std::size_t n, spike_table& out, std::vector<std::int64_t>& signed_buffer) const;
+
+    // First index whose time is >= t (by_time populations only).
+    std::uint64_t lower_bound(const population& pop, const h5::dataset& times, double t_ms) const;
+};
+
+namespace {
+
+spike_sorting parse_sorting(const h5::group& g) {
+    if (!g.has_attribute("sorting")) return spike_sorting::none;
+    h5::type_info type = g.attribute_type("sorting");
+    if (type.cls == h5::type_class::integer) {
+        std::uint64_t v = g.read_attribute<std::uint64_t>("sorting");
+        if (v <= 2) return static_cast<spike_sorting>(v);
+        g.fail("attribute 'sorting' = " + std::to_string(v) + " is not 0 (none), 1 (by_id) or 2 (by_time)");
+    }
+    std::string text = g.read_enum_attribute("sorting");
+    for (const auto& [member, code] : sorting_members())
+        if (text == member) return static_cast<spike_sorting>(code);
+    g.fail("attribute 'sorting' = '" + text + "' is not none, by_id or by_time");
+}
+
+}  // namespace
+
+void spike_reader::impl::scan(const h5::group& g, const std::string& name, const std::string& times_name,
+                              const std::string& ids_name) {
+    population pop;
+    pop.group_path = g.path();
+    pop.times_path = g.child_path(times_name);
+    pop.ids_path = g.child_path(ids_name);
+    if (!g.is_dataset(times_name)) g.fail("missing dataset", times_name);
+    if (!g.is_dataset(ids_name)) g.fail("missing dataset", ids_name);
+    h5::dataset times = g.open_dataset(times_name);
+    h5::dataset ids = g.open_dataset(ids_name);
+    if (times.dims().size() != 1) times.fail("not a 1-D dataset");
+    if (ids.dims().size() != 1) ids.fail("not a 1-D dataset");
+    h5::type_info tt = times.type();
+    if (tt.cls != h5::type_class::floating)
+        times.fail("spike times must be floating point (float64), found " +
+                   std::string(tt.cls == h5::type_class::integer ? "integers" : "a non-numeric type"));
+    h5::type_info it = ids.type();
+    if (it.cls != h5::type_class::integer || it.size > 8)
+        ids.fail("node ids must be integers (uint64), found " +
+                 std::string(it.cls == h5::type_class::floating ? "floating point" : "a non-integer type"));
+    pop.signed_ids = it.is_signed;
+    pop.size = times.size();
+    if (ids.size() != pop.size)
+        g.fail(times_name + " has " + std::to_string(pop.size) + " values but " + ids_name + " has " +
+               std::to_string(ids.size()));
+    if (times.has_attribute("units")) {
+        std::string units = times.read_string_attribute("units");
+        if (units == "s") pop.time_scale = 1000.0;
+        else if (units != "ms") times.fail("unsupported units '" + units + "' (expected ms or s)");
+    }
+    pop.sorting = parse_sorting(g);
+    populations.emplace(name, std::move(pop));
+}
+
+void spike_reader::impl::read_range(const population& pop, const h5::dataset& times, const h5::dataset& ids,
+                                    std::uint64_t begin, std::size_t n, spike_table& out,
+                                    std::vector<std::int64_t>& signed_buffer) const {
+    out.timestamps.resize(n);
+    out.node_ids.resize(n);
+    times.read<double>(begin, out.timestamps);
+    bool bad = false;
+    for (double& t : out.timestamps) {
+        t *= pop.time_scale;
+        bad |= !(t >= 0.0 && t <= std::numeric_limits<double>::max());
+    }
+    if (bad) {
+        auto it = std::find_if(out.timestamps.begin(), out.timestamps.end(),
+                               [](double t) { return !(t >= 0.0 && t <= std::numeric_limits<double>::max()); });
+        std::size_t index = begin + static_cast<std::size_t>(it - out.timestamps.begin());
+        throw io_error(path, pop.times_path,
+                       "value " + std::to_string(*it) + " at index " + std::to_string(index) +
+                           " is not a finite time >= 0");
+    }
+    if (pop.signed_ids) {
+        signed_buffer.resize(n);
+        ids.read<std::int64_t>(begin, signed_buffer);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (signed_buffer[i] < 0)
+                throw io_error(path, pop.ids_path,
+                               "negative node id " + std::to_string(signed_buffer[i]) + " at index " +
+                                   std::to_string(begin + i));
+            out.node_ids[i] = static_cast<std::uint64_t>(signed_buffer[i]);
+        }
+    } else {
+        ids.read<std::uint64_t>(begin, out.node_ids);
+    }
+}
+
+std::uint64_t spike_reader::impl::lower_bound(const population& pop, const h5::dataset& times, double t_ms) const {
+    std::uint64_t lo = 0, hi = pop.size;
+    double value = 0.0;
+    while (lo < hi) {
+        std::uint64_t mid = lo + (hi - lo) / 2;
+        times.read<double>(mid, std::span<double>(&value, 1));
+        if (value * pop.time_scale < t_ms) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+spike_reader::spike_reader(std::string path) : impl_(std::make_unique<impl>()) {
+    impl_->path = std::move(path);
+    impl_->file = h5::file::open_read(impl_->path);
+    h5::file& f = impl_->file;
+    if (!f.is_group("spikes")) f.fail("missing group (not a SONATA spike file)", "spikes");
+    h5::group spikes = f.open_group("spikes");
+    if (spikes.is_dataset("gids") && spikes.is_dataset("timestamps")) {
+        impl_->scan(spikes, "default", "timestamps", "gids");
+        return;
+    }
+    for (const std::string& name : spikes.list_groups()) impl_->scan(spikes.open_group(name), name, "timestamps", "node_ids");
+}
+
+spike_reader::~spike_reader() = default;
+spike_reader::spike_reader(spike_reader&&) noexcept = default;
+spike_reader& spike_reader::operator=(spike_reader&&) noexcept = default;
+
+const std::string& spike_reader::path() const { return impl_->path; }
+
+std::vector<std::string> spike_reader::populations() const {
+    std::vector<std::string> names;
+    for (const auto& [name, pop] : impl_->populations) names.push_back(name);
+    return names;
+}
+
+std::uint64_t spike_reader::size(const std::string& population) const { return impl_->find(population).size; }
+
+spike_sorting spike_reader::sorting(const std::string& population) const {
+    return impl_->find(population).sorting;
+}
+
+spike_table spike_reader::read(const std::string& population, const spike_query& query) const {
+    const impl::population& pop = impl_->find(population);
+    h5::dataset times = impl_->file.open_dataset(pop.times_path);
+    h5::dataset ids = impl_->file.open_dataset(pop.ids_path);
+    const double t_start = query.t_start.value_or(-std::numeric_limits<double>::infinity());
+    const double t_stop = query.t_stop.value_or(std::numeric_limits<double>::infinity());
+    std::uint64_t begin = 0, end = pop.size;
+    if (pop.sorting == spike_sorting::by_time) {
+        if (query.t_start) begin = impl_->lower_bound(pop, times, t_start);
+        if (query.t_stop) end = std::max(begin, impl_->lower_bound(pop, times, t_stop));
+    }
+    std::vector<std::uint64_t> wanted;
+    if (query.node_ids) {
+        wanted = *query.node_ids;
+        std::sort(wanted.begin(), wanted.end());
+        wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    }
+    const bool filter_time = query.t_start.has_value() || query.t_stop.has_value();
+    const bool filter_ids = query.node_ids.has_value();
+
+    spike_table result;
+    if (!filter_time && !filter_ids) {
+        std::vector<std::int64_t> signed_buffer;
+        impl_->read_range(pop, times, ids, 0, pop.size, result, signed_buffer);
+        return result;
+    }
+    // Blocks of several chunks keep memory bounded by the result, not by the population.
+    const std::size_t block = chunk_values * 4;
+    spike_table buffer;
+    std::vector<std::int64_t> signed_buffer;
+    for (std::uint64_t at = begin; at < end; at += block) {
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - at));
+        impl_->read_range(pop, times, ids, at, n, buffer, signed_buffer);
+        for (std::size_t i = 0; i < n; ++i) {
+            double t = buffer.timestamps[i];
+            if (filter_time && !(t >= t_start && t < t_stop)) continue;
+            if (filter_ids && !std::binary_search(wanted.begin(), wanted.end(), buffer.node_ids[i])) continue;
+            result.timestamps.push_back(t);
+            result.node_ids.push_back(buffer.node_ids[i]);
+        }
+    }
+    return result;
+}
+
+void spike_reader::for_each_chunk(const std::string& population, std::size_t chunk_size,
+                                  const std::function<void(const spike_table&)>& callback) const {
+    if (chunk_size == 0) throw internal_error(impl_->path + ": for_each_chunk with chunk_size 0");
+    const impl::population& pop = impl_->find(population);
+    h5::dataset times = impl_->file.open_dataset(pop.times_path);
+    h5::dataset ids = impl_->file.open_dataset(pop.ids_path);
+    spike_table buffer;
+    std::vector<std::int64_t> signed_buffer;
+    for (std::uint64_t at = 0; at < pop.size; at += chunk_size) {
+        std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, pop.size - at));
+        impl_->read_range(pop, times, ids, at, n, buffer, signed_buffer);
+        callback(buffer);
+    }
+}
+
+std::optional<std::string> spike_reader::root_attribute(const std::string& name) const {
+    if (!impl_->file.has_attribute(name)) return std::nullopt;
+    return impl_->file.attribute_as_text(name);
+}
+
+}  // namespace evspike
