@@ -705,7 +705,10 @@ file file::create(const std::string& path) {
     return file(std::move(f), path);
 }
 
-file file::open_read(const std::string& path) {
+file file::open_read(const std::string& path) { return open_existing(path, false); }
+file file::open_write(const std::string& path) { return open_existing(path, true); }
+
+file file::open_existing(const std::string& path, bool writable) {
     silence_hdf5();
     std::error_code ec;
     if (!std::filesystem::exists(path, ec)) throw io_error(path, "", "no such file");
@@ -718,7 +721,7 @@ file file::open_read(const std::string& path) {
     }
     handle fapl = make_plist(H5P_FILE_ACCESS, path, "");
     if (H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI) < 0) throw_io(path, "", "cannot set the close degree");
-    handle f(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()));
+    handle f(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get()));
     if (!f.valid()) throw_io(path, "", "cannot open HDF5 file (truncated or corrupt?)");
     return file(std::move(f), path);
 }

@@ -216,12 +216,16 @@ public:
     // Opens read-only; distinct io_errors for a missing file, a non-HDF5 file and a corrupt or
     // truncated one.
     static file open_read(const std::string& path);
+    // Opens an existing file read-write (e.g. to add /motifs to a copy of a spike file); same
+    // errors as open_read.
+    static file open_write(const std::string& path);
     void flush();
     // Closes the file, throwing if HDF5 cannot (e.g. a failed final write). Open groups and
     // datasets of the file must be gone first.
     void close();
 
 private:
+    static file open_existing(const std::string& path, bool writable);
     file(handle h, std::string path) : location(std::move(h), std::move(path), "/") {}
 };
 
