@@ -209,6 +209,7 @@ private:
     }
 
     static void read_spike_times(const toml_table& t, source_spec& s) {
+        s.kind = source_kind::spike_times;
         const toml_node times = t.at("times");
         for (const auto& train_node : times.as_array()) {
             std::vector<double> train;

@@ -253,9 +253,16 @@ toml_document toml_document::from_text(const std::string& text, const std::strin
     try {
         doc.root_ = std::make_shared<const toml::value>(toml::parse(stream, file_name));
     } catch (const toml::exception& e) {
+        // toml11 prefixes "[error] toml::<function>: ", which means nothing to a user.
+        std::string what = e.what();
+        if (what.rfind("[error] ", 0) == 0) what.erase(0, 8);
+        if (what.rfind("toml::", 0) == 0) {
+            const auto colon = what.find(": ");
+            if (colon != std::string::npos) what.erase(0, colon + 2);
+        }
         const auto line = e.location().line();
-        throw config_error(line > 0 ? "line " + std::to_string(line) : "(syntax)",
-                           std::string("TOML syntax error: ") + e.what(), file_name);
+        throw config_error(line > 0 ? "line " + std::to_string(line) : "(syntax)", "TOML syntax error: " + what,
+                           file_name);
     } catch (const std::exception& e) {
         throw config_error("(syntax)", std::string("TOML syntax error: ") + e.what(), file_name);
     }
