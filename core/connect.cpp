@@ -45,18 +45,25 @@ struct raw_synapse {
     double delay_ms;
 };
 
-double draw(const distribution& d, random_stream& rng) {
+}  // namespace
+
+double draw_value(const distribution& d, random_stream& rng) {
     if (const auto* c = std::get_if<constant_dist>(&d)) return c->value;
     if (const auto* u = std::get_if<uniform_dist>(&d)) return u->lo + (u->hi - u->lo) * uniform01(rng);
     const auto& n = std::get<normal_dist>(d);
     return n.mean + n.sd * standard_normal(rng);
 }
 
-// Delays drawn from a normal are redrawn until > 0 (SPEC §5).
+namespace {
+
+double draw(const distribution& d, random_stream& rng) { return draw_value(d, rng); }
+
+// Delays drawn from a normal are redrawn until >= min_delay_ms (SPEC §5 says > 0; below
+// min_delay_ms a delay is not resolvable, see connect.hpp).
 double draw_delay(const distribution& d, random_stream& rng) {
     for (;;) {
         const double value = draw(d, rng);
-        if (value > 0.0) return value;
+        if (value >= min_delay_ms) return value;
     }
 }
 
@@ -74,11 +81,11 @@ void check_weight_dist(const distribution& d, const std::string& key) {
 
 void check_delay_dist(const distribution& d, const std::string& key) {
     if (const auto* c = std::get_if<constant_dist>(&d)) {
-        if (!(c->value > 0.0) || !std::isfinite(c->value))
-            throw config_error(key, "delay must be finite and > 0, got " + std::to_string(c->value));
+        if (!(c->value >= min_delay_ms) || !std::isfinite(c->value))
+            throw config_error(key, "delay must be finite and > 0 (at least 1e-9 ms), got " + std::to_string(c->value));
     } else if (const auto* u = std::get_if<uniform_dist>(&d)) {
-        if (!(u->lo > 0.0) || !(u->hi >= u->lo) || !std::isfinite(u->hi))
-            throw config_error(key, "a uniform delay needs 0 < lo <= hi");
+        if (!(u->lo >= min_delay_ms) || !(u->hi >= u->lo) || !std::isfinite(u->hi))
+            throw config_error(key, "a uniform delay needs 0 < lo <= hi (lo at least 1e-9 ms)");
     } else {
         const auto& n = std::get<normal_dist>(d);
         if (!std::isfinite(n.mean) || !std::isfinite(n.sd) || n.sd < 0.0)
@@ -270,8 +277,9 @@ private:
             }
             if (delays != nullptr) {
                 d = (*delays)[k];
-                if (!(d > 0.0) || !std::isfinite(d))
-                    throw config_error(key_ + ".delay[" + std::to_string(k) + "]", "delay must be finite and > 0");
+                if (!(d >= min_delay_ms) || !std::isfinite(d))
+                    throw config_error(key_ + ".delay[" + std::to_string(k) + "]",
+                                       "delay must be finite and > 0 (at least 1e-9 ms)");
             } else {
                 d = draw_delay(std::get<distribution>(c_.delay), d_rng);
             }

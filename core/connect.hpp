@@ -23,6 +23,14 @@
 
 namespace evspike {
 
+// The smallest delay accepted: SPEC §1's time resolution. A delay must be > 0 (SPEC §3.3); one
+// below 1e-9 ms could vanish when added to a spike time late in a long run, and the engine's
+// epochs (min delay long) must make progress.
+inline constexpr double min_delay_ms = 1e-9;
+
+// A value drawn from a distribution (constant, uniform [lo, hi), normal by Box-Muller).
+double draw_value(const distribution& d, random_stream& rng);
+
 // Lays out the global ids (populations then sources) and builds every connection.
 // Throws config_error naming the key path (e.g. "connection[2].delay") for anything the config
 // loader did not already refuse: unknown group names, delays <= 0, infeasible rules.

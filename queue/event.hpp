@@ -28,6 +28,9 @@ struct event {
     // source's delay-sorted fan-out, so that two walks of one source due at the same instant run
     // in emission order (the older spike has the longer delay, hence the larger position).
     std::uint32_t aux = 0;
+    // Payload, not part of the order. delivery: slot holding the spike's emission time, so each
+    // group of the walk is due at exactly emission time + its delay.
+    std::uint32_t slot = 0;
 
     static constexpr std::uint64_t make_tag(event_kind k, std::uint32_t node) {
         return (static_cast<std::uint64_t>(k) << 56) | node;
@@ -38,8 +41,8 @@ struct event {
     static event crossing(sim_time t, std::uint32_t neuron, std::uint32_t version) {
         return {t, make_tag(event_kind::crossing, neuron), version};
     }
-    static event delivery(sim_time t, std::uint32_t source, std::uint32_t position) {
-        return {t, make_tag(event_kind::delivery, source), ~position};
+    static event delivery(sim_time t, std::uint32_t source, std::uint32_t position, std::uint32_t slot = 0) {
+        return {t, make_tag(event_kind::delivery, source), ~position, slot};
     }
 
     event_kind kind() const { return static_cast<event_kind>(tag >> 56); }
@@ -47,6 +50,7 @@ struct event {
     std::uint32_t position() const { return ~aux; }  // delivery only
 
     friend bool operator==(const event&, const event&) = default;
+    // The order ignores the payload: keys of live entries are unique without it.
     friend std::strong_ordering operator<=>(const event& a, const event& b) {
         if (a.time.whole_ms != b.time.whole_ms) return a.time.whole_ms <=> b.time.whole_ms;
         if (a.time.frac_ms != b.time.frac_ms)
@@ -66,5 +70,7 @@ struct later {
         return a.aux > b.aux;
     }
 };
+
+static_assert(sizeof(event) == 32, "an event fills half a cache line");
 
 }  // namespace evspike

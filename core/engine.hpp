@@ -1,0 +1,68 @@
+#pragma once
+// The event-driven engine (SPEC §3): exact, continuous time, no grid. See core/engine.cpp for
+// the event order and the same-time rule, docs/engine.md for the design.
+//
+//   const network net = build_network(spec);
+//   engine_outputs out{.record = ..., .spikes = &my_sink};
+//   const run_stats stats = simulate(spec, net, out);
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <vector>
+
+#include "core/network.hpp"
+#include "core/spec.hpp"
+#include "queue/event_queue.hpp"
+
+namespace evspike {
+
+// Receives the spikes of recorded groups, in time order, ties by global id (so per group: by
+// time, ties by node id, as SPEC §7.1's by_time sorting requires).
+class spike_sink {
+public:
+    virtual ~spike_sink() = default;
+    // `group` indexes network::groups; `node` is the id within the group.
+    virtual void on_spike(std::size_t group, std::uint64_t node, double t_ms) = 0;
+};
+
+// Receives exact membrane potentials at sample times k * interval < t_stop, k = 0, 1, ...
+class voltage_sink {
+public:
+    virtual ~voltage_sink() = default;
+    // `probe` indexes engine_outputs::probes; `V_mV` has one value per probed node, in order.
+    virtual void on_sample(std::size_t probe, double t_ms, std::span<const double> V_mV) = 0;
+};
+
+struct voltage_probe {
+    std::size_t group = 0;               // a population's index in network::groups
+    std::vector<std::uint64_t> node_ids;
+    double interval_ms = 0.1;
+};
+
+struct engine_outputs {
+    std::vector<bool> record;            // per network group: report its spikes to `spikes`
+    spike_sink* spikes = nullptr;
+    std::vector<voltage_probe> probes;
+    voltage_sink* voltages = nullptr;
+    // Called now and then with the simulated time reached (ms), e.g. for a progress bar.
+    std::function<void(double)> progress;
+};
+
+// The queue found fastest by bench/queue_choice.cpp (see bench/README.md, "Which event queue?").
+inline constexpr queue_kind default_queue = queue_kind::lazy_d_ary;
+
+struct run_stats {
+    std::uint64_t spikes = 0;            // emitted by neurons and sources (recorded or not)
+    std::uint64_t deliveries = 0;        // synaptic events
+    std::uint64_t events = 0;            // queue entries popped
+    std::uint64_t stale = 0;             // popped predictions that had been superseded
+    std::uint64_t instants = 0;          // distinct event times processed
+    std::size_t peak_queue = 0;
+};
+
+// Runs spec over [0, spec.t_stop_ms) on `net` (built from the same spec). Throws config_error
+// for model parameters or sources the loader let through, naming the key path.
+run_stats simulate(const simulation_spec& spec, const network& net, const engine_outputs& outputs,
+                   queue_kind queue = default_queue);
+
+}  // namespace evspike
