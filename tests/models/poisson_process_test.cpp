@@ -155,3 +155,40 @@ TEST_SUITE("models") {
         }
     }
 }
+
+#include <tuple>
+
+#include "models/poisson_population.hpp"
+
+TEST_SUITE("models") {
+    TEST_CASE("poisson_population: windows merge the per-neuron trains exactly, sorted by time then id") {
+        const poisson_params params{80.0, 2.0, 5.0, 3000.0};
+        const std::uint64_t neurons = 300;  // ~7e4 spikes: several windows of 2^16
+        std::vector<std::tuple<double, std::uint64_t>> expected;
+        for (std::uint64_t i = 0; i < neurons; ++i)
+            for (double t : train(params, 4, evspike::poisson_stream_name("pop", i).c_str())) expected.emplace_back(t, i);
+        std::sort(expected.begin(), expected.end());
+
+        evspike::poisson_population trains(params, neurons, 4, "pop");
+        std::vector<std::tuple<double, std::uint64_t>> got;
+        std::vector<double> t;
+        std::vector<std::uint64_t> id;
+        int windows = 0;
+        while (trains.next_window(t, id)) {
+            ++windows;
+            REQUIRE(t.size() == id.size());
+            for (std::size_t k = 0; k < t.size(); ++k) got.emplace_back(t[k], id[k]);
+        }
+        CHECK(windows > 1);
+        CHECK(t.empty());
+        CHECK(trains.time_reached() == 3000.0);
+        CHECK(got == expected);
+    }
+
+    TEST_CASE("poisson_population: a silent population produces no window") {
+        evspike::poisson_population trains({0.0, 0.0, 0.0, 100.0}, 10, 1, "quiet");
+        std::vector<double> t;
+        std::vector<std::uint64_t> id;
+        CHECK(!trains.next_window(t, id));
+    }
+}

@@ -1,0 +1,44 @@
+#pragma once
+// N independent Poisson trains with dead time (poisson_process, one named stream per neuron),
+// merged into one time-ordered stream (ties by node id) and produced window by window, so memory
+// is O(N + spikes per window) whatever the duration. Used by `evspike generate poisson`; pure
+// computation, no I/O.
+//
+// Windows hold about max(2^16, 4 N) spikes; each is sorted by a bucket sort on time (buckets of
+// ~2 spikes, then stable insertion sort). The order is total (time, then id), so the output does
+// not depend on the window size.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "models/poisson_process.hpp"
+
+namespace evspike {
+
+class poisson_population {
+public:
+    // params.start_ms/stop_ms bound every train; neuron i draws from
+    // make_stream(seed, poisson_stream_name(name, i)). Throws model_error on bad params.
+    poisson_population(const poisson_params& params, std::uint64_t neurons, std::uint64_t seed,
+                       const std::string& name);
+
+    // Fills times/ids (cleared first) with the next window's spikes in (time, id) order.
+    // Returns false, with empty vectors, once all trains have ended.
+    bool next_window(std::vector<double>& times_ms, std::vector<std::uint64_t>& node_ids);
+
+    // End of the last window produced, ms (for progress).
+    double time_reached() const { return t_reached_; }
+
+private:
+    poisson_params params_;
+    std::vector<poisson_process> processes_;
+    std::vector<double> pending_;  // each neuron's next spike, +inf when ended
+    double window_ms_;
+    double t_reached_;
+    std::uint64_t window_ = 0;
+    std::vector<double> raw_t_;
+    std::vector<std::uint64_t> raw_id_;
+    std::vector<std::uint32_t> starts_;
+};
+
+}  // namespace evspike
