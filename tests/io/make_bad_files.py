@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""Writes the spike-file fixtures of tests/io/bad_files_test.cpp into OUTDIR (run by the test).
+
+Bad files (the reader must refuse each with an io_error naming file and dataset) and files in the
+shapes other tools write (h5py by hand, BMTK), which the reader must accept.
+Usage: make_bad_files.py OUTDIR. Exit 3 if h5py cannot be imported.
+"""
+import os
+import sys
+
+try:
+    import h5py
+    import numpy as np
+except ImportError as e:
+    print("h5py unavailable:", e)
+    sys.exit(3)
+
+SORTING = h5py.enum_dtype({"none": 0, "by_id": 1, "by_time": 2}, basetype="u1")
+
+
+def spikes(path, times, ids, tdtype="<f8", idtype="<u8", pop="exc", sorting="enum", units="ms", extra=None):
+    with h5py.File(path, "w") as f:
+        f.attrs["magic"] = np.uint32(0x0A7A)
+        f.attrs["version"] = np.array([0, 1], dtype="<u4")
+        g = f.create_group(f"spikes/{pop}")
+        if sorting == "enum" or isinstance(sorting, int):
+            g.attrs.create("sorting", 2 if sorting == "enum" else sorting, dtype=SORTING)
+        elif sorting is not None:
+            g.attrs["sorting"] = sorting
+        if times is not None:
+            d = g.create_dataset("timestamps", data=np.asarray(times, dtype=tdtype))
+            if units is not None:
+                d.attrs["units"] = units
+        if ids is not None:
+            g.create_dataset("node_ids", data=np.asarray(ids, dtype=idtype))
+        if extra:
+            extra(f)
+
+
+def main(out):
+    j = lambda name: os.path.join(out, name)
+    # Refused.
+    with open(j("not_hdf5.h5"), "w") as f:
+        f.write("time,node\n1.0,0\n")
+    big = j("truncated.h5")
+    spikes(big, np.arange(50000) * 0.1, np.arange(50000) % 7)
+    size = os.path.getsize(big)
+    with open(big, "r+b") as f:
+        f.truncate(size // 2)
+    with h5py.File(j("no_spikes.h5"), "w") as f:
+        f.create_group("something_else")
+    spikes(j("missing_timestamps.h5"), None, [0, 1])
+    spikes(j("missing_node_ids.h5"), [0.5, 1.0], None)
+    spikes(j("mismatched_lengths.h5"), [0.5, 1.0, 2.0], [0, 1])
+    spikes(j("int_timestamps.h5"), [1, 2, 3], [0, 1, 2], tdtype="<i8")
+    spikes(j("float_node_ids.h5"), [1.0, 2.0], [0.0, 1.0], idtype="<f8")
+    spikes(j("nan_time.h5"), [1.0, float("nan"), 3.0], [0, 1, 2], sorting="none")
+    spikes(j("inf_time.h5"), [1.0, 2.0, float("inf")], [0, 1, 2])
+    spikes(j("negative_time.h5"), [-1.0, 2.0], [0, 1])
+    spikes(j("negative_node_id.h5"), [1.0, 2.0], [0, -4], idtype="<i4")
+    spikes(j("bad_sorting.h5"), [1.0], [0], sorting="sideways")
+    spikes(j("bad_units.h5"), [1.0], [0], units="hours")
+    spikes(j("string_node_ids.h5"), [1.0], None,
+           extra=lambda f: f["spikes/exc"].create_dataset("node_ids", data=np.array([b"a"])))
+    # Accepted.
+    spikes(j("bmtk_string_sorting.h5"), [0.5, 1.5, 1.5, 9.0], [3, 1, 2, 0], sorting="by_time")
+    spikes(j("h5py_minimal.h5"), [2.0, 1.0], [5, 6], tdtype="<f4", idtype="<i4", sorting=None, units=None)
+    spikes(j("seconds.h5"), [0.001, 0.0025], [0, 1], units="s")
+    spikes(j("enum_by_id.h5"), [3.0, 1.0], [0, 1], sorting=1)
+    with h5py.File(j("old_gids_layout.h5"), "w") as f:
+        f.create_dataset("spikes/gids", data=np.array([10, 11], dtype="<u4"))
+        f.create_dataset("spikes/timestamps", data=np.array([0.25, 0.75]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
