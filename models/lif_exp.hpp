@@ -158,7 +158,7 @@ private:
     double locate_extremum(double u0, double I_ex0, double I_in0, double a, double b, bool maximum,
                            point& ext) const;
     double locate_root(double u0, double I_ex0, double I_in0, double lo, double hi, double f_lo,
-                       double f_hi) const;
+                       double df_lo, double f_hi) const;
 
     lif_params p_;
     double u_inf_;       // mV, tau_m I_e / C_m
