@@ -28,7 +28,8 @@ struct motif_truth {
 // Adds /motifs to an existing (committed) spike file, atomically: the file is copied to a
 // temporary name beside it, completed, and renamed over the original. Refuses (io_error) a file
 // that already has /motifs or whose arrays have mismatched lengths.
-void add_motif_truth(const std::string& spike_file_path, const motif_truth& truth);
+// With atomic = false the file is completed in place: for a file that is itself a temporary.
+void add_motif_truth(const std::string& spike_file_path, const motif_truth& truth, bool atomic = true);
 
 // Reads /motifs; io_error naming file and dataset if it is missing or malformed.
 motif_truth read_motif_truth(const std::string& path);

@@ -105,7 +105,15 @@ std::vector<template_entry> template_entries(const hdsnn_kernel& kernel) {
 }
 
 hdsnn_raster generate_hdsnn(const hdsnn_params& p, const hdsnn_kernel& kernel) {
+    return generate_hdsnn(p, kernel, 0, p.trials);
+}
+
+hdsnn_raster generate_hdsnn(const hdsnn_params& p, const hdsnn_kernel& kernel, std::uint64_t first_trial,
+                            std::uint64_t count) {
     p.validate();
+    if (first_trial > p.trials || count > p.trials - first_trial)
+        throw model_error("hdsnn: trials [" + std::to_string(first_trial) + ", " + std::to_string(first_trial + count) +
+                          ") outside the " + std::to_string(p.trials) + " trials");
     if (kernel.neurons != p.neurons || kernel.motifs != p.motifs || kernel.delays != p.delays ||
         kernel.weights.size() != p.neurons * p.motifs * p.delays)
         throw model_error("hdsnn: the kernel's shape does not match neurons x motifs x delays");
@@ -137,7 +145,7 @@ hdsnn_raster generate_hdsnn(const hdsnn_params& p, const hdsnn_kernel& kernel) {
     std::vector<std::uint8_t> touched(cells, 0);
     std::vector<std::uint64_t> background, driven;
 
-    for (std::uint64_t trial = 0; trial < p.trials; ++trial) {
+    for (std::uint64_t trial = first_trial; trial < first_trial + count; ++trial) {
         auto rng = make_stream(p.seed, "hdsnn.trial." + std::to_string(trial));
         const std::uint64_t offset_bins = trial * (t_bins + d);
 

@@ -79,6 +79,10 @@ struct hdsnn_raster {
 // kernel of matching shape). Cost: O(spikes + occurrences x non-zero entries per motif); bins
 // untouched by any occurrence are sampled by geometric skipping.
 hdsnn_raster generate_hdsnn(const hdsnn_params& params, const hdsnn_kernel& kernel);
+// Trials [first_trial, first_trial + count) only, in global bins (total_bins still covers all
+// params.trials): the same spikes as the whole raster has there, so callers can stream.
+hdsnn_raster generate_hdsnn(const hdsnn_params& params, const hdsnn_kernel& kernel, std::uint64_t first_trial,
+                            std::uint64_t count);
 
 // Global bin index of trial `trial`'s local bin `t`.
 inline std::uint64_t hdsnn_global_bin(const hdsnn_params& p, std::uint64_t trial, std::uint64_t t) {
