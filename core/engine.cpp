@@ -87,7 +87,7 @@ public:
         for (;;) {
             const sim_time epoch_end =
                 std::isinf(epoch_ms) ? t_stop_ : std::min(epoch_start + epoch_ms, t_stop_);
-            while (!q_.empty() && q_.top().time < epoch_end) instant();
+            while (live_top_before(epoch_end)) instant();
             flush_outbox();
             if (epoch_end >= t_stop_ || q_.empty()) break;
             epoch_start = std::max(epoch_end, q_.top().time);
@@ -169,6 +169,21 @@ private:
         model_variant& m = models_[model];
         if (auto* d = std::get_if<lif_delta>(&m)) f(*d);
         else f(*std::get_if<lif_exp>(&m));
+    }
+
+    // Drops superseded predictions from the top (lazy queues), so they cost no instant; then
+    // tells whether the earliest live entry is due before `limit`.
+    bool live_top_before(sim_time limit) {
+        if constexpr (!Q::updates_in_place) {
+            while (!q_.empty()) {
+                const event& e = q_.top();
+                if (e.kind() != event_kind::crossing || e.aux == neurons_[e.node()].version) break;
+                q_.pop();
+                ++stats_.stale;
+                ++stats_.events;
+            }
+        }
+        return !q_.empty() && q_.top().time < limit;
     }
 
     void instant() {
@@ -399,6 +414,7 @@ run_stats simulate(const simulation_spec& spec, const network& net, const engine
     case queue_kind::lazy_d_ary: return run_with<lazy_d_ary_queue<4>>(spec, net, outputs);
     case queue_kind::mutable_d_ary: return run_with<mutable_d_ary_queue<4>>(spec, net, outputs);
     case queue_kind::pairing: return run_with<pairing_queue>(spec, net, outputs);
+    case queue_kind::indexed_d_ary: return run_with<indexed_d_ary_queue<4>>(spec, net, outputs);
     }
     throw internal_error("simulate: unknown queue kind");
 }

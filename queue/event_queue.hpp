@@ -16,6 +16,8 @@
 #include <boost/heap/pairing_heap.hpp>
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
+#include <vector>
 
 #include "queue/event.hpp"
 
@@ -111,11 +113,109 @@ private:
     heap_type heap_;
 };
 
+// In-place updates over an indexed implicit d-ary heap (not Boost): entries live in one array,
+// a handle is a slot whose current array position is kept in a side table, so an update is a
+// sift in place, with no allocation and no indirection per comparison. Written because Boost's
+// mutable heaps allocate a list node per push (see bench/README.md, "Which event queue?").
+template <unsigned Arity>
+class indexed_d_ary_queue {
+public:
+    using handle = std::uint32_t;
+    static constexpr bool updates_in_place = true;
+
+    handle push(const event& e) {
+        handle h = 0;
+        if (free_.empty()) {
+            h = static_cast<handle>(pos_.size());
+            pos_.push_back(0);
+        } else {
+            h = free_.back();
+            free_.pop_back();
+        }
+        heap_.push_back({e, h});
+        sift_up(heap_.size() - 1);
+        return h;
+    }
+    handle reschedule(handle h, const event& e) {
+        const std::size_t i = pos_[h];
+        const bool earlier = e < heap_[i].e;
+        heap_[i].e = e;
+        if (earlier) sift_up(i);
+        else sift_down(i);
+        return h;
+    }
+    void cancel(handle h) { remove_at(pos_[h]); }
+    const event& top() const { return heap_.front().e; }
+    void pop() { remove_at(0); }
+    bool empty() const { return heap_.empty(); }
+    std::size_t size() const { return heap_.size(); }
+    void reserve(std::size_t n) {
+        heap_.reserve(n);
+        pos_.reserve(n);
+    }
+
+private:
+    struct entry {
+        event e;
+        handle h;
+    };
+    static bool before(const event& a, const event& b) { return later{}(b, a); }
+
+    void remove_at(std::size_t i) {
+        free_.push_back(heap_[i].h);
+        const std::size_t last = heap_.size() - 1;
+        if (i != last) {
+            heap_[i] = heap_[last];
+            pos_[heap_[i].h] = i;
+            heap_.pop_back();
+            if (i > 0 && before(heap_[i].e, heap_[(i - 1) / Arity].e)) sift_up(i);
+            else sift_down(i);
+        } else {
+            heap_.pop_back();
+        }
+    }
+    void sift_up(std::size_t i) {
+        const entry x = heap_[i];
+        while (i > 0) {
+            const std::size_t parent = (i - 1) / Arity;
+            if (!before(x.e, heap_[parent].e)) break;
+            heap_[i] = heap_[parent];
+            pos_[heap_[i].h] = i;
+            i = parent;
+        }
+        heap_[i] = x;
+        pos_[x.h] = i;
+    }
+    void sift_down(std::size_t i) {
+        const entry x = heap_[i];
+        const std::size_t n = heap_.size();
+        for (;;) {
+            const std::size_t first = Arity * i + 1;
+            if (first >= n) break;
+            std::size_t best = first;
+            const std::size_t end = first + Arity < n ? first + Arity : n;
+            for (std::size_t c = first + 1; c < end; ++c)
+                if (before(heap_[c].e, heap_[best].e)) best = c;
+            if (!before(heap_[best].e, x.e)) break;
+            heap_[i] = heap_[best];
+            pos_[heap_[i].h] = i;
+            i = best;
+        }
+        heap_[i] = x;
+        pos_[x.h] = i;
+    }
+
+    std::vector<entry> heap_;
+    std::vector<std::size_t> pos_;  // per handle: index in heap_
+    std::vector<handle> free_;
+};
+
 static_assert(event_queue<lazy_d_ary_queue<4>>);
+static_assert(event_queue<indexed_d_ary_queue<4>>);
 static_assert(event_queue<mutable_d_ary_queue<4>>);
 static_assert(event_queue<pairing_queue>);
 
 // The implementations the engine can be run with (`evspike simulate --queue NAME`).
-enum class queue_kind { lazy_d_ary, mutable_d_ary, pairing };
+enum class queue_kind { lazy_d_ary, mutable_d_ary, pairing, indexed_d_ary };
 
 }  // namespace evspike

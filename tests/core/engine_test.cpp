@@ -303,6 +303,9 @@ TEST_CASE("whole runs are deterministic and identical with every queue implement
     const auto b = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::lazy_d_ary);
     const auto c = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::mutable_d_ary);
     const auto d = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::pairing);
+    const auto e = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::indexed_d_ary);
+    CHECK(a->rec.spikes == e->rec.spikes);
+    CHECK(a->rec.samples == e->rec.samples);
     CHECK(a->rec.spikes.size() > 1000);
     CHECK(a->rec.spikes == b->rec.spikes);
     CHECK(a->rec.spikes == c->rec.spikes);

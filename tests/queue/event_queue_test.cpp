@@ -39,7 +39,8 @@ std::vector<event> tied_events(std::size_t n) {
 TEST_SUITE("queue") {
 
 TEST_CASE_TEMPLATE("event queue pops in the total order whatever the insertion order", Q,
-                   lazy_d_ary_queue<4>, lazy_d_ary_queue<2>, mutable_d_ary_queue<4>, pairing_queue) {
+                   lazy_d_ary_queue<4>, lazy_d_ary_queue<2>, mutable_d_ary_queue<4>, pairing_queue,
+                   indexed_d_ary_queue<4>, indexed_d_ary_queue<2>) {
     auto events = tied_events(2000);
     Q q;
     q.reserve(events.size());
@@ -52,7 +53,7 @@ TEST_CASE_TEMPLATE("event queue pops in the total order whatever the insertion o
 }
 
 TEST_CASE_TEMPLATE("event order at one instant: emissions, crossings, deliveries; then node", Q,
-                   lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue) {
+                   lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue, indexed_d_ary_queue<4>) {
     const sim_time t = sim_time::from_ms(1.5);
     Q q;
     q.push(event::delivery(t, 1, 0));
@@ -70,7 +71,7 @@ TEST_CASE_TEMPLATE("event order at one instant: emissions, crossings, deliveries
 }
 
 TEST_CASE_TEMPLATE("two walks of one source due together run older spike (larger position) first", Q,
-                   lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue) {
+                   lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue, indexed_d_ary_queue<4>) {
     const sim_time t = sim_time::from_ms(3.0);
     Q q;
     q.push(event::delivery(t, 5, 2));
@@ -81,7 +82,7 @@ TEST_CASE_TEMPLATE("two walks of one source due together run older spike (larger
 }
 
 TEST_CASE_TEMPLATE("times differing by 1e-9 ms late in a day keep their order", Q,
-                   lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue) {
+                   lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue, indexed_d_ary_queue<4>) {
     const sim_time base = sim_time::from_ms(86'000'000.0);
     Q q;
     q.push(event::crossing(base + 2e-9, 0, 0));
@@ -94,7 +95,7 @@ TEST_CASE_TEMPLATE("times differing by 1e-9 ms late in a day keep their order", 
 }
 
 TEST_CASE_TEMPLATE("reschedule moves a prediction (in place) or supersedes it (lazily)", Q,
-                   lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue) {
+                   lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue, indexed_d_ary_queue<4>) {
     Q q;
     q.push(event::delivery(sim_time::from_ms(2.0), 0, 0));
     auto h = q.push(event::crossing(sim_time::from_ms(5.0), 1, 0));
@@ -114,7 +115,7 @@ TEST_CASE_TEMPLATE("reschedule moves a prediction (in place) or supersedes it (l
 }
 
 TEST_CASE_TEMPLATE("cancel removes an in-place entry; a lazy queue leaves it for the engine", Q,
-                   lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue) {
+                   lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue, indexed_d_ary_queue<4>) {
     Q q;
     auto h = q.push(event::crossing(sim_time::from_ms(1.0), 4, 0));
     q.push(event::crossing(sim_time::from_ms(2.0), 5, 0));
