@@ -93,7 +93,7 @@ private:
     static distribution read_distribution(const toml_node& node) {
         if (node.is_number()) return constant_dist{node.as_number()};
         if (!node.is_table())
-            node.fail("expected a number, { uniform = [lo, hi] } or { normal = [mean, sd] }, got a " + node.type_name());
+            node.fail("expected a number, { uniform = [lo, hi] } or { normal = [mean, sd] }, got " + node.type_name());
         const toml_table t = node.as_table();
         const auto keys = t.keys();
         if (keys.size() != 1)
@@ -399,7 +399,7 @@ private:
                       "{ probability = p } or { pairs = [[s, t], ...] })");
         }
         if (!node.is_table())
-            node.fail("expected a rule name (string) or a table such as { fixed_indegree = K }, got a " +
+            node.fail("expected a rule name (string) or a table such as { fixed_indegree = K }, got " +
                       node.type_name());
         const toml_table t = node.as_table();
         const auto keys = t.keys();

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <sstream>
 
@@ -79,23 +80,23 @@ bool toml_node::is_table() const { return value_->is_table(); }
 
 std::string toml_node::type_name() const {
     switch (value_->type()) {
-        case toml::value_t::boolean: return "boolean";
-        case toml::value_t::integer: return "integer";
-        case toml::value_t::floating: return "float";
-        case toml::value_t::string: return "string";
-        case toml::value_t::array: return "array";
-        case toml::value_t::table: return "table";
+        case toml::value_t::boolean: return "a boolean";
+        case toml::value_t::integer: return "an integer";
+        case toml::value_t::floating: return "a float";
+        case toml::value_t::string: return "a string";
+        case toml::value_t::array: return "an array";
+        case toml::value_t::table: return "a table";
         case toml::value_t::offset_datetime:
         case toml::value_t::local_datetime:
         case toml::value_t::local_date:
-        case toml::value_t::local_time: return "date/time";
-        default: return "empty value";
+        case toml::value_t::local_time: return "a date/time";
+        default: return "an empty value";
     }
 }
 
 double toml_node::as_number() const {
     if (value_->is_integer()) return static_cast<double>(value_->as_integer());
-    if (!value_->is_floating()) fail("expected a number, got a " + type_name());
+    if (!value_->is_floating()) fail("expected a number, got " + type_name());
     const double x = value_->as_floating();
     if (!std::isfinite(x)) fail("expected a finite number, got " + format_number(x));
     return x;
@@ -103,7 +104,7 @@ double toml_node::as_number() const {
 
 std::int64_t toml_node::as_integer() const {
     if (value_->is_floating()) fail("expected an integer, got the float " + format_number(value_->as_floating()));
-    if (!value_->is_integer()) fail("expected an integer, got a " + type_name());
+    if (!value_->is_integer()) fail("expected an integer, got " + type_name());
     return value_->as_integer();
 }
 
@@ -114,22 +115,22 @@ std::uint64_t toml_node::as_count() const {
 }
 
 std::string toml_node::as_string() const {
-    if (!value_->is_string()) fail("expected a string, got a " + type_name());
+    if (!value_->is_string()) fail("expected a string, got " + type_name());
     return value_->as_string().str;
 }
 
 bool toml_node::as_bool() const {
-    if (!value_->is_boolean()) fail("expected true or false, got a " + type_name());
+    if (!value_->is_boolean()) fail("expected true or false, got " + type_name());
     return value_->as_boolean();
 }
 
 toml_table toml_node::as_table() const {
-    if (!value_->is_table()) fail("expected a table, got a " + type_name());
+    if (!value_->is_table()) fail("expected a table, got " + type_name());
     return toml_table(*this);
 }
 
 std::vector<toml_node> toml_node::as_array() const {
-    if (!value_->is_array()) fail("expected an array, got a " + type_name());
+    if (!value_->is_array()) fail("expected an array, got " + type_name());
     const auto& array = value_->as_array();
     std::vector<toml_node> out;
     out.reserve(array.size());
@@ -139,33 +140,39 @@ std::vector<toml_node> toml_node::as_array() const {
 
 std::vector<double> toml_node::as_number_array() const {
     std::vector<double> out;
-    for (const auto& element : as_array()) out.push_back(element.as_number());
+    const auto elements = as_array();
+    std::transform(elements.begin(), elements.end(), std::back_inserter(out),
+                   [](const toml_node& element) { return element.as_number(); });
     return out;
 }
 
 std::vector<std::uint64_t> toml_node::as_count_array() const {
     std::vector<std::uint64_t> out;
-    for (const auto& element : as_array()) out.push_back(element.as_count());
+    const auto elements = as_array();
+    std::transform(elements.begin(), elements.end(), std::back_inserter(out),
+                   [](const toml_node& element) { return element.as_count(); });
     return out;
 }
 
 std::vector<std::string> toml_node::as_string_array() const {
     std::vector<std::string> out;
-    for (const auto& element : as_array()) out.push_back(element.as_string());
+    const auto elements = as_array();
+    std::transform(elements.begin(), elements.end(), std::back_inserter(out),
+                   [](const toml_node& element) { return element.as_string(); });
     return out;
 }
 
 // ---- toml_table ---------------------------------------------------------------------------------
 
 toml_table::toml_table(const toml_node& node) : node_(node), known_(std::make_shared<std::set<std::string>>()) {
-    if (!node.is_table()) node.fail("expected a table, got a " + node.type_name());
+    if (!node.is_table()) node.fail("expected a table, got " + node.type_name());
 }
 
 std::optional<toml_node> toml_table::find(const std::string& key) const {
     known_->insert(key);
-    const auto& table = node_.value().as_table();
-    auto it = table.find(key);
-    if (it == table.end()) return std::nullopt;
+    const auto& entries = node_.value().as_table();
+    auto it = entries.find(key);
+    if (it == entries.end()) return std::nullopt;
     return toml_node(it->second, key_path(key), node_.file_ptr());
 }
 
@@ -214,9 +221,11 @@ std::vector<toml_table> toml_table::array_of_tables(const std::string& key) cons
     auto value = find(key);
     if (!value) return {};
     if (!value->is_array())
-        value->fail("expected an array of tables ([[" + key + "]] entries), got a " + value->type_name());
+        value->fail("expected an array of tables ([[" + key + "]] entries), got " + value->type_name());
     std::vector<toml_table> out;
-    for (const auto& element : value->as_array()) out.push_back(element.as_table());
+    const auto elements = value->as_array();
+    std::transform(elements.begin(), elements.end(), std::back_inserter(out),
+                   [](const toml_node& element) { return element.as_table(); });
     return out;
 }
 
@@ -237,9 +246,9 @@ void toml_table::finish() const {
 }
 
 void toml_table::fail(const std::string& key, const std::string& what) const {
-    const auto& table = node_.value().as_table();
-    auto it = table.find(key);
-    if (it != table.end()) toml_node(it->second, key_path(key), node_.file_ptr()).fail(what);
+    const auto& entries = node_.value().as_table();
+    auto it = entries.find(key);
+    if (it != entries.end()) toml_node(it->second, key_path(key), node_.file_ptr()).fail(what);
     throw config_error(key_path(key), what, node_.where());
 }
 

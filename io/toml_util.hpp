@@ -67,7 +67,7 @@ public:
     bool is_bool() const;
     bool is_array() const;
     bool is_table() const;
-    std::string type_name() const;  // "integer", "float", "string", "array", "table", ...
+    std::string type_name() const;  // with article: "an integer", "a float", "a table", ...
 
     double as_number() const;             // integer or float, finite
     std::int64_t as_integer() const;      // integer only
