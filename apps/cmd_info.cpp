@@ -1,9 +1,173 @@
-// Placeholder until its issue lands: the command exists and says so.
+// evspike info FILE [--json] [--duration MS]: per population, spikes, active and total neurons,
+// time span, mean rate and mean CV of ISIs (SPEC §8; definitions in core/spike_stats.hpp and
+// docs/cli.md). One streamed pass per population; memory O(neurons).
+//
+// Adding a statistic: compute it in population_report() and push one more field; the text and
+// JSON printers render every field the same way.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <numeric>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "apps/cli.hpp"
 #include "apps/commands.hpp"
 #include "core/error.hpp"
+#include "core/spike_stats.hpp"
+#include "io/spike_file.hpp"
 
 namespace evspike::cli {
+namespace {
 
-int run_info(const args&) { throw error("info: not implemented yet"); }
+constexpr std::size_t read_chunk = std::size_t{1} << 20;  // spikes per streamed chunk
+
+std::string json_string(const std::string& s) {
+    std::string out = "\"";
+    for (unsigned char c : s) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20) {
+            char buffer[8];
+            std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+            out += buffer;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out + "\"";
+}
+
+std::string number(double v, int significant = 17) {
+    char buffer[40];
+    std::snprintf(buffer, sizeof buffer, "%.*g", significant, v);
+    return buffer;
+}
+
+// One line of the report: `key` in JSON, `label` and `text` for people.
+struct field {
+    std::string key;
+    std::string label;
+    std::string text;
+    std::string json;  // a JSON value
+};
+
+struct report {
+    std::string population;
+    std::vector<field> fields;
+
+    void count(const std::string& key, const std::string& label, std::uint64_t v, const std::string& note = "") {
+        fields.push_back({key, label, std::to_string(v) + note, std::to_string(v)});
+    }
+    void value(const std::string& key, const std::string& label, std::optional<double> v, const std::string& unit,
+               const std::string& note = "") {
+        if (v && std::isfinite(*v))
+            fields.push_back({key, label, number(*v, 6) + (unit.empty() ? "" : " " + unit) + note, number(*v)});
+        else
+            fields.push_back({key, label, "n/a" + note, "null"});
+    }
+};
+
+spike_stats gather(const spike_reader& reader, const std::string& population, std::optional<double> duration_ms) {
+    spike_stats stats;
+    if (duration_ms) stats.set_window(0.0, *duration_ms);
+    reader.for_each_chunk(population, read_chunk, [&](const spike_table& chunk) {
+        stats.add(chunk.timestamps, chunk.node_ids);
+    });
+    if (stats.time_ordered()) return stats;
+
+    // Some neuron's spikes are not in time order (a file with sorting "none"): ISIs need them
+    // sorted, so read the population whole and sort by (id, time). Memory O(spikes) here only.
+    const spike_table all = reader.read(population);
+    std::vector<std::size_t> order(all.size());
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return all.node_ids[a] != all.node_ids[b] ? all.node_ids[a] < all.node_ids[b] : all.timestamps[a] < all.timestamps[b];
+    });
+    spike_stats sorted;
+    if (duration_ms) sorted.set_window(0.0, *duration_ms);
+    for (std::size_t i : order) sorted.add(all.timestamps[i], all.node_ids[i]);
+    return sorted;
+}
+
+report population_report(const spike_reader& reader, const std::string& population, std::optional<double> duration_ms) {
+    const spike_summary s = gather(reader, population, duration_ms).summary();
+    report r{population, {}};
+    r.count("spikes", "spikes", s.spikes);
+    r.count("neurons", "neurons", s.neurons, " (max id + 1)");
+    r.count("active_neurons", "active neurons", s.active_neurons, " (with >= 1 spike)");
+    const bool any = s.spikes > 0;
+    r.value("t_first_ms", "first spike", any ? std::optional(s.t_first_ms) : std::nullopt, "ms");
+    r.value("t_last_ms", "last spike", any ? std::optional(s.t_last_ms) : std::nullopt, "ms");
+    r.value("duration_ms", "rate window", any ? std::optional(s.duration_ms) : std::nullopt, "ms",
+            duration_ms ? " (--duration)" : " (0 .. last spike)");
+    r.value("mean_rate_hz", "mean rate", s.mean_rate_hz, "Hz", " (spikes / neurons / rate window)");
+    r.value("mean_cv", "mean CV of ISIs", s.mean_cv, "",
+            " (over " + std::to_string(s.cv_neurons) + " neurons with >= 3 spikes)");
+    r.count("cv_neurons", "neurons in CV", s.cv_neurons);
+    return r;
+}
+
+}  // namespace
+
+int run_info(const args& a) {
+    command_line cl;
+    cl.usage = "evspike info FILE [--json] [--duration MS]";
+    std::string file;
+    std::optional<double> duration_ms;
+    cl.options.add_options()
+        ("file", po::value(&file)->required(), "SONATA spike file")
+        ("json", "print JSON instead of text")
+        ("duration", po::value<double>(), "recording length for the mean rate, ms (default: 0 .. last spike)");
+    cl.positional.add("file", 1);
+    po::variables_map vm;
+    if (!cl.parse(a, vm)) return 0;
+    if (vm.count("duration") != 0) {
+        duration_ms = vm["duration"].as<double>();
+        if (!std::isfinite(*duration_ms) || *duration_ms <= 0)
+            throw usage_error("--duration: must be a positive number of ms", cl.usage);
+    }
+
+    const spike_reader reader(file);
+    std::vector<report> reports;
+    for (const auto& population : reader.populations()) reports.push_back(population_report(reader, population, duration_ms));
+
+    std::ostringstream out;
+    if (vm.count("json") != 0) {
+        out << "{\n  \"file\": " << json_string(file);
+        for (const char* attribute : {"evspike_command", "evspike_seed"}) {
+            const auto v = reader.root_attribute(attribute);
+            const bool integer = v && !v->empty() && v->find_first_not_of("0123456789") == std::string::npos;
+            out << ",\n  " << json_string(attribute) << ": " << (!v ? "null" : integer ? *v : json_string(*v));
+        }
+        out << ",\n  \"populations\": [";
+        for (std::size_t i = 0; i < reports.size(); ++i) {
+            out << (i ? ",\n" : "\n") << "    {\"name\": " << json_string(reports[i].population);
+            for (const auto& f : reports[i].fields) out << ", " << json_string(f.key) << ": " << f.json;
+            out << "}";
+        }
+        out << (reports.empty() ? "]\n}\n" : "\n  ]\n}\n");
+    } else {
+        out << "file: " << file << "\n";
+        if (const auto command = reader.root_attribute("evspike_command")) out << "written by: " << *command << "\n";
+        if (const auto seed = reader.root_attribute("evspike_seed")) out << "seed: " << *seed << "\n";
+        if (reports.empty()) out << "no populations\n";
+        for (const auto& r : reports) {
+            out << "\npopulation " << r.population << "\n";
+            for (const auto& f : r.fields) {
+                if (f.key == "cv_neurons") continue;  // already in the CV line
+                char label[40];
+                std::snprintf(label, sizeof label, "  %-17s ", f.label.c_str());
+                out << label << f.text << "\n";
+            }
+        }
+    }
+    std::cout << out.str();
+    return 0;
+}
 
 }  // namespace evspike::cli

@@ -12,7 +12,7 @@ namespace evspike {
 namespace {
 
 // Margins around the plot area, px: room for tick labels, population names and the title.
-constexpr int margin_left = 100, margin_right = 20, margin_top = 40, margin_bottom = 55;
+constexpr int margin_left = 100, margin_right = 45, margin_top = 40, margin_bottom = 55;
 constexpr int band_gap = 8;  // px between population bands
 
 constexpr std::array<const char*, 10> colours = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
@@ -188,15 +188,15 @@ svg_raster::svg_raster(std::vector<raster_population> populations, raster_option
     left_ = margin_left;
     top_ = margin_top;
     grid_w_ = options_.width_px - margin_left - margin_right;
-    grid_h_ = options_.height_px - margin_top - margin_bottom;
+    const int grid_h = options_.height_px - margin_top - margin_bottom;
     plot_w_ = grid_w_;
-    plot_h_ = grid_h_;
+    plot_h_ = grid_h;
 
     // Band heights proportional to neuron counts, but at least 1/50 of the total so that a
     // small population stays visible next to a large one.
     const std::size_t n = populations_.size();
     const int gaps = n > 1 ? band_gap * static_cast<int>(n - 1) : 0;
-    const int available = grid_h_ - gaps;
+    const int available = grid_h - gaps;
     double total = 0;
     for (const auto& p : populations_) total += static_cast<double>(std::max<std::uint64_t>(p.neurons, 1));
     std::vector<double> weights;
@@ -214,13 +214,13 @@ svg_raster::svg_raster(std::vector<raster_population> populations, raster_option
         const int hi = static_cast<int>(std::lround(available * cumulative / weight_sum));
         const int rows = std::max(1, hi - lo);
         auto& b = bands_[i];
-        b.pixel_rows = rows;
-        b.pixel_row0 = std::max(0, grid_h_ - offset_from_bottom - rows);
-        b.y_top = top_ + b.pixel_row0;
+        b.y_top = top_ + std::max(0, grid_h - offset_from_bottom - rows);
         b.height = rows;
+        b.cells = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(rows),
+                                                           std::max<std::uint64_t>(populations_[i].neurons, 1)));
+        b.grid.assign(static_cast<std::size_t>(b.cells) * static_cast<std::size_t>(grid_w_), 0);
         offset_from_bottom += rows + band_gap;
     }
-    grid_.assign(static_cast<std::size_t>(grid_w_) * static_cast<std::size_t>(grid_h_), 0);
 }
 
 double svg_raster::x_of(double t_ms) const {
@@ -236,20 +236,20 @@ double svg_raster::y_of(std::size_t population, double node) const {
 void svg_raster::add(std::size_t population, std::span<const double> timestamps_ms,
                      std::span<const std::uint64_t> node_ids) {
     if (population >= populations_.size()) throw internal_error("svg_raster::add: no such population");
-    const auto& b = bands_[population];
+    auto& b = bands_[population];
     const std::uint64_t neurons = populations_[population].neurons;
     const double t0 = options_.t_start_ms, t1 = options_.t_stop_ms;
     const double col_scale = grid_w_ / (t1 - t0);
-    const double row_scale = static_cast<double>(b.pixel_rows) / static_cast<double>(std::max<std::uint64_t>(neurons, 1));
+    const double row_scale = static_cast<double>(b.cells) / static_cast<double>(std::max<std::uint64_t>(neurons, 1));
     const std::size_t n = std::min(timestamps_ms.size(), node_ids.size());
     for (std::size_t i = 0; i < n; ++i) {
         const double t = timestamps_ms[i];
         const std::uint64_t id = node_ids[i];
         if (!(t >= t0 && t < t1) || id >= neurons) continue;
         const int col = std::min(grid_w_ - 1, static_cast<int>((t - t0) * col_scale));
-        const int r = std::min(b.pixel_rows - 1, static_cast<int>(static_cast<double>(id) * row_scale));
-        const int row = b.pixel_row0 + b.pixel_rows - 1 - r;
-        ++grid_[static_cast<std::size_t>(row) * static_cast<std::size_t>(grid_w_) + static_cast<std::size_t>(col)];
+        const int r = std::min(b.cells - 1, static_cast<int>(static_cast<double>(id) * row_scale));
+        const int row = b.cells - 1 - r;
+        ++b.grid[static_cast<std::size_t>(row) * static_cast<std::size_t>(grid_w_) + static_cast<std::size_t>(col)];
         ++spikes_;
         if (spikes_ <= options_.max_marks) {
             marks_.push_back({t, id, static_cast<std::uint32_t>(population)});
@@ -273,7 +273,7 @@ std::string svg_raster::render() const {
          xml_escape(options_.title) + "</text>\n";
     s += "<text x=\"" + coord(W - margin_right) + "\" y=\"" + coord(top_ - 6) +
          "\" text-anchor=\"end\" font-size=\"10\" fill=\"#555\">" + std::to_string(spikes_) + " spikes" +
-         (density_mode() ? ", shown as density (opacity ~ log(1 + spikes per pixel))" : "") + "</text>\n";
+         (density_mode() ? ", shown as density (opacity ~ log(1 + spikes per neuron and pixel))" : "") + "</text>\n";
 
     // Band backgrounds, population names and node-id ticks.
     for (std::size_t p = 0; p < populations_.size(); ++p) {
@@ -298,48 +298,45 @@ std::string svg_raster::render() const {
 
     // The spikes.
     if (density_mode()) {
-        std::vector<std::uint32_t> band_max(populations_.size(), 0);
-        std::vector<int> band_of_row(static_cast<std::size_t>(grid_h_), -1);
-        for (std::size_t p = 0; p < bands_.size(); ++p)
-            for (int r = 0; r < bands_[p].pixel_rows; ++r)
-                band_of_row[static_cast<std::size_t>(bands_[p].pixel_row0 + r)] = static_cast<int>(p);
-        for (int row = 0; row < grid_h_; ++row) {
-            const int p = band_of_row[static_cast<std::size_t>(row)];
-            if (p < 0) continue;
-            for (int col = 0; col < grid_w_; ++col)
-                band_max[static_cast<std::size_t>(p)] = std::max(
-                    band_max[static_cast<std::size_t>(p)],
-                    grid_[static_cast<std::size_t>(row) * static_cast<std::size_t>(grid_w_) + static_cast<std::size_t>(col)]);
-        }
-        // Palette: index 0 transparent, then `levels` opacities per population colour.
-        const std::size_t shades = std::min<std::size_t>(populations_.size(), 255);
-        const int levels = static_cast<int>(255 / std::max<std::size_t>(shades, 1));
-        std::vector<std::array<std::uint8_t, 3>> palette = {{255, 255, 255}};
-        std::vector<std::uint8_t> alpha = {0};
-        for (std::size_t p = 0; p < shades; ++p)
+        constexpr int levels = 255;  // palette: index 0 transparent, then 255 opacities
+        for (std::size_t p = 0; p < bands_.size(); ++p) {
+            const auto& b = bands_[p];
+            const auto neurons = static_cast<double>(std::max<std::uint64_t>(populations_[p].neurons, 1));
+            // Neurons whose spikes land in grid row r (counted from the bottom): ids with
+            // floor(id * cells / neurons) == r.
+            auto neurons_in = [&](int r) {
+                auto first = [&](int k) { return std::ceil(k * neurons / b.cells); };
+                return std::max(1.0, first(r + 1) - first(r));
+            };
+            std::vector<double> density(b.grid.size());
+            double top = 0;
+            for (int row = 0; row < b.cells; ++row) {
+                const double per = 1.0 / neurons_in(b.cells - 1 - row);
+                for (int col = 0; col < grid_w_; ++col) {
+                    const std::size_t k = static_cast<std::size_t>(row) * static_cast<std::size_t>(grid_w_) + static_cast<std::size_t>(col);
+                    density[k] = b.grid[k] * per;
+                    top = std::max(top, density[k]);
+                }
+            }
+            if (top == 0) continue;
+            std::vector<std::array<std::uint8_t, 3>> palette = {{255, 255, 255}};
+            std::vector<std::uint8_t> alpha = {0};
             for (int l = 1; l <= levels; ++l) {
                 palette.push_back(rgb(colours[p % colours.size()]));
                 alpha.push_back(static_cast<std::uint8_t>(std::lround(255.0 * (0.15 + 0.85 * l / levels))));
             }
-        std::vector<std::uint8_t> pixels(grid_.size(), 0);
-        for (int row = 0; row < grid_h_; ++row) {
-            const int p = band_of_row[static_cast<std::size_t>(row)];
-            if (p < 0) continue;
-            const double scale = std::log1p(static_cast<double>(band_max[static_cast<std::size_t>(p)]));
-            for (int col = 0; col < grid_w_; ++col) {
-                const std::size_t k = static_cast<std::size_t>(row) * static_cast<std::size_t>(grid_w_) + static_cast<std::size_t>(col);
-                if (grid_[k] == 0) continue;
-                const int level = std::clamp(
-                    static_cast<int>(std::ceil(levels * std::log1p(static_cast<double>(grid_[k])) / scale)), 1, levels);
-                pixels[k] = static_cast<std::uint8_t>(1 + static_cast<std::size_t>(p) % shades * static_cast<std::size_t>(levels) +
-                                                      static_cast<std::size_t>(level - 1));
-            }
+            const double scale = std::log1p(top);
+            std::vector<std::uint8_t> pixels(b.grid.size(), 0);
+            for (std::size_t k = 0; k < pixels.size(); ++k)
+                if (b.grid[k] != 0)
+                    pixels[k] = static_cast<std::uint8_t>(
+                        std::clamp(static_cast<int>(std::ceil(levels * std::log1p(density[k]) / scale)), 1, levels));
+            s += "<image x=\"" + coord(left_) + "\" y=\"" + coord(b.y_top) + "\" width=\"" + coord(plot_w_) +
+                 "\" height=\"" + coord(b.height) +
+                 "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,";
+            s += base64(png_indexed(grid_w_, b.cells, pixels, palette, alpha));
+            s += "\"/>\n";
         }
-        s += "<image x=\"" + coord(left_) + "\" y=\"" + coord(top_) + "\" width=\"" + std::to_string(grid_w_) +
-             "\" height=\"" + std::to_string(grid_h_) +
-             "\" preserveAspectRatio=\"none\" style=\"image-rendering:pixelated\" xlink:href=\"data:image/png;base64,";
-        s += base64(png_indexed(grid_w_, grid_h_, pixels, palette, alpha));
-        s += "\"/>\n";
     } else {
         std::vector<std::string> paths(populations_.size());
         for (const auto& m : marks_) {

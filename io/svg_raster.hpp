@@ -4,8 +4,10 @@
 // bottom, node 0 at the bottom of its band), axes with ticks and units, a title.
 //
 // Thinning: up to `max_marks` spikes in the window are drawn one tick each. Above that the plot
-// becomes a density image: spikes are binned into the plot's pixel grid and the grid is embedded
-// as one palette PNG (uncompressed, encoded here), opacity growing with log(1 + count). Its size
+// becomes a density image: each population's spikes are binned into a grid of one column per
+// pixel and one row per pixel or per neuron (whichever is coarser), and each grid is embedded as
+// a palette PNG (uncompressed, encoded here) stretched over its band. A cell's opacity grows with
+// log(1 + spikes per neuron in the cell), so rows holding one neuron or two look alike. The size
 // is bounded by the pixel count (about 0.6 MB at the default size), whatever the number of
 // spikes, so a 2e7-spike raster stays well under 2 MB.
 //
@@ -50,8 +52,9 @@ public:
 
 private:
     struct band {
-        double y_top = 0, height = 0;  // px, in the plot area
-        int pixel_row0 = 0, pixel_rows = 1;
+        double y_top = 0, height = 0;  // px
+        int cells = 1;                 // grid rows: min(pixel rows, neurons)
+        std::vector<std::uint32_t> grid;  // cells x grid_w_ counts, row 0 at the top
     };
     struct mark {
         double t;
@@ -65,9 +68,8 @@ private:
     std::vector<raster_population> populations_;
     raster_options options_;
     double left_ = 0, top_ = 0, plot_w_ = 0, plot_h_ = 0;  // plot area, px
-    int grid_w_ = 1, grid_h_ = 1;
+    int grid_w_ = 1;
     std::vector<band> bands_;
-    std::vector<std::uint32_t> grid_;  // grid_h_ x grid_w_ counts, row 0 at the top
     std::vector<mark> marks_;
     std::uint64_t spikes_ = 0;
 };
