@@ -68,8 +68,7 @@ lif_exp::lif_exp(const lif_params& p) : p_(p) {
     auto peak = [&](double tau_s, double d) {
         const double diff = tau_s - p_.tau_m;
         const double t_p = diff == 0 ? p_.tau_m : p_.tau_m * tau_s * std::log1p(diff / p_.tau_m) / diff;
-        const double em = std::expm1(-t_p * inv_tau_m_);
-        return kernel_C(t_p, em, std::exp(-t_p / tau_s), d) * inv_C_ * (1 + 1e-9);
+        return kernel_C(t_p, std::exp(-t_p * inv_tau_m_), std::exp(-t_p / tau_s), d) * inv_C_ * (1 + 1e-9);
     };
     peak_ex_ = peak(p_.tau_syn_ex, d_ex_);
     peak_in_ = peak(p_.tau_syn_in, d_in_);
@@ -110,7 +109,7 @@ double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
     // and t e^{-t/tau} <= (2 tau/e) e^{-t/(2 tau)}), so from t_side on V stays on the side of V_th
     // where v_inf lies and no upward crossing can follow. Stopping there rather than far out
     // also keeps V' at the end well above rounding, so its sign can be trusted.
-    const double tau_max = std::max({p_.tau_m, p_.tau_syn_ex, p_.tau_syn_in});
+    const double tau_max = std::max({p_.tau_m, I_ex0 != 0 ? p_.tau_syn_ex : 0.0, I_in0 != 0 ? p_.tau_syn_in : 0.0});
     const double amp = std::abs(u0 - u_inf_) + (std::abs(I_ex0) + std::abs(I_in0)) * 2 * tau_max *
                                                    inv_C_ / std::numbers::e;
     const double gap = 0.5 * std::abs(v_inf - V_th);
@@ -137,13 +136,13 @@ double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
                 lo = a, hi = b, f_lo = pa.V - V_th, df_lo = pa.dV, f_hi = pb.V - V_th;
             } else if (pa.dV > 0 && pb.dV < 0) {
                 point ext{};
-                const double t_max = locate_extremum(u0, I_ex0, I_in0, a, b, true, ext);
+                const double t_max = locate_extremum(u0, I_ex0, I_in0, pa, pb, a, b, true, ext);
                 if (ext.V >= V_th) lo = a, hi = t_max, f_lo = pa.V - V_th, df_lo = pa.dV, f_hi = ext.V - V_th;
             }
         } else if (pb.V >= V_th && pa.dV < 0 && pb.dV > 0) {
             point ext{};
-            const double t_min = locate_extremum(u0, I_ex0, I_in0, a, b, false, ext);
-            if (ext.V < V_th) lo = t_min, hi = b, f_lo = ext.V - V_th, df_lo = 0, f_hi = pb.V - V_th;
+            const double t_min = locate_extremum(u0, I_ex0, I_in0, pa, pb, a, b, false, ext);
+            if (ext.V < V_th) lo = t_min, hi = b, f_lo = ext.V - V_th, df_lo = ext.dV, f_hi = pb.V - V_th;
         }
         if (hi >= lo) {
             const double t = r + locate_root(u0, I_ex0, I_in0, lo, hi, f_lo, df_lo, f_hi);
@@ -154,34 +153,58 @@ double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
     return no_crossing;
 }
 
-// The zero of V' in (a, b), where V' has opposite strict signs at a and b and w = e^{t/tau_m} V'
-// is monotone: safeguarded Newton on w (t <- t + V' C_m / q), bisection when a step leaves the
-// bracket or does not halve it.
-double lif_exp::locate_extremum(double u0, double I_ex0, double I_in0, double a, double b,
-                                bool maximum, point& ext) const {
+// The extremum of V in (a, b), where V' has opposite strict signs at a and b and w = e^{t/tau_m} V'
+// is monotone: safeguarded Newton on w (t <- t + V' C_m / q, starting from a), bisection on the
+// sign of V' when a step leaves the bracket or does not halve it, and, once a step is below the
+// tolerance, one probe beyond it to close the bracket. Stops early as soon as the answer to
+// "does the extremum lie beyond V_th?" is known: a point beyond V_th answers yes; the bound from
+// the tangents at the bracket ends (docs/models.md, step 3) answers no. Returns a time and its
+// values in ext; ext.V is beyond V_th (>= for a maximum, < for a minimum) if and only if the
+// extremum is, and then the time is a valid end of the crossing bracket.
+double lif_exp::locate_extremum(double u0, double I_ex0, double I_in0, const point& pa, const point& pb,
+                                double a, double b, bool maximum, point& ext) const {
+    const double V_th = p_.V_th;
+    const double margin = 1e-12 * (1 + std::abs(V_th));
     double lo = a;  // V' has the sign it has at a
     double hi = b;
-    double x = 0.5 * (a + b);
+    point p_lo = pa;
+    point p_hi = pb;
+    double x = pa.q != 0 ? a + pa.dV / (pa.q * inv_C_) : a - 1;
+    if (!(x > lo && x < hi)) x = 0.5 * (a + b);
     double step_old = b - a;
-    point px = at(u0, I_ex0, I_in0, x);
-    for (int it = 0; it < 200; ++it) {
-        if (px.dV == 0) break;
-        if ((px.dV > 0) == maximum) {
-            lo = x;
-        } else {
-            hi = x;
+    for (int it = 0; it < 400; ++it) {
+        // V lies below (maximum) or above (minimum) both tangent lines V(lo) + V'(lo)(t - lo) and
+        // V(hi) + V'(hi) e^{(hi - lo)/tau_m} (t - hi); their intersection bounds the extremum.
+        const double s1 = p_lo.dV;
+        const double s2 = -p_hi.dV * std::exp((hi - lo) * inv_tau_m_);
+        const double bound = p_lo.V + s1 * ((p_hi.V - p_lo.V + s1 * lo + s2 * hi) / (s1 + s2) - lo);
+        if (maximum ? bound < V_th - margin : bound >= V_th + margin) break;
+
+        const point px = at(u0, I_ex0, I_in0, x);
+        if (maximum ? px.V >= V_th : px.V < V_th) {
+            ext = px;
+            return x;
         }
-        if (hi - lo <= time_tolerance(hi)) break;
+        if ((px.dV > 0) == maximum) {
+            lo = x, p_lo = px;
+        } else {
+            hi = x, p_hi = px;
+        }
+        const double tol = time_tolerance(hi);
+        if (px.dV == 0 || hi - lo <= tol) break;
         double xn = px.q != 0 ? x + px.dV / (px.q * inv_C_) : lo - 1;
-        if (!(xn > lo && xn < hi) || 2 * std::abs(xn - x) > step_old) xn = 0.5 * (lo + hi);
+        if (std::abs(xn - x) < tol) {
+            xn = (px.dV > 0) == maximum ? x + tol : x - tol;
+            if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
+        } else if (!(xn > lo && xn < hi) || 2 * std::abs(xn - x) > step_old) {
+            xn = 0.5 * (lo + hi);
+        }
         step_old = std::abs(xn - x);
-        const bool converged = step_old <= time_tolerance(xn);
         x = xn;
-        px = at(u0, I_ex0, I_in0, x);
-        if (converged) break;
     }
-    ext = px;
-    return x;
+    // Not beyond V_th: neither end is (both were tested), report the lower end.
+    ext = p_lo;
+    return lo;
 }
 
 // The only root of V - V_th in [lo, hi] given f(lo) < 0 <= f(hi): safeguarded Newton (rtsafe).

@@ -110,11 +110,21 @@ private:
 
     static double phi1(double x) { return x == 0 ? 1.0 : std::expm1(x) / x; }
 
-    // P_s(t) C_m given em = expm1(-t/tau_m), es = e^{-t/tau_s}, d = 1/tau_m - 1/tau_s.
-    static double kernel_C(double t, double em, double es, double d) {
+    // e^{-t/tau_m} from em = expm1(-t/tau_m): 1 + em is exact to an ulp while em > -1/2, but
+    // far out it would round to 0 and lose the tail that decides the sign of V'.
+    double decay_m(double t, double em) const { return em > -0.5 ? 1.0 + em : std::exp(-t * inv_tau_m_); }
+
+    // C_m P_s(t) given e_m = e^{-t/tau_m}, e_s = e^{-t/tau_s}, d = 1/tau_m - 1/tau_s.
+    static double kernel_C(double t, double e_m, double e_s, double d) {
         const double x = t * d;
-        if (std::abs(x) < 0.5) return (1.0 + em) * t * phi1(x);
-        return (es - (1.0 + em)) / d;
+        if (std::abs(x) < 0.5) return e_m * t * phi1(x);
+        return (e_s - e_m) / d;
+    }
+
+    // d/dt of C_m P_s(t), in whichever of its two exact forms does not cancel far out:
+    // e_s - K/tau_m for tau_s <= tau_m, e_m - K/tau_s otherwise.
+    static double kernel_C_slope(double e_m, double e_s, double K, double inv_tau_m, double inv_tau_s) {
+        return inv_tau_s >= inv_tau_m ? e_s - K * inv_tau_m : e_m - K * inv_tau_s;
     }
 
     void decay_currents(lif_state& s, double t) const {
@@ -124,30 +134,41 @@ private:
     }
 
     void evolve(double& V, double& I_ex, double& I_in, double t) const {
-        double u = V - p_.E_L;
-        evolve_u(u, I_ex, I_in, t);
-        V = p_.E_L + u;
-    }
-
-    // The same on u = V - E_L, which keeps its relative precision when u is tiny.
-    void evolve_u(double& u, double& I_ex, double& I_in, double t) const {
         const double em = std::expm1(-t * inv_tau_m_);
+        const double e_m = decay_m(t, em);
         const double e_ex = std::exp(-t * inv_tau_ex_);
         const double e_in = same_syn_ ? e_ex : std::exp(-t * inv_tau_in_);
         double syn = 0;
-        if (I_ex != 0) syn += I_ex * kernel_C(t, em, e_ex, d_ex_);
-        if (I_in != 0) syn += I_in * kernel_C(t, em, e_in, d_in_);
-        u += (u - u_inf_) * em + syn * inv_C_;
+        if (I_ex != 0) syn += I_ex * kernel_C(t, e_m, e_ex, d_ex_);
+        if (I_in != 0) syn += I_in * kernel_C(t, e_m, e_in, d_in_);
+        const double u = V - p_.E_L;
+        V = p_.E_L + (u + (u - u_inf_) * em + syn * inv_C_);
         I_ex *= e_ex;
         I_in *= e_in;
     }
 
-    // Free solution at t after (u0 = V0 - E_L, I_ex0, I_in0). The slope comes from u, not from
-    // V - E_L: far out V rounds to E_L while the sign of V' still matters.
+    // Free solution at t after (u0 = V0 - E_L, I_ex0, I_in0). V' is summed from terms that each
+    // carry their own exponential, never as (u_inf - u)/tau_m + I/C_m: far out u has rounded to
+    // u_inf while the sign of V' still decides whether a piece holds an extremum.
     point at(double u0, double I_ex0, double I_in0, double t) const {
-        double u = u0, I_ex = I_ex0, I_in = I_in0;
-        evolve_u(u, I_ex, I_in, t);
-        return {p_.E_L + u, slope_u(u, I_ex, I_in), I_ex * inv_tau_ex_ + I_in * inv_tau_in_};
+        const double em = std::expm1(-t * inv_tau_m_);
+        const double e_m = decay_m(t, em);
+        const double e_ex = std::exp(-t * inv_tau_ex_);
+        const double e_in = same_syn_ ? e_ex : std::exp(-t * inv_tau_in_);
+        double syn = 0, dsyn = 0;
+        if (I_ex0 != 0) {
+            const double K = kernel_C(t, e_m, e_ex, d_ex_);
+            syn += I_ex0 * K;
+            dsyn += I_ex0 * kernel_C_slope(e_m, e_ex, K, inv_tau_m_, inv_tau_ex_);
+        }
+        if (I_in0 != 0) {
+            const double K = kernel_C(t, e_m, e_in, d_in_);
+            syn += I_in0 * K;
+            dsyn += I_in0 * kernel_C_slope(e_m, e_in, K, inv_tau_m_, inv_tau_in_);
+        }
+        const double u = u0 + (u0 - u_inf_) * em + syn * inv_C_;
+        const double dV = (u_inf_ - u0) * e_m * inv_tau_m_ + dsyn * inv_C_;
+        return {p_.E_L + u, dV, (I_ex0 * e_ex) * inv_tau_ex_ + (I_in0 * e_in) * inv_tau_in_};
     }
 
     double slope_u(double u, double I_ex, double I_in) const {
@@ -155,8 +176,8 @@ private:
     }
 
     double search_crossing(const lif_state& s, double horizon_ms) const;  // lif.cpp
-    double locate_extremum(double u0, double I_ex0, double I_in0, double a, double b, bool maximum,
-                           point& ext) const;
+    double locate_extremum(double u0, double I_ex0, double I_in0, const point& pa, const point& pb,
+                           double a, double b, bool maximum, point& ext) const;
     double locate_root(double u0, double I_ex0, double I_in0, double lo, double hi, double f_lo,
                        double df_lo, double f_hi) const;
 

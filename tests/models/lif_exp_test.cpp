@@ -269,6 +269,43 @@ TEST_SUITE("models") {
         }
     }
 
+    TEST_CASE("lif_exp: grazing peaks and troughs +-1e-9 mV are decided right for random taus") {
+        // Peaks far from the end of the search and near-equal taus exposed two rounding traps
+        // (e^{-t/tau_m} as 1 + expm1, V' as a difference of rounded terms): keep them covered.
+        std::mt19937_64 rng(7);
+        std::uniform_real_distribution<double> uni(0.0, 1.0);
+        for (int n = 0; n < 300; ++n) {
+            lif_params p;
+            p.tau_m = 1.0 + 30.0 * uni(rng);
+            p.tau_syn_ex = n % 10 == 0 ? p.tau_m : 0.2 + 40.0 * uni(rng);
+            p.tau_syn_in = 0.2 + 40.0 * uni(rng);
+            p.V_th = -69.0 + 30.0 * uni(rng);
+            p.V_reset = -100.0;
+            const reference ref(p);
+            const double tm = p.tau_m, ts = p.tau_syn_ex;
+            const double t_p = ts == tm ? tm : std::log(ts / tm) / (1.0 / tm - 1.0 / ts);
+            const double k_peak = ref.kernel(t_p, ts);
+            CAPTURE(n);
+            for (double margin : {1e-9, -1e-9}) {
+                const double w = (p.V_th - p.E_L + margin) / k_peak;
+                const double t = lif_exp(p).next_crossing(lif_state{.V = -70.0, .I_ex = w}, no_crossing);
+                // The mirror image: a trough below V_th' = E_L - (V_th - E_L), then recovery.
+                lif_params q = p;
+                std::swap(q.tau_syn_ex, q.tau_syn_in);
+                q.V_th = -70.0 - (p.V_th + 70.0);
+                q.V_reset = q.V_th - 10.0;
+                const double t_up = lif_exp(q).next_crossing(lif_state{.V = -70.0, .I_in = -w}, no_crossing);
+                if (margin > 0) {
+                    CHECK((t < t_p && t > 0.99 * t_p));
+                    CHECK((t_up > t_p && t_up < 1.01 * t_p));
+                } else {
+                    CHECK(t == no_crossing);
+                    CHECK(t_up == no_crossing);
+                }
+            }
+        }
+    }
+
     TEST_CASE("lif_exp: a crossing between two instants where V is below threshold is found") {
         // NEST's _ps models test V only at the ends of an interval and miss this peak.
         lif_params p = exp_params(2.0, 5.0, -55.0);
