@@ -6,6 +6,7 @@
 //   (default a temporary file), then reads them back with for_each_chunk and read(). With
 //   --read-only, PATH is an existing file and only the reads are timed (its first population).
 #include <chrono>
+#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -20,9 +21,14 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
-double seconds_since(clock_type::time_point start) {
-    return std::chrono::duration<double>(clock_type::now() - start).count();
-}
+// The machine is shared, so wall time depends on the load: every figure also reports the
+// process CPU time, which does not.
+struct stopwatch {
+    clock_type::time_point wall = clock_type::now();
+    std::clock_t cpu = std::clock();
+    double wall_s() const { return std::chrono::duration<double>(clock_type::now() - wall).count(); }
+    double cpu_s() const { return static_cast<double>(std::clock() - cpu) / CLOCKS_PER_SEC; }
+};
 
 // A merged Poisson raster: exponential gaps at the total rate, uniform node ids.
 struct raster_source {
@@ -71,13 +77,13 @@ int main(int argc, char** argv) {
 
             // Generation alone, to separate its cost from the writer's.
             raster_source gen{evspike::make_stream(1, "bench"), neurons * rate_hz / 1000.0, neurons};
-            auto start = clock_type::now();
+            stopwatch generate;
             for (std::uint64_t done = 0; done < spikes; done += block)
                 gen.fill(times, ids, static_cast<std::size_t>(std::min<std::uint64_t>(block, spikes - done)));
-            double generate_s = seconds_since(start);
+            const double generate_wall = generate.wall_s(), generate_cpu = generate.cpu_s();
 
             raster_source source{evspike::make_stream(1, "bench"), neurons * rate_hz / 1000.0, neurons};
-            start = clock_type::now();
+            stopwatch total;
             {
                 evspike::spike_writer writer(path, {"spike_read_bench", 1, ""});
                 std::size_t pop = writer.add_population(population);
@@ -87,17 +93,16 @@ int main(int argc, char** argv) {
                 }
                 writer.commit();
             }
-            double total_s = seconds_since(start);
-            double write_s = total_s - generate_s;
-            std::printf("spikes                  %llu\n", static_cast<unsigned long long>(spikes));
-            std::printf("file size               %.1f MB (%.2f bytes/spike)\n",
-                        static_cast<double>(std::filesystem::file_size(path)) / 1e6,
-                        static_cast<double>(std::filesystem::file_size(path)) / static_cast<double>(spikes));
-            std::printf("generate only           %.3f s\n", generate_s);
-            std::printf("generate + write        %.3f s  (%.3g spikes/s end to end)\n", total_s,
-                        static_cast<double>(spikes) / total_s);
-            std::printf("write only (difference) %.3f s  (%.3g spikes/s)\n", write_s,
-                        static_cast<double>(spikes) / write_s);
+            const double total_wall = total.wall_s(), total_cpu = total.cpu_s();
+            const double n = static_cast<double>(spikes);
+            const double bytes = static_cast<double>(std::filesystem::file_size(path));
+            std::printf("spikes                   %llu\n", static_cast<unsigned long long>(spikes));
+            std::printf("file size                %.1f MB (%.2f bytes/spike)\n", bytes / 1e6, bytes / n);
+            std::printf("%-24s %7s %7s  %s\n", "", "wall s", "cpu s", "spikes/s (by cpu time)");
+            std::printf("%-24s %7.3f %7.3f  %.3g\n", "generate only", generate_wall, generate_cpu, n / generate_cpu);
+            std::printf("%-24s %7.3f %7.3f  %.3g\n", "generate + write", total_wall, total_cpu, n / total_cpu);
+            std::printf("%-24s %7.3f %7.3f  %.3g\n", "write (difference)", total_wall - generate_wall,
+                        total_cpu - generate_cpu, n / (total_cpu - generate_cpu));
         }
 
         evspike::spike_reader reader(path);
@@ -106,29 +111,29 @@ int main(int argc, char** argv) {
         for (std::size_t chunk : {std::size_t{1} << 16, std::size_t{1} << 20}) {
             double checksum = 0.0;
             std::uint64_t seen = 0;
-            auto start = clock_type::now();
+            stopwatch watch;
             reader.for_each_chunk(population, chunk, [&](const evspike::spike_table& t) {
                 seen += t.size();
                 checksum += t.timestamps.back() + static_cast<double>(t.node_ids.back());
             });
-            double s = seconds_since(start);
-            std::printf("for_each_chunk(%7zu)  %.3f s  (%.3g spikes/s)  [%llu spikes, checksum %.6g]\n", chunk, s,
-                        static_cast<double>(seen) / s, static_cast<unsigned long long>(seen), checksum);
+            const double wall = watch.wall_s(), cpu = watch.cpu_s();
+            std::printf("for_each_chunk(%7zu)  %7.3f %7.3f  %.3g  [%llu spikes, checksum %.6g]\n", chunk, wall, cpu,
+                        static_cast<double>(seen) / cpu, static_cast<unsigned long long>(seen), checksum);
         }
-        auto start = clock_type::now();
+        stopwatch watch;
         evspike::spike_table all = reader.read(population);
-        double s = seconds_since(start);
-        std::printf("read() whole            %.3f s  (%.3g spikes/s)  [%zu spikes]\n", s,
-                    static_cast<double>(all.size()) / s, all.size());
+        const double wall = watch.wall_s(), cpu = watch.cpu_s();
+        std::printf("%-24s %7.3f %7.3f  %.3g\n", "read() whole", wall, cpu, static_cast<double>(all.size()) / cpu);
         if (all.size() != n) {
             std::fprintf(stderr, "read() returned %zu spikes, expected %llu\n", all.size(),
                          static_cast<unsigned long long>(n));
             return 1;
         }
-        start = clock_type::now();
-        double last = all.size() ? all.timestamps.back() : 0.0;
+        const double last = all.size() ? all.timestamps.back() : 0.0;
+        stopwatch window_watch;
         evspike::spike_table window = reader.read(population, {last * 0.5, last * 0.5 + 1000.0, std::nullopt});
-        std::printf("read() 1 s window       %.4f s  [%zu spikes]\n", seconds_since(start), window.size());
+        std::printf("%-24s %7.4f %7.4f  [%zu spikes]\n", "read() 1 s window", window_watch.wall_s(),
+                    window_watch.cpu_s(), window.size());
     } catch (const std::exception& e) {
         std::fprintf(stderr, "error: %s\n", e.what());
         return 1;

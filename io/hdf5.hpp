@@ -54,7 +54,8 @@ public:
 
     hid get() const noexcept { return id_; }
     bool valid() const noexcept { return id_ >= 0; }
-    // Closes now; returns false if HDF5 reported a failure (the destructor ignores it).
+    // Closes now; returns false (and keeps the identifier) if HDF5 refused, e.g. a file whose
+    // objects are still open. The destructor tries once and then lets go.
     bool close() noexcept;
 
 private:

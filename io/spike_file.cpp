@@ -15,7 +15,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -27,10 +26,12 @@ namespace evspike {
 
 namespace {
 
-// Values per HDF5 chunk and per write: 2^16 (512 KiB of float64) with shuffle + deflate level 1,
-// the best write/read throughput in bench/spike_read_bench.cpp (see bench/README.md).
-const std::size_t chunk_values = getenv("EVSPIKE_CHUNK") ? std::stoul(getenv("EVSPIKE_CHUNK")) : std::size_t{1} << 16;
-const int deflate_level = getenv("EVSPIKE_DEFLATE") ? std::stoi(getenv("EVSPIKE_DEFLATE")) : 1;
+// Values per HDF5 chunk and per write: 2^16 (512 KiB of float64), shuffle + deflate. 2^15 wrote
+// slower, 2^17 read slower in 2^16-spike streaming steps (found by bench/spike_read_bench.cpp, see
+// bench/README.md). The level only matters to other writers of the dataset: our own chunks are
+// compressed by io/hdf5.cpp's plane-by-plane codec.
+constexpr std::size_t chunk_values = std::size_t{1} << 16;
+constexpr int deflate_level = 1;
 
 const std::vector<std::pair<std::string, std::uint8_t>>& sorting_members() {
     static const std::vector<std::pair<std::string, std::uint8_t>> members = {

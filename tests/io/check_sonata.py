@@ -74,6 +74,10 @@ def check_spikes(f, expected):
         t = ts[...]
         expect(np.all(np.isfinite(t)) and np.all(t >= 0), f"/spikes/{pop}/timestamps: invalid times")
         expect(np.all(np.diff(t) >= 0), f"/spikes/{pop}/timestamps: not sorted by time")
+        if pop == "ramp":  # known values: spike i at i * 0.25 ms on node i % 1000
+            i = np.arange(count)
+            expect(np.array_equal(t, i * 0.25), "/spikes/ramp/timestamps: values differ")
+            expect(np.array_equal(ids[...], (i % 1000).astype("<u8")), "/spikes/ramp/node_ids: values differ")
 
 
 def check_report(f, expected):

@@ -271,10 +271,12 @@ TEST_SUITE("io") {
             w.add_population("empty");
             spike_table t = make_raster(70000, 100, 8);
             w.append(a, t.timestamps, t.node_ids);
+            auto ramp = w.add_population("ramp");  // 150001 spikes: 2 chunks + 1 partial
+            for (std::uint64_t i = 0; i < 150001; ++i) w.append(ramp, static_cast<double>(i) * 0.25, i % 1000);
             w.commit();
         }
         auto r = evspike::test::run(std::string(evspike::test::system_python) + " " + evspike::test::source_dir +
-                                    "/tests/io/check_sonata.py spikes " + sorted_path + " a=70000 empty=0");
+                                    "/tests/io/check_sonata.py spikes " + sorted_path + " a=70000 empty=0 ramp=150001");
         if (r.exit_code == 3) {
             MESSAGE("skipped: /usr/bin/python3 cannot import h5py");
             return;
