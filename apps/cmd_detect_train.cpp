@@ -1,9 +1,131 @@
-// Placeholder until its issue lands: the command exists and says so.
+// evspike detect train DATASET -o MODEL: supervised learning of the HD-SNN detector from a raster
+// with its ground truth (issue 5), or --templates FILE: the detector built from known templates
+// (the generator's log-odds). The threshold is calibrated to maximise F1 on the training data.
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "apps/cli.hpp"
 #include "apps/commands.hpp"
+#include "apps/detect_common.hpp"
 #include "core/error.hpp"
+#include "io/detector_file.hpp"
+#include "io/motif_truth.hpp"
+#include "io/spike_file.hpp"
+#include "motifs/detector.hpp"
 
 namespace evspike::cli {
 
-int run_detect_train(const args&) { throw error("detect train: not implemented yet"); }
+int run_detect_train(const args& a) {
+    command_line cl;
+    cl.usage = "evspike detect train DATASET -o MODEL [--delays D] [--bin MS] [--epochs E] [...]\n"
+               "       evspike detect train --templates DATASET -o MODEL";
+    std::string dataset_path, output, population, templates_path;
+    train_options o;
+    double delays = 0, bin_ms = 0, trial_bins = 0, tolerance_ms = -1;
+    std::string init = "naive-bayes";
+    cl.options.add_options()
+        ("dataset", po::value(&dataset_path), "training raster with /motifs ground truth (evspike generate motifs)")
+        ("output,o", po::value(&output)->required(), "output detector model (.h5, SPEC §7.5)")
+        ("templates", po::value(&templates_path),
+         "build the model from the known templates of this file instead of learning (the generator's log-odds); "
+         "the threshold is calibrated on DATASET if given, else on this file")
+        ("population", po::value(&population), "population of the raster (default: the only one)")
+        ("delays", po::value(&delays), "D, delays per kernel in bins (default: the dataset's `delays`, else 31)")
+        ("bin", po::value(&bin_ms), "bin width in ms (default: the dataset's `bin`, else 1)")
+        ("epochs", po::value(&o.epochs)->default_value(4), "passes over the training data")
+        ("learning-rate", po::value(&o.learning_rate)->default_value(1e-3), "Adam step size")
+        ("batch-trials", po::value(&o.batch_trials)->default_value(8), "trials per mini-batch (one Adam step)")
+        ("trial-bins", po::value(&trial_bins),
+         "bins per trial (default: the dataset's bins + delays, else 1000); trials are cut from the raster")
+        ("l1", po::value(&o.l1)->default_value(0.0), "L1 penalty on the weights (proximal step), sparsifies")
+        ("pos-weight", po::value(&o.pos_weight)->default_value(1.0),
+         "weight of positive bins in the cross-entropy (class imbalance)")
+        ("init", po::value(&init)->default_value("naive-bayes"),
+         "starting weights: naive-bayes (count-based log-odds from the training data) or zero")
+        ("prior-strength", po::value(&o.prior_strength)->default_value(1.0),
+         "naive-bayes init: pseudo-counts at the background rate, per occurrence")
+        ("tolerance", po::value(&tolerance_ms), "calibration: matching tolerance in ms (default: one bin)")
+        ("seed", po::value(&o.seed)->default_value(1), "seed of the trial order");
+    cl.positional.add("dataset", 1);
+    po::variables_map vm;
+    if (!cl.parse(a, vm)) return 0;
+    const bool quiet = vm.count("quiet") != 0;
+    if (dataset_path.empty() && templates_path.empty())
+        throw usage_error("a DATASET or --templates FILE is required", cl.usage);
+    if (init != "naive-bayes" && init != "zero") throw usage_error("--init must be naive-bayes or zero", cl.usage);
+    o.naive_bayes_init = init == "naive-bayes";
+
+    const std::string data_path = dataset_path.empty() ? templates_path : dataset_path;
+    const auto truth = read_motif_truth(data_path);
+    const spike_reader reader(data_path);
+    const auto pop = detect::pick_population(reader, population, &truth);
+    o.delays = delays > 0 ? static_cast<std::size_t>(delays)
+                          : static_cast<std::size_t>(detect::truth_number(truth, "delays").value_or(31));
+    o.bin_ms = bin_ms > 0 ? bin_ms : detect::truth_number(truth, "bin").value_or(1.0);
+    o.calibration_tolerance_ms = tolerance_ms >= 0 ? tolerance_ms : o.bin_ms;
+    const auto data_bins = detect::truth_number(truth, "bins");
+    o.trial_bins = trial_bins > 0 ? static_cast<std::int64_t>(trial_bins)
+                                  : (data_bins ? static_cast<std::int64_t>(*data_bins) + static_cast<std::int64_t>(o.delays)
+                                               : std::int64_t{1000});
+    const auto occurrences = detect::occurrences_of(truth);
+    std::size_t neurons = static_cast<std::size_t>(detect::truth_number(truth, "neurons").value_or(0));
+    std::size_t motifs = static_cast<std::size_t>(detect::truth_number(truth, "motifs").value_or(0));
+    for (auto id : truth.occurrence_motif_ids) motifs = std::max<std::size_t>(motifs, id + 1);
+    for (auto id : truth.template_motif_ids) motifs = std::max<std::size_t>(motifs, id + 1);
+    for (auto id : truth.template_node_ids) neurons = std::max<std::size_t>(neurons, id + 1);
+    if (motifs == 0) throw io_error(data_path, "/motifs", "no motifs: no templates, occurrences or `motifs` attribute");
+    auto raster = detect::load_binned(reader, pop, o.bin_ms, neurons, 0);
+    const auto t0 = std::chrono::steady_clock::now();
+
+    detector_model model;
+    if (!templates_path.empty()) {
+        const auto templ = dataset_path.empty() ? truth : read_motif_truth(templates_path);
+        template_model_options to;
+        to.motifs = motifs;
+        to.neurons = raster.neurons;
+        to.delays = o.delays;
+        to.bin_ms = o.bin_ms;
+        const auto pb = detect::truth_number(templ, "p_background");
+        const auto pm = detect::truth_number(templ, "p_motif");
+        if (!pb || !pm)
+            throw io_error(templates_path, "/motifs", "--templates needs the attributes p_background and p_motif");
+        to.p_background = *pb;
+        to.p_motif = *pm;
+        std::vector<motif_template_entry> entries;
+        for (std::size_t k = 0; k < templ.template_motif_ids.size(); ++k)
+            entries.push_back({templ.template_motif_ids[k], templ.template_node_ids[k], templ.template_delays_ms[k],
+                               templ.template_weights[k]});
+        try {
+            model = detector_from_templates(entries, to);
+        } catch (const model_error& e) {
+            throw io_error(templates_path, "/motifs/templates", e.what());
+        }
+        model.settings.emplace_back("templates", templates_path);
+        const auto r = calibrate_f1(model, raster, occurrences, o.calibration_tolerance_ms);
+        model.settings.emplace_back("calibration_f1", std::to_string(r.f1));
+        if (!quiet)
+            std::fprintf(stderr, "calibrated on %s: threshold %.4g, F1 %.4f (precision %.4f, recall %.4f)\n",
+                         data_path.c_str(), model.threshold, r.f1, r.precision, r.recall);
+    } else {
+        progress_bar bar("detect train", 1.0, quiet);
+        model = train_detector(raster, occurrences, motifs, o, [&](const train_progress& p) {
+            bar.update(p.fraction);
+            const bool epoch_end = p.epoch == 0 || p.fraction * static_cast<double>(p.epochs) >= static_cast<double>(p.epoch) - 1e-9;
+            if (!quiet && epoch_end && p.epoch > 0) {
+                bar.finish();
+                std::fprintf(stderr, "epoch %zu/%zu: loss %.6g, training recall %.4f\n", p.epoch, p.epochs, p.loss, p.recall);
+            }
+        });
+        bar.finish();
+        model.settings.emplace_back("dataset", dataset_path);
+        if (!quiet) std::fprintf(stderr, "calibrated on %s: threshold %.4g\n", dataset_path.c_str(), model.threshold);
+    }
+    write_detector_model(output, model, invocation());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    std::printf("%s: %zu motifs x %zu neurons x %zu delays of %g ms, threshold %.6g (%.1f s)\n", output.c_str(),
+                model.motifs, model.neurons, model.delays, model.bin_ms, model.threshold, seconds);
+    return 0;
+}
 
 }  // namespace evspike::cli

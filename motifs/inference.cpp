@@ -51,8 +51,9 @@ compiled_detector::compiled_detector(const detector_model& model, double keep_fr
     offsets_.assign(pairs + 1, 0);
     dense_index_.assign(pairs, -1);
     // A (neuron, lag) with many kept motifs is added as a contiguous row (vectorised); sparse
-    // ones as (motif, weight) lists. The crossover of 1/8 keeps the scatter cost below the row's.
-    const std::size_t dense_from = std::max<std::size_t>(1, motifs_ / 8);
+    // ones as (motif, weight) lists. Crossover at 1/4 of the motifs (bench/detect_bench speed: between
+    // 1/1 and 1/8 the differences were within the noise of this shared machine).
+    const std::size_t dense_from = std::max<std::size_t>(1, motifs_ / 4);
     for (std::size_t a = 0; a < neurons_; ++a) {
         for (std::size_t d = 0; d < delays_; ++d) {
             const std::size_t pair = a * delays_ + d;
@@ -69,11 +70,10 @@ compiled_detector::compiled_detector(const detector_model& model, double keep_fr
                 for (std::size_t b = 0; b < motifs_; ++b) {
                     const std::size_t k = (b * neurons_ + a) * delays_ + d;
                     if (mask[k] == 0) continue;
-                    motif_ids_.push_back(static_cast<std::uint32_t>(b));
-                    values_.push_back(model.weights[k]);
+                    entries_.push_back({static_cast<std::uint32_t>(b), model.weights[k]});
                 }
             }
-            offsets_[pair + 1] = static_cast<std::uint32_t>(values_.size());
+            offsets_[pair + 1] = static_cast<std::uint32_t>(entries_.size());
         }
     }
 }
@@ -89,8 +89,9 @@ void compiled_detector::add_spike(std::uint32_t a, std::int64_t s, float* ring) 
             const float* __restrict w = dense_.data() + static_cast<std::size_t>(dense) * M;
             for (std::size_t b = 0; b < M; ++b) target[b] += w[b];
         } else {
-            for (std::uint32_t k = offsets_[base + d]; k < offsets_[base + d + 1]; ++k)
-                target[motif_ids_[k]] += values_[k];
+            const entry* e = entries_.data() + offsets_[base + d];
+            const entry* end = entries_.data() + offsets_[base + d + 1];
+            for (; e != end; ++e) target[e->motif] += e->weight;
         }
         if (++row == delays_) row = 0;
     }

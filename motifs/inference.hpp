@@ -48,9 +48,12 @@ private:
     double bin_ms_, threshold_;
     std::size_t kept_ = 0;
     std::vector<float> bias_;
-    std::vector<std::uint32_t> offsets_;   // [neurons * delays + 1] into sparse lists
-    std::vector<std::uint32_t> motif_ids_;
-    std::vector<float> values_;
+    struct entry {
+        std::uint32_t motif;
+        float weight;
+    };
+    std::vector<std::uint32_t> offsets_;   // [neurons * delays + 1] into entries_
+    std::vector<entry> entries_;
     std::vector<std::int32_t> dense_index_;  // [neurons * delays]: row in dense_ or -1
     std::vector<float> dense_;
 };

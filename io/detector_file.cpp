@@ -1,0 +1,219 @@
+#include "io/detector_file.hpp"
+
+#include <hdf5.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <unistd.h>
+
+#include "core/error.hpp"
+#include "io/hdf5.hpp"
+
+namespace evspike {
+
+namespace {
+
+std::string temp_name(const std::string& path) {
+    return path + ".tmp-" + std::to_string(::getpid());
+}
+
+void rename_or_throw(const std::string& from, const std::string& to) {
+    std::error_code ec;
+    std::filesystem::rename(from, to, ec);
+    if (ec) {
+        std::filesystem::remove(from, ec);
+        throw io_error(to, "", "cannot rename the temporary file into place");
+    }
+}
+
+void write_provenance(h5::file& f, const std::string& command) {
+    f.write_attribute("evspike_version", std::string(EVSPIKE_VERSION));
+    f.write_attribute("evspike_command", command);
+}
+
+// 3-D float32 dataset, chunked and compressed (the wrapper covers 1-D and 2-D only).
+void write_weights(h5::group& g, const detector_model& m) {
+    const std::string name = "weights";
+    const hsize_t dims[3] = {m.motifs, m.neurons, m.delays};
+    h5::handle space(H5Screate_simple(3, dims, nullptr));
+    if (!space.valid()) g.fail("cannot create the dataspace", name);
+    h5::handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
+    if (!dcpl.valid() || H5Pset_obj_track_times(dcpl.get(), 0) < 0) g.fail("cannot set dataset properties", name);
+    // One motif's kernel per chunk (capped at 2^16 values, the wrapper's default size).
+    hsize_t chunk[3] = {1, m.neurons, m.delays};
+    while (chunk[1] > 1 && chunk[1] * chunk[2] > (hsize_t{1} << 16)) chunk[1] = (chunk[1] + 1) / 2;
+    if (H5Pset_chunk(dcpl.get(), 3, chunk) < 0 || H5Pset_shuffle(dcpl.get()) < 0 || H5Pset_deflate(dcpl.get(), 1) < 0)
+        g.fail("cannot set chunking and compression", name);
+    h5::handle ds(H5Dcreate2(g.id(), name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
+    if (!ds.valid()) g.fail("cannot create the dataset", name);
+    if (H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, m.weights.data()) < 0)
+        g.fail("cannot write", name);
+    if (!ds.close()) g.fail("cannot close", name);
+}
+
+}  // namespace
+
+void write_detector_model(const std::string& path, const detector_model& model, const std::string& command) {
+    model.validate();
+    const std::string tmp = temp_name(path);
+    try {
+        {
+            auto f = h5::file::create(tmp);
+            write_provenance(f, command);
+            auto g = f.create_group("detector");
+            write_weights(g, model);
+            g.write_dataset<float>("bias", model.bias);
+            g.write_attribute<double>("bin", model.bin_ms);
+            g.write_attribute("bin_units", "ms");
+            g.write_attribute<double>("threshold", model.threshold);
+            g.write_attribute<std::uint64_t>("delays", model.delays);
+            g.write_attribute("alignment",
+                              "weights[b][a][d]: a spike of neuron a at bin s adds to detector b at bin s + d; "
+                              "detections are reported at the motif start, detection bin - (delays - 1)");
+            for (const auto& [key, value] : model.settings) g.write_attribute("train_" + key, value);
+            g = h5::group();
+            f.close();
+        }
+        rename_or_throw(tmp, path);
+    } catch (...) {
+        std::error_code ec;
+        std::filesystem::remove(tmp, ec);
+        throw;
+    }
+}
+
+detector_model read_detector_model(const std::string& path) {
+    auto f = h5::file::open_read(path);
+    if (!f.is_group("detector")) throw io_error(path, "/detector", "missing: not a detector model file");
+    auto g = f.open_group("detector");
+    for (const char* name : {"weights", "bias"})
+        if (!g.is_dataset(name)) throw io_error(path, std::string("/detector/") + name, "missing dataset");
+    for (const char* name : {"bin", "threshold"})
+        if (!g.has_attribute(name)) throw io_error(path, "/detector", std::string("missing attribute '") + name + "'");
+    detector_model m;
+    auto w = g.open_dataset("weights");
+    const auto dims = w.dims();
+    if (dims.size() != 3)
+        throw io_error(path, "/detector/weights", "expected 3 dimensions [motifs x neurons x delays], got " +
+                                                      std::to_string(dims.size()));
+    if (w.type().cls != h5::type_class::floating) throw io_error(path, "/detector/weights", "expected floating point");
+    m.motifs = dims[0];
+    m.neurons = dims[1];
+    m.delays = dims[2];
+    m.weights = w.read_all<float>();
+    m.bias = g.read_dataset<float>("bias");
+    if (m.bias.size() != m.motifs)
+        throw io_error(path, "/detector/bias", "has " + std::to_string(m.bias.size()) + " values, expected " +
+                                                   std::to_string(m.motifs) + " (one per motif)");
+    m.bin_ms = g.read_attribute<double>("bin");
+    m.threshold = g.read_attribute<double>("threshold");
+    try {
+        m.validate();
+    } catch (const model_error& e) {
+        throw io_error(path, "/detector", e.what());
+    }
+    return m;
+}
+
+struct detections_writer::impl {
+    std::string path;
+    std::string tmp;
+    h5::file file;
+    h5::group group;
+    h5::dataset timestamps, motif_ids, scores;
+    std::vector<double> buf_t;
+    std::vector<std::uint64_t> buf_m;
+    std::vector<float> buf_s;
+    bool committed = false;
+
+    void flush() {
+        timestamps.append<double>(buf_t);
+        motif_ids.append<std::uint64_t>(buf_m);
+        scores.append<float>(buf_s);
+        buf_t.clear();
+        buf_m.clear();
+        buf_s.clear();
+    }
+};
+
+detections_writer::detections_writer(std::string path, const std::string& command) : impl_(std::make_unique<impl>()) {
+    impl_->path = std::move(path);
+    impl_->tmp = temp_name(impl_->path);
+    impl_->file = h5::file::create(impl_->tmp);
+    write_provenance(impl_->file, command);
+    impl_->group = impl_->file.create_group("detections");
+    impl_->timestamps = impl_->group.create_extensible<double>("timestamps");
+    impl_->timestamps.write_attribute("units", "ms");
+    impl_->motif_ids = impl_->group.create_extensible<std::uint64_t>("motif_ids");
+    impl_->scores = impl_->group.create_extensible<float>("scores");
+}
+
+detections_writer::~detections_writer() {
+    if (impl_ && !impl_->committed) {
+        impl_->timestamps = h5::dataset();
+        impl_->motif_ids = h5::dataset();
+        impl_->scores = h5::dataset();
+        impl_->group = h5::group();
+        impl_->file = h5::file();
+        std::error_code ec;
+        std::filesystem::remove(impl_->tmp, ec);
+    }
+}
+
+void detections_writer::append(double timestamp_ms, std::uint64_t motif_id, float score) {
+    impl_->buf_t.push_back(timestamp_ms);
+    impl_->buf_m.push_back(motif_id);
+    impl_->buf_s.push_back(score);
+    if (impl_->buf_t.size() >= (std::size_t{1} << 16)) impl_->flush();
+}
+
+void detections_writer::set_attribute(const std::string& name, const std::string& value) {
+    impl_->group.write_attribute(name, value);
+}
+
+void detections_writer::set_attribute(const std::string& name, double value) {
+    impl_->group.write_attribute<double>(name, value);
+}
+
+void detections_writer::commit() {
+    impl_->flush();
+    impl_->timestamps = h5::dataset();
+    impl_->motif_ids = h5::dataset();
+    impl_->scores = h5::dataset();
+    impl_->group = h5::group();
+    impl_->file.close();
+    impl_->committed = true;
+    rename_or_throw(impl_->tmp, impl_->path);
+}
+
+void write_detections(const std::string& path, const motif_events& detections, const std::string& command) {
+    detections_writer w(path, command);
+    for (std::size_t k = 0; k < detections.size(); ++k)
+        w.append(detections.timestamps[k], detections.motif_ids[k],
+                 k < detections.scores.size() ? detections.scores[k] : 0.0f);
+    w.commit();
+}
+
+motif_events read_detections(const std::string& path) {
+    auto f = h5::file::open_read(path);
+    if (!f.is_group("detections")) throw io_error(path, "/detections", "missing: not a detections file");
+    motif_events d;
+    for (const char* name : {"timestamps", "motif_ids"})
+        if (!f.is_dataset(std::string("detections/") + name))
+            throw io_error(path, std::string("/detections/") + name, "missing dataset");
+    d.timestamps = f.read_dataset<double>("detections/timestamps");
+    d.motif_ids = f.read_dataset<std::uint64_t>("detections/motif_ids");
+    if (f.is_dataset("detections/scores")) d.scores = f.read_dataset<float>("detections/scores");
+    if (d.motif_ids.size() != d.timestamps.size())
+        throw io_error(path, "/detections/motif_ids", "length " + std::to_string(d.motif_ids.size()) +
+                                                          " differs from timestamps (" + std::to_string(d.timestamps.size()) + ")");
+    if (!d.scores.empty() && d.scores.size() != d.timestamps.size())
+        throw io_error(path, "/detections/scores", "length differs from timestamps");
+    for (std::size_t k = 0; k < d.size(); ++k)
+        if (!std::isfinite(d.timestamps[k]))
+            throw io_error(path, "/detections/timestamps", "non-finite value at index " + std::to_string(k));
+    return d;
+}
+
+}  // namespace evspike
