@@ -12,6 +12,8 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "io/spike_file.hpp"
+#include "io/rate_file.hpp"
+#include "models/inhomogeneous_poisson.hpp"
 #include "models/poisson_population.hpp"
 
 namespace evspike::cli {
@@ -23,12 +25,42 @@ std::string format_double(double v) {
     return buffer;
 }
 
+// --rate-file: inhomogeneous trains, exact by time rescaling (models/inhomogeneous_poisson.hpp).
+int generate_from_rate_file(const std::string& output, const std::string& rate_file, std::uint64_t neurons,
+                            double t_stop_ms, double dead_time_ms, const std::string& population, std::uint64_t seed,
+                            bool quiet) {
+    const rate_profile profile = read_rate_file(rate_file);
+    try {
+        validate_rate_profile(profile, dead_time_ms);
+    } catch (const model_error& e) {
+        throw config_error("--rate-file", e.what(), rate_file);
+    }
+    inhomogeneous_poisson_population trains(profile, dead_time_ms, t_stop_ms, neurons, seed, population);
+    std::string config = "neurons = " + std::to_string(neurons) + "\nrate_file = \"" + rate_file +
+                         "\"\nt_stop = " + format_double(t_stop_ms) + "\ndead_time = " + format_double(dead_time_ms) +
+                         "\npopulation = \"" + population + "\"\n# time_ms,rate_hz\n";
+    for (std::size_t k = 0; k < profile.time_ms.size(); ++k)
+        config += "# " + format_double(profile.time_ms[k]) + "," + format_double(profile.rate_hz[k]) + "\n";
+    spike_writer writer(output, provenance{invocation(), seed, config});
+    const std::size_t pop = writer.add_population(population);
+    progress_bar progress("generate poisson", t_stop_ms, quiet);
+    std::vector<double> times;
+    std::vector<std::uint64_t> ids;
+    while (trains.next_batch(times, ids)) {
+        writer.append(pop, std::span<const double>(times), std::span<const std::uint64_t>(ids));
+        progress.update(trains.time_reached());
+    }
+    writer.commit();
+    progress.finish();
+    return 0;
+}
+
 }  // namespace
 
 int run_generate_poisson(const args& a) {
     command_line cl;
     cl.usage =
-        "evspike generate poisson -o OUT --neurons N --rate HZ --t-stop MS [--dead-time MS] "
+        "evspike generate poisson -o OUT --neurons N (--rate HZ | --rate-file CSV) --t-stop MS [--dead-time MS] "
         "[--population NAME] [--seed S]";
     std::string output, rate_file, population;
     std::uint64_t neurons = 0, seed = 1;
@@ -39,18 +71,22 @@ int run_generate_poisson(const args& a) {
         ("rate", po::value(&rate_hz), "rate of every neuron, Hz")
         ("t-stop", po::value(&t_stop_ms)->required(), "end of the run, ms: spikes in [0, t_stop)")
         ("dead-time", po::value(&dead_time_ms)->default_value(0.0), "dead time after each spike, ms (rate * dead time < 1)")
-        ("rate-file", po::value(&rate_file), "piecewise-constant rate (CSV time_ms,rate_hz): not supported yet")
+        ("rate-file", po::value(&rate_file), "piecewise-constant rate, CSV time_ms,rate_hz (instead of --rate): exact inhomogeneous trains")
         ("population", po::value(&population)->default_value("poisson"), "population name in the file")
         ("seed", po::value(&seed)->default_value(1), "random seed; neuron i draws from stream \"<population>/<i>\"");
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
 
-    if (vm.count("rate-file") != 0)
-        throw usage_error("--rate-file: not supported yet (inhomogeneous rates are coming); use --rate", cl.usage);
-    if (vm.count("rate") == 0) throw usage_error("the option '--rate' is required", cl.usage);
+    if (vm.count("rate-file") != 0 && vm.count("rate") != 0)
+        throw usage_error("--rate and --rate-file exclude each other", cl.usage);
+    if (vm.count("rate") == 0 && vm.count("rate-file") == 0)
+        throw usage_error("the option '--rate' (or '--rate-file') is required", cl.usage);
     if (neurons == 0) throw usage_error("--neurons: must be at least 1", cl.usage);
     if (!std::isfinite(t_stop_ms) || t_stop_ms <= 0) throw usage_error("--t-stop: must be a positive number of ms", cl.usage);
     if (population.empty()) throw usage_error("--population: must not be empty", cl.usage);
+    if (vm.count("rate-file") != 0)
+        return generate_from_rate_file(output, rate_file, neurons, t_stop_ms, dead_time_ms, population, seed,
+                                       vm.count("quiet") != 0);
     poisson_params params{rate_hz, dead_time_ms, 0.0, t_stop_ms};
     try {
         params.validate();
