@@ -480,7 +480,7 @@ std::size_t encode_chunk(const dataset& d, const unsigned char* values, std::siz
     s.packed.resize(compressBound(static_cast<uLong>(bytes)) + 64 * width);
     z_stream& z = s.stream;
     if (!s.deflate_ready) {
-        if (deflateInit2(&z, 1, Z_DEFLATED, 15, 8, Z_RLE) != Z_OK) d.fail("cannot start zlib");
+        if (deflateInit2(&z, 1, Z_DEFLATED, 15, 8, Z_DEFAULT_STRATEGY) != Z_OK) d.fail("cannot start zlib");
         s.deflate_ready = true;
     } else if (deflateReset(&z) != Z_OK) {
         d.fail("cannot reset zlib");
@@ -490,7 +490,7 @@ std::size_t encode_chunk(const dataset& d, const unsigned char* values, std::siz
     for (std::size_t k = 0; k < width; ++k) {
         unsigned char* plane = s.plain.data() + k * chunk;
         const bool random = plane_is_random(plane, chunk);
-        if (deflateParams(&z, random ? 0 : 1, Z_RLE) != Z_OK) d.fail("cannot set zlib parameters");
+        if (deflateParams(&z, random ? 0 : 1, Z_DEFAULT_STRATEGY) != Z_OK) d.fail("cannot set zlib parameters");
         z.next_in = plane;
         z.avail_in = static_cast<uInt>(chunk);
         const int status = deflate(&z, k + 1 == width ? Z_FINISH : Z_NO_FLUSH);
