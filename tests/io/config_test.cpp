@@ -563,6 +563,26 @@ TEST_CASE("config: spike_file sources replay a SONATA file per node id") {
                          doctest::Contains("source[0].population"), config_error);
 }
 
+TEST_CASE("toml_util: tables refuse keys never asked for and list the known ones") {
+    const auto doc = evspike::detail::toml_document::from_text("n = 3\nx = 2\n[t]\nk = 1.5\nbad = 0\n", "g.toml");
+    const auto root = doc.root();
+    CHECK(root.number("n") == 3.0);  // an integer where a number is expected
+    CHECK(root.count("n") == 3);
+    CHECK(root.number("absent", 4.5) == 4.5);
+    CHECK_THROWS_WITH_AS(root.count("missing"), "g.toml: missing: missing required key", config_error);
+    const auto t = root.table("t");
+    CHECK_THROWS_WITH_AS(t.count("k"), doctest::Contains("g.toml:4: t.k: expected an integer"), config_error);
+    CHECK_THROWS_WITH_AS(t.finish(), doctest::Contains("g.toml:5: t.bad: unknown key (expected one of: k)"),
+                         config_error);
+    CHECK_THROWS_WITH_AS(root.finish(), doctest::Contains("g.toml:2: x: unknown key"), config_error);
+    root.allow("x");
+    CHECK_NOTHROW(root.finish());
+}
+
+TEST_CASE("config: [output] given as an array of tables is a type error") {
+    check_error(minimal + "[[output]]\nspikes = \"x.h5\"\n", "output", "expected a table");
+}
+
 TEST_CASE("toml_util: key paths quote keys that are not bare") {
     CHECK(evspike::detail::join_key("", "seed") == "seed");
     CHECK(evspike::detail::join_key("population[0]", "params") == "population[0].params");
