@@ -410,15 +410,16 @@ codec_scratch& scratch() {
     return s;
 }
 
-// Chunk length in values if `d` is a 1-D chunked dataset filtered by exactly shuffle then deflate,
-// else 0 (then the ordinary H5Dread/H5Dwrite path is used).
-std::uint64_t shuffle_deflate_chunk(const dataset& d) {
+// Chunk shape if `d` is a 1-D or 2-D chunked dataset filtered by exactly shuffle then deflate,
+// else {} (then the ordinary H5Dread/H5Dwrite path is used).
+std::vector<hsize_t> shuffle_deflate_chunk(const dataset& d) {
     handle dcpl(H5Dget_create_plist(d.id()));
     if (!dcpl.valid()) d.fail("cannot read the storage layout");
-    if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return 0;
+    if (H5Pget_layout(dcpl.get()) != H5D_CHUNKED) return {};
     hsize_t chunk[H5S_MAX_RANK];
-    if (H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, chunk) != 1) return 0;
-    if (H5Pget_nfilters(dcpl.get()) != 2) return 0;
+    const int rank = H5Pget_chunk(dcpl.get(), H5S_MAX_RANK, chunk);
+    if (rank != 1 && rank != 2) return {};
+    if (H5Pget_nfilters(dcpl.get()) != 2) return {};
     const H5Z_filter_t expected[2] = {H5Z_FILTER_SHUFFLE, H5Z_FILTER_DEFLATE};
     for (unsigned i = 0; i < 2; ++i) {
         unsigned flags = 0, config = 0;
@@ -426,9 +427,9 @@ std::uint64_t shuffle_deflate_chunk(const dataset& d) {
         unsigned values[8];
         char name[64];
         if (H5Pget_filter2(dcpl.get(), i, &flags, &n_values, values, sizeof name, name, &config) != expected[i])
-            return 0;
+            return {};
     }
-    return chunk[0];
+    return std::vector<hsize_t>(chunk, chunk + rank);
 }
 
 // True if the file's element type is exactly T in memory (same class, size, order and sign).
@@ -499,17 +500,20 @@ std::size_t encode_chunk(const dataset& d, const unsigned char* values, std::siz
     return static_cast<std::size_t>(z.total_out);
 }
 
-// Appends whole chunks (the last one may be partial, then zero-padded) starting at `start`, a
-// multiple of `chunk`.
+// Appends whole chunks of `chunk` values (the last one may be partial, then zero-padded) starting
+// at value `start`, a multiple of `chunk`. For a 2-D dataset whose chunks span all `cols` columns,
+// a chunk is chunk / cols whole rows.
 template <value_type T>
-void append_chunks(const dataset& d, std::uint64_t start, std::span<const T> values, std::uint64_t chunk) {
+void append_chunks(const dataset& d, std::uint64_t start, std::span<const T> values, std::uint64_t chunk,
+                   std::uint64_t cols, int rank) {
     codec_scratch& s = scratch();
     const auto* bytes = reinterpret_cast<const unsigned char*>(values.data());
     for (std::size_t done = 0; done < values.size(); done += chunk) {
         const std::size_t count = std::min<std::size_t>(chunk, values.size() - done);
         const std::size_t packed = encode_chunk<sizeof(T)>(d, bytes + done * sizeof(T), count, chunk, s);
-        hsize_t offset = start + done;
-        if (H5Dwrite_chunk(d.id(), H5P_DEFAULT, 0, &offset, packed, s.packed.data()) < 0) d.fail("cannot write a chunk");
+        hsize_t offset[2] = {(start + done) / cols, 0};
+        if (rank == 1) offset[0] = start + done;
+        if (H5Dwrite_chunk(d.id(), H5P_DEFAULT, 0, offset, packed, s.packed.data()) < 0) d.fail("cannot write a chunk");
     }
 }
 
@@ -627,11 +631,12 @@ void dataset::read(std::uint64_t offset, std::span<T> out) const {
     if (dims.size() != 1) fail("expected a 1-D dataset, found rank " + std::to_string(dims.size()));
     if (offset > dims[0] || out.size() > dims[0] - offset)
         fail("read past the end (" + std::to_string(offset + out.size()) + " > " + std::to_string(dims[0]) + ")");
-    const std::uint64_t chunk = shuffle_deflate_chunk(*this);
-    if (chunk == 0 || !stored_as<T>(*this) || !file_is_read_only(*this)) {
+    const std::vector<hsize_t> chunk_dims = shuffle_deflate_chunk(*this);
+    if (chunk_dims.size() != 1 || !stored_as<T>(*this) || !file_is_read_only(*this)) {
         read_slab<T>(*this, offset, out);
         return;
     }
+    const std::uint64_t chunk = chunk_dims[0];
     const std::uint64_t end = offset + out.size();
     for (std::uint64_t at = offset; at < end;) {
         const std::uint64_t index = at / chunk;
@@ -662,9 +667,9 @@ void dataset::append(std::span<const T> values) {
     if (dims.size() != 1) fail("append needs a 1-D dataset");
     hsize_t grown = dims[0] + values.size();
     if (H5Dset_extent(id(), &grown) < 0) fail("cannot extend");
-    const std::uint64_t chunk = shuffle_deflate_chunk(*this);
-    if (chunk > 0 && dims[0] % chunk == 0 && stored_as<T>(*this))
-        append_chunks<T>(*this, dims[0], values, chunk);
+    const std::vector<hsize_t> chunk = shuffle_deflate_chunk(*this);
+    if (chunk.size() == 1 && dims[0] % chunk[0] == 0 && stored_as<T>(*this))
+        append_chunks<T>(*this, dims[0], values, chunk[0], 1, 1);
     else
         write_slab<T>(*this, {dims[0]}, {static_cast<hsize_t>(values.size())}, values.data());
 }
@@ -684,7 +689,11 @@ void dataset::append_rows(std::span<const T> values) {
     hsize_t rows = values.size() / dims[1];
     std::vector<hsize_t> grown = {dims[0] + rows, dims[1]};
     if (H5Dset_extent(id(), grown.data()) < 0) fail("cannot extend");
-    write_slab<T>(*this, {dims[0], 0}, {rows, dims[1]}, values.data());
+    const std::vector<hsize_t> chunk = shuffle_deflate_chunk(*this);
+    if (chunk.size() == 2 && chunk[1] == dims[1] && dims[0] % chunk[0] == 0 && stored_as<T>(*this))
+        append_chunks<T>(*this, dims[0] * dims[1], values, chunk[0] * chunk[1], dims[1], 2);
+    else
+        write_slab<T>(*this, {dims[0], 0}, {rows, dims[1]}, values.data());
 }
 
 // -------------------------------------------------------------------------------------- location

@@ -61,6 +61,30 @@ TEST_SUITE("io") {
         CHECK_FALSE(f.is_dataset("x/y"));
     }
 
+    TEST_CASE("hdf5: 2-D row appends of odd sizes read back exactly") {
+        evspike::test::temp_dir dir;
+        const std::string path = dir / "rows.h5";
+        const std::uint64_t cols = 7;
+        std::vector<float> all;
+        {
+            auto f = h5::file::create(path);
+            auto d = f.create_extensible_2d<float>("v", cols, {70, 1, true});  // chunks of 10 rows
+            for (std::size_t rows : {25u, 5u, 3u, 17u, 30u}) {  // codec, HDF5 (mid-chunk), codec, HDF5, codec
+                std::vector<float> block;
+                for (std::size_t i = 0; i < rows * cols; ++i)
+                    block.push_back(-70.0f + 0.001f * static_cast<float>(all.size() + i));
+                d.append_rows<float>(block);
+                all.insert(all.end(), block.begin(), block.end());
+            }
+            CHECK_THROWS_AS(d.append_rows<float>(std::vector<float>(3)), evspike::io_error);
+        }
+        auto f = h5::file::open_read(path);
+        auto m = f.read_dataset_2d<float>("v");
+        CHECK(m.rows == 80);
+        CHECK(m.cols == cols);
+        CHECK(m.values == all);
+    }
+
     TEST_CASE("hdf5: whole datasets, matrices, empty datasets and attributes round-trip") {
         evspike::test::temp_dir dir;
         const std::string path = dir / "b.h5";
