@@ -16,6 +16,7 @@
 
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
+#include "core/complexity.hpp"
 #include "core/error.hpp"
 #include "core/spike_stats.hpp"
 #include "io/spike_file.hpp"
@@ -94,7 +95,29 @@ spike_stats gather(const spike_reader& reader, const std::string& population, st
     return sorted;
 }
 
-report population_report(const spike_reader& reader, const std::string& population, std::optional<double> duration_ms) {
+// --bin: Fano factor of the counts per bin and normalised LZ76 of each binarised train, averaged
+// over active neurons (core/complexity.hpp). Bins cover the rate window.
+void add_binned(report& r, const spike_reader& reader, const std::string& population, double bin_ms, double window_ms) {
+    const auto bins = static_cast<std::uint64_t>(std::max(1.0, std::ceil(window_ms / bin_ms)));
+    binned_stats stats(bin_ms, bins);
+    if (reader.sorting(population) == spike_sorting::by_time) {
+        reader.for_each_chunk(population, read_chunk, [&](const spike_table& c) { stats.add(c.timestamps, c.node_ids); });
+    } else {
+        const spike_table all = reader.read(population);
+        std::vector<std::size_t> order(all.size());
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return all.timestamps[a] < all.timestamps[b]; });
+        for (std::size_t i : order) stats.add(std::span(&all.timestamps[i], 1), std::span(&all.node_ids[i], 1));
+    }
+    const auto b = stats.finish();
+    r.value("bin_ms", "bin", bin_ms, "ms", " (" + std::to_string(b.bins) + " bins)");
+    r.value("fano_factor", "Fano factor", b.mean_fano, "", " (counts per bin, mean over " + std::to_string(b.neurons) + " active neurons)");
+    r.value("lz_complexity", "LZ76 complexity", b.mean_lz, "",
+            b.bins > binned_stats::max_lz_bins ? " (skipped: more than 2^20 bins)" : " (normalised c log2(n)/n, mean over active neurons)");
+}
+
+report population_report(const spike_reader& reader, const std::string& population, std::optional<double> duration_ms,
+                         std::optional<double> bin_ms = std::nullopt) {
     const spike_summary s = gather(reader, population, duration_ms).summary();
     report r{population, {}};
     r.count("spikes", "spikes", s.spikes);
@@ -109,6 +132,7 @@ report population_report(const spike_reader& reader, const std::string& populati
     r.value("mean_cv", "mean CV of ISIs", s.mean_cv, "",
             " (over " + std::to_string(s.cv_neurons) + " neurons with >= 3 spikes)");
     r.count("cv_neurons", "neurons in CV", s.cv_neurons);
+    if (bin_ms) add_binned(r, reader, population, *bin_ms, duration_ms ? *duration_ms : (any ? s.t_last_ms + *bin_ms * 0.5 : *bin_ms));
     return r;
 }
 
@@ -116,13 +140,14 @@ report population_report(const spike_reader& reader, const std::string& populati
 
 int run_info(const args& a) {
     command_line cl;
-    cl.usage = "evspike info FILE [--json] [--duration MS]";
+    cl.usage = "evspike info FILE [--json] [--duration MS] [--bin MS]";
     std::string file;
     std::optional<double> duration_ms;
     cl.options.add_options()
         ("file", po::value(&file)->required(), "SONATA spike file")
         ("json", "print JSON instead of text")
-        ("duration", po::value<double>(), "recording length for the mean rate, ms (default: 0 .. last spike)");
+        ("duration", po::value<double>(), "recording length for the mean rate, ms (default: 0 .. last spike)")
+        ("bin", po::value<double>(), "also report the Fano factor of counts and the LZ76 complexity of binarised trains, bins of MS");
     cl.positional.add("file", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
@@ -132,9 +157,15 @@ int run_info(const args& a) {
             throw usage_error("--duration: must be a positive number of ms", cl.usage);
     }
 
+    std::optional<double> bin_ms;
+    if (vm.count("bin") != 0) {
+        bin_ms = vm["bin"].as<double>();
+        if (!std::isfinite(*bin_ms) || *bin_ms <= 0) throw usage_error("--bin: must be a positive number of ms", cl.usage);
+    }
+
     const spike_reader reader(file);
     std::vector<report> reports;
-    for (const auto& population : reader.populations()) reports.push_back(population_report(reader, population, duration_ms));
+    for (const auto& population : reader.populations()) reports.push_back(population_report(reader, population, duration_ms, bin_ms));
 
     std::ostringstream out;
     if (vm.count("json") != 0) {
