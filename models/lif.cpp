@@ -130,22 +130,23 @@ double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
         const double b = cuts[i + 1];
         const point pb = at(u0, I_ex0, I_in0, b);
         // On [a, b] V' changes sign at most once, so V is monotone or unimodal there.
-        double lo = 0, hi = -1, f_lo = 0, df_lo = 0, f_hi = 0;
+        double lo = 0, hi = -1, f_hi = 0;
+        point p_lo = pa;
         if (pa.V < V_th) {
             if (pb.V >= V_th) {
-                lo = a, hi = b, f_lo = pa.V - V_th, df_lo = pa.dV, f_hi = pb.V - V_th;
+                lo = a, hi = b, f_hi = pb.V - V_th;
             } else if (pa.dV > 0 && pb.dV < 0) {
                 point ext{};
                 const double t_max = locate_extremum(u0, I_ex0, I_in0, pa, pb, a, b, true, ext);
-                if (ext.V >= V_th) lo = a, hi = t_max, f_lo = pa.V - V_th, df_lo = pa.dV, f_hi = ext.V - V_th;
+                if (ext.V >= V_th) lo = a, hi = t_max, f_hi = ext.V - V_th;
             }
         } else if (pb.V >= V_th && pa.dV < 0 && pb.dV > 0) {
             point ext{};
             const double t_min = locate_extremum(u0, I_ex0, I_in0, pa, pb, a, b, false, ext);
-            if (ext.V < V_th) lo = t_min, hi = b, f_lo = ext.V - V_th, df_lo = ext.dV, f_hi = pb.V - V_th;
+            if (ext.V < V_th) lo = t_min, hi = b, p_lo = ext, f_hi = pb.V - V_th;
         }
         if (hi >= lo) {
-            const double t = r + locate_root(u0, I_ex0, I_in0, lo, hi, f_lo, df_lo, f_hi);
+            const double t = r + locate_root(u0, I_ex0, I_in0, lo, hi, p_lo, f_hi);
             return t <= horizon_ms ? t : no_crossing;
         }
         pa = pb;
@@ -207,13 +208,22 @@ double lif_exp::locate_extremum(double u0, double I_ex0, double I_in0, const poi
     return lo;
 }
 
-// The only root of V - V_th in [lo, hi] given f(lo) < 0 <= f(hi): safeguarded Newton (rtsafe).
-// Returns the upper end of a final bracket no wider than time_tolerance, where V >= V_th.
-double lif_exp::locate_root(double u0, double I_ex0, double I_in0, double lo, double hi, double f_lo,
-                            double df_lo, double f_hi) const {
-    // First guess: a Newton step from lo when it lands inside (for the usual concave rise it
-    // never overshoots), else the secant.
-    double x = df_lo > 0 ? lo - f_lo / df_lo : lo - 1;
+// The only root of V - V_th in [lo, hi] given f(lo) < 0 <= f(hi): safeguarded Halley steps
+// (V'' = -V'/tau_m - q/C_m comes free with V'), bisection when a step leaves the bracket or does
+// not halve it, and one probe beyond a converged step to close the bracket. Returns the upper
+// end of a final bracket no wider than time_tolerance, where V >= V_th.
+double lif_exp::locate_root(double u0, double I_ex0, double I_in0, double lo, double hi, const point& p_lo,
+                            double f_hi) const {
+    auto step = [&](const point& p) {
+        const double f = p.V - p_.V_th;
+        const double d1 = p.dV;
+        const double d2 = -p.dV * inv_tau_m_ - p.q * inv_C_;
+        const double denom = 2 * d1 * d1 - f * d2;
+        if (d1 > 0 && denom > 0) return -2 * f * d1 / denom;
+        return d1 > 0 ? -f / d1 : no_crossing;
+    };
+    const double f_lo = p_lo.V - p_.V_th;
+    double x = lo + step(p_lo);  // for the usual concave rise this stays left of the root
     if (!(x > lo && x < hi)) x = lo + (hi - lo) * (-f_lo / (f_hi - f_lo));
     if (!(x > lo && x < hi)) x = 0.5 * (lo + hi);
     double step_old = hi - lo;
@@ -227,9 +237,9 @@ double lif_exp::locate_root(double u0, double I_ex0, double I_in0, double lo, do
         }
         const double tol = time_tolerance(hi);
         if (hi - lo <= tol) break;
-        double xn = p.dV > 0 ? x - f / p.dV : lo - 1;
+        double xn = x + step(p);
         if (std::abs(xn - x) < tol) {
-            // Newton has converged: probe one tolerance beyond to close the bracket.
+            // Converged: probe one tolerance beyond to close the bracket.
             xn = f >= 0 ? x - tol : x + tol;
             if (!(xn > lo && xn < hi)) xn = 0.5 * (lo + hi);
         } else if (!(xn > lo && xn < hi) || 2 * std::abs(xn - x) > step_old) {

@@ -22,7 +22,7 @@
 //      needs the maximum: safeguarded Newton on w (bracketed, bisection fallback), stopped as
 //      soon as a point above V_th is found or the tangent-line bound of the maximum is below
 //      V_th; likewise an interior minimum when both ends are above. The first bracket found is
-//      refined by safeguarded Newton on V - V_th (rtsafe) to 1e-13 ms (or 8 ulp of the time).
+//      refined by safeguarded Halley steps on V - V_th to 1e-13 ms (or 8 ulp of the time).
 //   4. The search ends where V provably stays on v_inf's side of V_th (transient bound), or at
 //      the horizon; V' is evaluated term by term so its sign is exact there too.
 // Decisions are exact up to rounding of V (~1e-14 mV at |V| ~ 70 mV): a peak 1e-9 mV above V_th
@@ -189,8 +189,8 @@ private:
     double search_crossing(const lif_state& s, double horizon_ms) const;  // lif.cpp
     double locate_extremum(double u0, double I_ex0, double I_in0, const point& pa, const point& pb,
                            double a, double b, bool maximum, point& ext) const;
-    double locate_root(double u0, double I_ex0, double I_in0, double lo, double hi, double f_lo,
-                       double df_lo, double f_hi) const;
+    double locate_root(double u0, double I_ex0, double I_in0, double lo, double hi, const point& p_lo,
+                       double f_hi) const;
 
     lif_params p_;
     double u_inf_;       // mV, tau_m I_e / C_m
