@@ -6,10 +6,10 @@
 //   (default a temporary file), then reads them back with for_each_chunk and read(). With
 //   --read-only, PATH is an existing file and only the reads are timed (its first population).
 #include <chrono>
-#include <ctime>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -55,10 +55,14 @@ int main(int argc, char** argv) {
     bool keep = false, read_only = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
-        if (arg == "--spikes" && i + 1 < argc) spikes = static_cast<std::uint64_t>(std::stod(argv[++i]));
-        else if (arg == "--file" && i + 1 < argc) path = argv[++i];
-        else if (arg == "--keep") keep = true;
-        else if (arg == "--read-only") read_only = true;
+        if (arg == "--spikes" && i + 1 < argc)
+            spikes = static_cast<std::uint64_t>(std::stod(argv[++i]));
+        else if (arg == "--file" && i + 1 < argc)
+            path = argv[++i];
+        else if (arg == "--keep")
+            keep = true;
+        else if (arg == "--read-only")
+            read_only = true;
         else {
             std::fprintf(stderr, "usage: %s [--spikes N] [--file PATH] [--keep] [--read-only]\n", argv[0]);
             return 2;
@@ -88,7 +92,8 @@ int main(int argc, char** argv) {
                 evspike::spike_writer writer(path, {"spike_read_bench", 1, ""});
                 std::size_t pop = writer.add_population(population);
                 for (std::uint64_t done = 0; done < spikes; done += block) {
-                    source.fill(times, ids, static_cast<std::size_t>(std::min<std::uint64_t>(block, spikes - done)));
+                    source.fill(times, ids,
+                                static_cast<std::size_t>(std::min<std::uint64_t>(block, spikes - done)));
                     writer.append(pop, times, ids);
                 }
                 writer.commit();
@@ -99,8 +104,10 @@ int main(int argc, char** argv) {
             std::printf("spikes                   %llu\n", static_cast<unsigned long long>(spikes));
             std::printf("file size                %.1f MB (%.2f bytes/spike)\n", bytes / 1e6, bytes / n);
             std::printf("%-24s %7s %7s  %s\n", "", "wall s", "cpu s", "spikes/s (by cpu time)");
-            std::printf("%-24s %7.3f %7.3f  %.3g\n", "generate only", generate_wall, generate_cpu, n / generate_cpu);
-            std::printf("%-24s %7.3f %7.3f  %.3g\n", "generate + write", total_wall, total_cpu, n / total_cpu);
+            std::printf("%-24s %7.3f %7.3f  %.3g\n", "generate only", generate_wall, generate_cpu,
+                        n / generate_cpu);
+            std::printf("%-24s %7.3f %7.3f  %.3g\n", "generate + write", total_wall, total_cpu,
+                        n / total_cpu);
             std::printf("%-24s %7.3f %7.3f  %.3g\n", "write (difference)", total_wall - generate_wall,
                         total_cpu - generate_cpu, n / (total_cpu - generate_cpu));
         }
@@ -117,13 +124,15 @@ int main(int argc, char** argv) {
                 checksum += t.timestamps.back() + static_cast<double>(t.node_ids.back());
             });
             const double wall = watch.wall_s(), cpu = watch.cpu_s();
-            std::printf("for_each_chunk(%7zu)  %7.3f %7.3f  %.3g  [%llu spikes, checksum %.6g]\n", chunk, wall, cpu,
-                        static_cast<double>(seen) / cpu, static_cast<unsigned long long>(seen), checksum);
+            std::printf("for_each_chunk(%7zu)  %7.3f %7.3f  %.3g  [%llu spikes, checksum %.6g]\n", chunk,
+                        wall, cpu, static_cast<double>(seen) / cpu, static_cast<unsigned long long>(seen),
+                        checksum);
         }
         stopwatch watch;
         evspike::spike_table all = reader.read(population);
         const double wall = watch.wall_s(), cpu = watch.cpu_s();
-        std::printf("%-24s %7.3f %7.3f  %.3g\n", "read() whole", wall, cpu, static_cast<double>(all.size()) / cpu);
+        std::printf("%-24s %7.3f %7.3f  %.3g\n", "read() whole", wall, cpu,
+                    static_cast<double>(all.size()) / cpu);
         if (all.size() != n) {
             std::fprintf(stderr, "read() returned %zu spikes, expected %llu\n", all.size(),
                          static_cast<unsigned long long>(n));
@@ -131,7 +140,8 @@ int main(int argc, char** argv) {
         }
         const double last = all.size() ? all.timestamps.back() : 0.0;
         stopwatch window_watch;
-        evspike::spike_table window = reader.read(population, {last * 0.5, last * 0.5 + 1000.0, std::nullopt});
+        evspike::spike_table window =
+            reader.read(population, {last * 0.5, last * 0.5 + 1000.0, std::nullopt});
         std::printf("%-24s %7.4f %7.4f  [%zu spikes]\n", "read() 1 s window", window_watch.wall_s(),
                     window_watch.cpu_s(), window.size());
     } catch (const std::exception& e) {

@@ -49,43 +49,71 @@ std::string hdf5_message() {
 
 template <value_type T>
 hid_t memory_type() {
-    if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
-    else if constexpr (std::is_same_v<T, float>) return H5T_NATIVE_FLOAT;
-    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_NATIVE_UINT64;
-    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_NATIVE_UINT32;
-    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
-    else return H5T_NATIVE_UINT8;
+    if constexpr (std::is_same_v<T, double>)
+        return H5T_NATIVE_DOUBLE;
+    else if constexpr (std::is_same_v<T, float>)
+        return H5T_NATIVE_FLOAT;
+    else if constexpr (std::is_same_v<T, std::uint64_t>)
+        return H5T_NATIVE_UINT64;
+    else if constexpr (std::is_same_v<T, std::uint32_t>)
+        return H5T_NATIVE_UINT32;
+    else if constexpr (std::is_same_v<T, std::int64_t>)
+        return H5T_NATIVE_INT64;
+    else
+        return H5T_NATIVE_UINT8;
 }
 
 // Files are written little-endian whatever the machine, so they are identical everywhere.
 template <value_type T>
 hid_t file_type() {
-    if constexpr (std::is_same_v<T, double>) return H5T_IEEE_F64LE;
-    else if constexpr (std::is_same_v<T, float>) return H5T_IEEE_F32LE;
-    else if constexpr (std::is_same_v<T, std::uint64_t>) return H5T_STD_U64LE;
-    else if constexpr (std::is_same_v<T, std::uint32_t>) return H5T_STD_U32LE;
-    else if constexpr (std::is_same_v<T, std::int64_t>) return H5T_STD_I64LE;
-    else return H5T_STD_U8LE;
+    if constexpr (std::is_same_v<T, double>)
+        return H5T_IEEE_F64LE;
+    else if constexpr (std::is_same_v<T, float>)
+        return H5T_IEEE_F32LE;
+    else if constexpr (std::is_same_v<T, std::uint64_t>)
+        return H5T_STD_U64LE;
+    else if constexpr (std::is_same_v<T, std::uint32_t>)
+        return H5T_STD_U32LE;
+    else if constexpr (std::is_same_v<T, std::int64_t>)
+        return H5T_STD_I64LE;
+    else
+        return H5T_STD_U8LE;
 }
 
 template <value_type T>
 const char* type_name() {
-    if constexpr (std::is_same_v<T, double>) return "float64";
-    else if constexpr (std::is_same_v<T, float>) return "float32";
-    else if constexpr (std::is_same_v<T, std::uint64_t>) return "uint64";
-    else if constexpr (std::is_same_v<T, std::uint32_t>) return "uint32";
-    else if constexpr (std::is_same_v<T, std::int64_t>) return "int64";
-    else return "uint8";
+    if constexpr (std::is_same_v<T, double>)
+        return "float64";
+    else if constexpr (std::is_same_v<T, float>)
+        return "float32";
+    else if constexpr (std::is_same_v<T, std::uint64_t>)
+        return "uint64";
+    else if constexpr (std::is_same_v<T, std::uint32_t>)
+        return "uint32";
+    else if constexpr (std::is_same_v<T, std::int64_t>)
+        return "int64";
+    else
+        return "uint8";
 }
 
 type_info describe(hid_t type) {
     type_info info;
     switch (H5Tget_class(type)) {
-        case H5T_INTEGER: info.cls = type_class::integer; break;
-        case H5T_FLOAT: info.cls = type_class::floating; break;
-        case H5T_STRING: info.cls = type_class::string; break;
-        case H5T_ENUM: info.cls = type_class::enumeration; break;
-        default: info.cls = type_class::other; break;
+        case H5T_INTEGER:
+            info.cls = type_class::integer;
+            break;
+        case H5T_FLOAT:
+            info.cls = type_class::floating;
+            break;
+        case H5T_STRING:
+            info.cls = type_class::string;
+            break;
+        case H5T_ENUM:
+            info.cls = type_class::enumeration;
+            break;
+        default:
+            info.cls = type_class::other;
+            break;
     }
     info.size = H5Tget_size(type);
     if (info.cls == type_class::integer) info.is_signed = H5Tget_sign(type) == H5T_SGN_2;
@@ -100,7 +128,8 @@ bool fits(From v) {
         return true;  // a double too large for float becomes inf, as in any narrowing
     } else if constexpr (std::is_floating_point_v<From>) {
         return v == v && v >= static_cast<From>(std::numeric_limits<T>::min()) &&
-               v <= static_cast<From>(std::numeric_limits<T>::max()) && v == static_cast<From>(static_cast<T>(v));
+               v <= static_cast<From>(std::numeric_limits<T>::max()) &&
+               v == static_cast<From>(static_cast<T>(v));
     } else {
         return std::in_range<T>(v);
     }
@@ -153,14 +182,30 @@ bool handle::close() noexcept {
     if (id_ < 0) return true;
     herr_t status = -1;
     switch (H5Iget_type(id_)) {
-        case H5I_FILE: status = H5Fclose(id_); break;
-        case H5I_GROUP: status = H5Gclose(id_); break;
-        case H5I_DATASET: status = H5Dclose(id_); break;
-        case H5I_DATASPACE: status = H5Sclose(id_); break;
-        case H5I_DATATYPE: status = H5Tclose(id_); break;
-        case H5I_ATTR: status = H5Aclose(id_); break;
-        case H5I_GENPROP_LST: status = H5Pclose(id_); break;
-        default: status = H5Idec_ref(id_) < 0 ? -1 : 0; break;
+        case H5I_FILE:
+            status = H5Fclose(id_);
+            break;
+        case H5I_GROUP:
+            status = H5Gclose(id_);
+            break;
+        case H5I_DATASET:
+            status = H5Dclose(id_);
+            break;
+        case H5I_DATASPACE:
+            status = H5Sclose(id_);
+            break;
+        case H5I_DATATYPE:
+            status = H5Tclose(id_);
+            break;
+        case H5I_ATTR:
+            status = H5Aclose(id_);
+            break;
+        case H5I_GENPROP_LST:
+            status = H5Pclose(id_);
+            break;
+        default:
+            status = H5Idec_ref(id_) < 0 ? -1 : 0;
+            break;
     }
     if (status < 0) {
         H5Eclear2(H5E_DEFAULT);
@@ -285,7 +330,8 @@ void object::write_attribute(const std::string& name, std::span<const T> values)
 
 void object::write_attribute(const std::string& name, const std::string& text) {
     handle type(H5Tcopy(H5T_C_S1));
-    if (!type.valid() || H5Tset_size(type.get(), H5T_VARIABLE) < 0 || H5Tset_cset(type.get(), H5T_CSET_UTF8) < 0)
+    if (!type.valid() || H5Tset_size(type.get(), H5T_VARIABLE) < 0 ||
+        H5Tset_cset(type.get(), H5T_CSET_UTF8) < 0)
         fail("cannot create a string type for attribute '" + name + "'");
     handle attr = create_attribute(*this, name, type.get(), {});
     const char* data = text.c_str();
@@ -362,7 +408,8 @@ std::string object::read_enum_attribute(const std::string& name) const {
 
 std::string object::attribute_as_text(const std::string& name) const {
     type_info info = attribute_type(name);
-    if (info.cls == type_class::string || info.cls == type_class::enumeration) return read_enum_attribute(name);
+    if (info.cls == type_class::string || info.cls == type_class::enumeration)
+        return read_enum_attribute(name);
     if (info.cls != type_class::integer && info.cls != type_class::floating)
         fail("attribute '" + name + "' has a type that cannot be shown as text");
     std::vector<std::string> parts;
@@ -426,7 +473,8 @@ std::vector<hsize_t> shuffle_deflate_chunk(const dataset& d) {
         std::size_t n_values = 8;
         unsigned values[8];
         char name[64];
-        if (H5Pget_filter2(dcpl.get(), i, &flags, &n_values, values, sizeof name, name, &config) != expected[i])
+        if (H5Pget_filter2(dcpl.get(), i, &flags, &n_values, values, sizeof name, name, &config) !=
+            expected[i])
             return {};
     }
     return std::vector<hsize_t>(chunk, chunk + rank);
@@ -491,11 +539,13 @@ std::size_t encode_chunk(const dataset& d, const unsigned char* values, std::siz
     for (std::size_t k = 0; k < width; ++k) {
         unsigned char* plane = s.plain.data() + k * chunk;
         const bool random = plane_is_random(plane, chunk);
-        if (deflateParams(&z, random ? 0 : 1, Z_DEFAULT_STRATEGY) != Z_OK) d.fail("cannot set zlib parameters");
+        if (deflateParams(&z, random ? 0 : 1, Z_DEFAULT_STRATEGY) != Z_OK)
+            d.fail("cannot set zlib parameters");
         z.next_in = plane;
         z.avail_in = static_cast<uInt>(chunk);
         const int status = deflate(&z, k + 1 == width ? Z_FINISH : Z_NO_FLUSH);
-        if (status != (k + 1 == width ? Z_STREAM_END : Z_OK) || z.avail_in != 0) d.fail("zlib failed to compress");
+        if (status != (k + 1 == width ? Z_STREAM_END : Z_OK) || z.avail_in != 0)
+            d.fail("zlib failed to compress");
     }
     return static_cast<std::size_t>(z.total_out);
 }
@@ -513,15 +563,16 @@ void append_chunks(const dataset& d, std::uint64_t start, std::span<const T> val
         const std::size_t packed = encode_chunk<sizeof(T)>(d, bytes + done * sizeof(T), count, chunk, s);
         hsize_t offset[2] = {(start + done) / cols, 0};
         if (rank == 1) offset[0] = start + done;
-        if (H5Dwrite_chunk(d.id(), H5P_DEFAULT, 0, offset, packed, s.packed.data()) < 0) d.fail("cannot write a chunk");
+        if (H5Dwrite_chunk(d.id(), H5P_DEFAULT, 0, offset, packed, s.packed.data()) < 0)
+            d.fail("cannot write a chunk");
     }
 }
 
 // Reads values [begin, begin + n) of chunk `index` into out; false if HDF5 must do it (chunk not
 // stored or some filter skipped).
 template <value_type T>
-bool read_chunk_part(const dataset& d, std::uint64_t index, std::uint64_t chunk, std::uint64_t begin, std::size_t n,
-                     T* out) {
+bool read_chunk_part(const dataset& d, std::uint64_t index, std::uint64_t chunk, std::uint64_t begin,
+                     std::size_t n, T* out) {
     codec_scratch& s = scratch();
     hsize_t offset = index * chunk;
     hsize_t stored = 0;
@@ -537,7 +588,8 @@ bool read_chunk_part(const dataset& d, std::uint64_t index, std::uint64_t chunk,
     const std::size_t bytes = chunk * sizeof(T);
     s.plain.resize(bytes);
     uLongf inflated = static_cast<uLongf>(bytes);
-    if (uncompress(s.plain.data(), &inflated, s.packed.data(), static_cast<uLong>(stored)) != Z_OK || inflated != bytes)
+    if (uncompress(s.plain.data(), &inflated, s.packed.data(), static_cast<uLong>(stored)) != Z_OK ||
+        inflated != bytes)
         d.fail("cannot inflate chunk " + std::to_string(index) + " (corrupt data)");
     auto* dst = reinterpret_cast<unsigned char*>(out);
     const unsigned char* src = s.plain.data();
@@ -562,7 +614,8 @@ std::vector<hsize_t> space_dims(const dataset& d, const handle& space) {
     int rank = H5Sget_simple_extent_ndims(space.get());
     if (rank < 0) d.fail("cannot read the shape");
     std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-    if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) d.fail("cannot read the shape");
+    if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+        d.fail("cannot read the shape");
     return dims;
 }
 
@@ -630,7 +683,8 @@ void dataset::read(std::uint64_t offset, std::span<T> out) const {
     std::vector<hsize_t> dims = space_dims(*this, dataset_space(*this));
     if (dims.size() != 1) fail("expected a 1-D dataset, found rank " + std::to_string(dims.size()));
     if (offset > dims[0] || out.size() > dims[0] - offset)
-        fail("read past the end (" + std::to_string(offset + out.size()) + " > " + std::to_string(dims[0]) + ")");
+        fail("read past the end (" + std::to_string(offset + out.size()) + " > " + std::to_string(dims[0]) +
+             ")");
     const std::vector<hsize_t> chunk_dims = shuffle_deflate_chunk(*this);
     if (chunk_dims.size() != 1 || !stored_as<T>(*this) || !file_is_read_only(*this)) {
         read_slab<T>(*this, offset, out);
@@ -644,7 +698,8 @@ void dataset::read(std::uint64_t offset, std::span<T> out) const {
         const std::span<T> part = out.subspan(at - offset, part_end - at);
         // Small parts (a binary search's probes) go through HDF5's chunk cache instead.
         const bool whole_enough = part.size() * 4 >= chunk;
-        if (!whole_enough || !read_chunk_part<T>(*this, index, chunk, at - index * chunk, part.size(), part.data()))
+        if (!whole_enough ||
+            !read_chunk_part<T>(*this, index, chunk, at - index * chunk, part.size(), part.data()))
             read_slab<T>(*this, at, part);
         at = part_end;
     }
@@ -754,7 +809,8 @@ handle dataset_creation_plist(const location& loc, const std::string& name, int 
         // Every value is written before it is read, so fill values would only cost time.
         if (H5Pset_fill_time(dcpl.get(), H5D_FILL_TIME_NEVER) < 0) loc.fail("cannot set the fill time", name);
         if (storage.shuffle && H5Pset_shuffle(dcpl.get()) < 0) loc.fail("cannot enable shuffle", name);
-        if (storage.deflate_level > 0 && H5Pset_deflate(dcpl.get(), static_cast<unsigned>(storage.deflate_level)) < 0)
+        if (storage.deflate_level > 0 &&
+            H5Pset_deflate(dcpl.get(), static_cast<unsigned>(storage.deflate_level)) < 0)
             loc.fail("cannot enable deflate", name);
     }
     return dcpl;
@@ -773,7 +829,8 @@ dataset create_dataset(location& loc, const std::string& name, const std::vector
     if (!space.valid()) loc.fail("cannot create the dataspace", name);
     handle dcpl = dataset_creation_plist(loc, name, rank, chunk ? chunk->data() : nullptr, storage);
     handle dapl = dataset_access_plist(loc.file_path(), path);
-    handle d(H5Dcreate2(loc.id(), name.c_str(), file_type<T>(), space.get(), H5P_DEFAULT, dcpl.get(), dapl.get()));
+    handle d(
+        H5Dcreate2(loc.id(), name.c_str(), file_type<T>(), space.get(), H5P_DEFAULT, dcpl.get(), dapl.get()));
     if (!d.valid()) loc.fail("cannot create dataset", name);
     return dataset(std::move(d), loc.file_path(), path);
 }
@@ -851,8 +908,8 @@ template <value_type T>
 dataset location::create_extensible_2d(const std::string& name, std::uint64_t cols, const chunking& storage) {
     hsize_t chunk_cols = std::clamp<hsize_t>(cols, 1, clamp_chunk(storage.chunk_values));
     std::vector<hsize_t> chunk = {clamp_chunk(storage.chunk_values / chunk_cols), chunk_cols};
-    return create_dataset<T>(*this, name, {0, cols}, {H5S_UNLIMITED, cols == 0 ? H5S_UNLIMITED : cols}, &chunk,
-                             storage);
+    return create_dataset<T>(*this, name, {0, cols}, {H5S_UNLIMITED, cols == 0 ? H5S_UNLIMITED : cols},
+                             &chunk, storage);
 }
 
 template <value_type T>
@@ -872,10 +929,11 @@ dataset location::write_dataset_2d(const std::string& name, std::span<const T> v
                  std::to_string(cols) + " dataset",
              name);
     hsize_t chunk_cols = std::clamp<hsize_t>(cols, 1, clamp_chunk(storage.chunk_values));
-    std::vector<hsize_t> chunk = {std::clamp<hsize_t>(storage.chunk_values / chunk_cols, 1, std::max<hsize_t>(rows, 1)),
-                                  chunk_cols};
+    std::vector<hsize_t> chunk = {
+        std::clamp<hsize_t>(storage.chunk_values / chunk_cols, 1, std::max<hsize_t>(rows, 1)), chunk_cols};
     bool chunked = rows > 0 && cols > 0;
-    dataset d = create_dataset<T>(*this, name, {rows, cols}, {rows, cols}, chunked ? &chunk : nullptr, storage);
+    dataset d =
+        create_dataset<T>(*this, name, {rows, cols}, {rows, cols}, chunked ? &chunk : nullptr, storage);
     if (chunked) write_slab<T>(d, {0, 0}, {rows, cols}, values.data());
     return d;
 }
@@ -904,7 +962,8 @@ file file::create(const std::string& path) {
     handle fapl = make_plist(H5P_FILE_ACCESS, path, "");
     // Closing the file fails loudly if one of its objects is still open, instead of deferring the
     // close (and the last writes) past a rename.
-    if (H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI) < 0) throw_io(path, "", "cannot set the close degree");
+    if (H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI) < 0)
+        throw_io(path, "", "cannot set the close degree");
     handle f(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.get(), fapl.get()));
     if (!f.valid()) throw_io(path, "", "cannot create HDF5 file");
     return file(std::move(f), path);
@@ -925,7 +984,8 @@ file file::open_existing(const std::string& path, bool writable) {
         throw io_error(path, "", "not an HDF5 file");
     }
     handle fapl = make_plist(H5P_FILE_ACCESS, path, "");
-    if (H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI) < 0) throw_io(path, "", "cannot set the close degree");
+    if (H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_SEMI) < 0)
+        throw_io(path, "", "cannot set the close degree");
     handle f(H5Fopen(path.c_str(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY, fapl.get()));
     if (!f.valid()) throw_io(path, "", "cannot open HDF5 file (truncated or corrupt?)");
     return file(std::move(f), path);
@@ -937,26 +997,29 @@ void file::flush() {
 
 void file::close() {
     if (!handle_.valid()) return;
-    if (!handle_.close()) throw io_error(file_path(), "", "cannot close the file: a group or dataset of it is still open, or the last writes failed");
+    if (!handle_.close())
+        throw io_error(
+            file_path(), "",
+            "cannot close the file: a group or dataset of it is still open, or the last writes failed");
 }
 
 // --------------------------------------------------------------------------- explicit instances
 
-#define EVSPIKE_H5_INSTANTIATE(T)                                                                             \
-    template void object::write_attribute<T>(const std::string&, T);                                         \
-    template void object::write_attribute<T>(const std::string&, std::span<const T>);                        \
-    template T object::read_attribute<T>(const std::string&) const;                                          \
-    template std::vector<T> object::read_attribute_array<T>(const std::string&) const;                        \
-    template void dataset::read<T>(std::uint64_t, std::span<T>) const;                                        \
-    template std::vector<T> dataset::read_all<T>() const;                                                     \
-    template void dataset::append<T>(std::span<const T>);                                                     \
-    template void dataset::append_rows<T>(std::span<const T>);                                                \
-    template dataset location::create_extensible<T>(const std::string&, const chunking&);                    \
-    template dataset location::create_extensible_2d<T>(const std::string&, std::uint64_t, const chunking&);  \
-    template dataset location::write_dataset<T>(const std::string&, std::span<const T>, const chunking&);    \
-    template dataset location::write_dataset_2d<T>(const std::string&, std::span<const T>, std::uint64_t,    \
-                                                   std::uint64_t, const chunking&);                          \
-    template std::vector<T> location::read_dataset<T>(const std::string&) const;                             \
+#define EVSPIKE_H5_INSTANTIATE(T)                                                                           \
+    template void object::write_attribute<T>(const std::string&, T);                                        \
+    template void object::write_attribute<T>(const std::string&, std::span<const T>);                       \
+    template T object::read_attribute<T>(const std::string&) const;                                         \
+    template std::vector<T> object::read_attribute_array<T>(const std::string&) const;                      \
+    template void dataset::read<T>(std::uint64_t, std::span<T>) const;                                      \
+    template std::vector<T> dataset::read_all<T>() const;                                                   \
+    template void dataset::append<T>(std::span<const T>);                                                   \
+    template void dataset::append_rows<T>(std::span<const T>);                                              \
+    template dataset location::create_extensible<T>(const std::string&, const chunking&);                   \
+    template dataset location::create_extensible_2d<T>(const std::string&, std::uint64_t, const chunking&); \
+    template dataset location::write_dataset<T>(const std::string&, std::span<const T>, const chunking&);   \
+    template dataset location::write_dataset_2d<T>(const std::string&, std::span<const T>, std::uint64_t,   \
+                                                   std::uint64_t, const chunking&);                         \
+    template std::vector<T> location::read_dataset<T>(const std::string&) const;                            \
     template matrix<T> location::read_dataset_2d<T>(const std::string&) const;
 
 EVSPIKE_H5_INSTANTIATE(double)

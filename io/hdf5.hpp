@@ -38,8 +38,7 @@ using hid = std::int64_t;  // HDF5 1.10's hid_t (static_assert in hdf5.cpp)
 
 template <class T>
 concept value_type = std::same_as<T, double> || std::same_as<T, float> || std::same_as<T, std::uint64_t> ||
-                     std::same_as<T, std::uint32_t> || std::same_as<T, std::int64_t> ||
-                     std::same_as<T, std::uint8_t>;
+    std::same_as<T, std::uint32_t> || std::same_as<T, std::int64_t> || std::same_as<T, std::uint8_t>;
 
 // Owns one HDF5 identifier of any kind and closes it with the matching H5*close.
 class handle {
@@ -66,8 +65,8 @@ private:
 enum class type_class { integer, floating, string, enumeration, other };
 struct type_info {
     type_class cls = type_class::other;
-    std::size_t size = 0;     // bytes per element
-    bool is_signed = false;   // integers only
+    std::size_t size = 0;          // bytes per element
+    bool is_signed = false;        // integers only
     bool variable_length = false;  // strings only
 };
 
@@ -104,8 +103,10 @@ public:
     void write_attribute(const std::string& name, T value);  // scalar
     template <value_type T>
     void write_attribute(const std::string& name, std::span<const T> values);  // 1-D array
-    void write_attribute(const std::string& name, const std::string& text);  // variable-length UTF-8
-    void write_attribute(const std::string& name, const char* text) { write_attribute(name, std::string(text)); }
+    void write_attribute(const std::string& name, const std::string& text);    // variable-length UTF-8
+    void write_attribute(const std::string& name, const char* text) {
+        write_attribute(name, std::string(text));
+    }
     // Scalar enum attribute of base uint8, e.g. SONATA's `sorting` {none=0, by_id=1, by_time=2}.
     void write_enum_attribute(const std::string& name,
                               const std::vector<std::pair<std::string, std::uint8_t>>& members,
@@ -140,11 +141,12 @@ protected:
 class dataset : public object {
 public:
     dataset() = default;
-    dataset(handle h, std::string file_path, std::string path) : object(std::move(h), std::move(file_path), std::move(path)) {}
+    dataset(handle h, std::string file_path, std::string path)
+        : object(std::move(h), std::move(file_path), std::move(path)) {}
 
     type_info type() const;
     std::vector<std::uint64_t> dims() const;
-    std::uint64_t size() const;  // element count of a 1-D dataset; throws if the rank is not 1
+    std::uint64_t size() const;          // element count of a 1-D dataset; throws if the rank is not 1
     std::uint64_t chunk_values() const;  // values per chunk, 0 if not chunked
 
     // Reads out.size() values of a 1-D dataset starting at `offset`.
@@ -171,9 +173,9 @@ public:
     bool is_group(const std::string& path) const;    // exists and is a group
     bool is_dataset(const std::string& path) const;  // exists and is a dataset
 
-    group create_group(const std::string& name);   // intermediate groups created as needed
+    group create_group(const std::string& name);  // intermediate groups created as needed
     group open_group(const std::string& name) const;
-    group require_group(const std::string& name);  // open, or create if missing
+    group require_group(const std::string& name);    // open, or create if missing
     std::vector<std::string> list_groups() const;    // direct children, sorted by name
     std::vector<std::string> list_datasets() const;  // direct children, sorted by name
 
@@ -188,7 +190,8 @@ public:
     template <value_type T>
     dataset write_dataset(const std::string& name, std::span<const T> values, const chunking& storage = {});
     template <value_type T>
-    dataset write_dataset(const std::string& name, const std::vector<T>& values, const chunking& storage = {}) {
+    dataset write_dataset(const std::string& name, const std::vector<T>& values,
+                          const chunking& storage = {}) {
         return write_dataset<T>(name, std::span<const T>(values), storage);
     }
     template <value_type T>
@@ -197,7 +200,7 @@ public:
     template <value_type T>
     std::vector<T> read_dataset(const std::string& name) const;  // 1-D (throws if rank != 1)
     template <value_type T>
-    matrix<T> read_dataset_2d(const std::string& name) const;    // 2-D (throws if rank != 2)
+    matrix<T> read_dataset_2d(const std::string& name) const;  // 2-D (throws if rank != 2)
 
 protected:
     using object::object;
@@ -206,7 +209,8 @@ protected:
 class group : public location {
 public:
     group() = default;
-    group(handle h, std::string file_path, std::string path) : location(std::move(h), std::move(file_path), std::move(path)) {}
+    group(handle h, std::string file_path, std::string path)
+        : location(std::move(h), std::move(file_path), std::move(path)) {}
 };
 
 class file : public location {

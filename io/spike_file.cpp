@@ -146,8 +146,12 @@ std::size_t spike_writer::add_population(const std::string& name, spike_sorting 
     h5::group g = impl_->spikes.create_group(name);
     g.write_enum_attribute("sorting", sorting_members(), static_cast<std::uint8_t>(sorting));
     h5::chunking storage{chunk_values, deflate_level, true};
-    impl::population pop{name, sorting, g.create_extensible<double>("timestamps", storage),
-                         g.create_extensible<std::uint64_t>("node_ids", storage), {}, {}};
+    impl::population pop{name,
+                         sorting,
+                         g.create_extensible<double>("timestamps", storage),
+                         g.create_extensible<std::uint64_t>("node_ids", storage),
+                         {},
+                         {}};
     pop.timestamps.write_attribute("units", std::string("ms"));
     pop.time_buffer.reserve(chunk_values);
     pop.id_buffer.reserve(chunk_values);
@@ -158,7 +162,8 @@ std::size_t spike_writer::add_population(const std::string& name, spike_sorting 
 void spike_writer::append(std::size_t population, double timestamp_ms, std::uint64_t node_id) {
     impl_->check_open();
     if (population >= impl_->populations.size())
-        throw internal_error(impl_->path + ": spike_writer::append to undeclared population " + std::to_string(population));
+        throw internal_error(impl_->path + ": spike_writer::append to undeclared population " +
+                             std::to_string(population));
     auto& pop = impl_->populations[population];
     impl_->check(pop, timestamp_ms, node_id);
     pop.time_buffer.push_back(timestamp_ms);
@@ -170,10 +175,12 @@ void spike_writer::append(std::size_t population, std::span<const double> timest
                           std::span<const std::uint64_t> node_ids) {
     impl_->check_open();
     if (population >= impl_->populations.size())
-        throw internal_error(impl_->path + ": spike_writer::append to undeclared population " + std::to_string(population));
+        throw internal_error(impl_->path + ": spike_writer::append to undeclared population " +
+                             std::to_string(population));
     if (timestamps_ms.size() != node_ids.size())
-        throw internal_error(impl_->path + ": spike_writer::append with " + std::to_string(timestamps_ms.size()) +
-                             " times but " + std::to_string(node_ids.size()) + " node ids");
+        throw internal_error(impl_->path + ": spike_writer::append with " +
+                             std::to_string(timestamps_ms.size()) + " times but " +
+                             std::to_string(node_ids.size()) + " node ids");
     auto& pop = impl_->populations[population];
     std::size_t i = 0;
     const std::size_t n = timestamps_ms.size();
@@ -199,7 +206,8 @@ void spike_writer::commit() {
     std::filesystem::rename(impl_->temp_path, impl_->path, ec);
     if (ec) {
         std::filesystem::remove(impl_->temp_path);
-        throw io_error(impl_->path, "", "cannot rename the finished temporary file into place: " + ec.message());
+        throw io_error(impl_->path, "",
+                       "cannot rename the finished temporary file into place: " + ec.message());
     }
     impl_->committed = true;
 }
@@ -210,8 +218,8 @@ const std::string& spike_writer::path() const { return impl_->path; }
 
 struct spike_reader::impl {
     struct population {
-        std::string group_path;   // "/spikes/exc" (or "/spikes" for the old layout)
-        std::string times_path;   // full dataset paths, for opening and for messages
+        std::string group_path;  // "/spikes/exc" (or "/spikes" for the old layout)
+        std::string times_path;  // full dataset paths, for opening and for messages
         std::string ids_path;
         std::uint64_t size = 0;
         spike_sorting sorting = spike_sorting::none;
@@ -232,11 +240,13 @@ struct spike_reader::impl {
                        "no such population (the file has: " + (known.empty() ? "none" : known) + ")");
     }
 
-    void scan(const h5::group& g, const std::string& name, const std::string& times_name, const std::string& ids_name);
+    void scan(const h5::group& g, const std::string& name, const std::string& times_name,
+              const std::string& ids_name);
 
     // Reads [begin, begin + n) into `out`, scaled to ms and validated.
-    void read_range(const population& pop, const h5::dataset& times, const h5::dataset& ids, std::uint64_t begin,
-                    std::size_t n, spike_table& out, std::vector<std::int64_t>& signed_buffer) const;
+    void read_range(const population& pop, const h5::dataset& times, const h5::dataset& ids,
+                    std::uint64_t begin, std::size_t n, spike_table& out,
+                    std::vector<std::int64_t>& signed_buffer) const;
 
     // First index whose time is >= t (by_time populations only).
     std::uint64_t lower_bound(const population& pop, const h5::dataset& times, double t_ms) const;
@@ -287,8 +297,10 @@ void spike_reader::impl::scan(const h5::group& g, const std::string& name, const
                std::to_string(ids.size()));
     if (times.has_attribute("units")) {
         std::string units = times.read_string_attribute("units");
-        if (units == "s") pop.time_scale = 1000.0;
-        else if (units != "ms") times.fail("unsupported units '" + units + "' (expected ms or s)");
+        if (units == "s")
+            pop.time_scale = 1000.0;
+        else if (units != "ms")
+            times.fail("unsupported units '" + units + "' (expected ms or s)");
     }
     pop.sorting = parse_sorting(g);
     populations.emplace(name, std::move(pop));
@@ -306,8 +318,9 @@ void spike_reader::impl::read_range(const population& pop, const h5::dataset& ti
         bad |= !(t >= 0.0 && t <= std::numeric_limits<double>::max());
     }
     if (bad) {
-        auto it = std::find_if(out.timestamps.begin(), out.timestamps.end(),
-                               [](double t) { return !(t >= 0.0 && t <= std::numeric_limits<double>::max()); });
+        auto it = std::find_if(out.timestamps.begin(), out.timestamps.end(), [](double t) {
+            return !(t >= 0.0 && t <= std::numeric_limits<double>::max());
+        });
         std::size_t index = begin + static_cast<std::size_t>(it - out.timestamps.begin());
         throw io_error(path, pop.times_path,
                        "value " + std::to_string(*it) + " at index " + std::to_string(index) +
@@ -328,14 +341,17 @@ void spike_reader::impl::read_range(const population& pop, const h5::dataset& ti
     }
 }
 
-std::uint64_t spike_reader::impl::lower_bound(const population& pop, const h5::dataset& times, double t_ms) const {
+std::uint64_t spike_reader::impl::lower_bound(const population& pop, const h5::dataset& times,
+                                              double t_ms) const {
     std::uint64_t lo = 0, hi = pop.size;
     double value = 0.0;
     while (lo < hi) {
         std::uint64_t mid = lo + (hi - lo) / 2;
         times.read<double>(mid, std::span<double>(&value, 1));
-        if (value * pop.time_scale < t_ms) lo = mid + 1;
-        else hi = mid;
+        if (value * pop.time_scale < t_ms)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return lo;
 }
@@ -350,7 +366,8 @@ spike_reader::spike_reader(std::string path) : impl_(std::make_unique<impl>()) {
         impl_->scan(spikes, "default", "timestamps", "gids");
         return;
     }
-    for (const std::string& name : spikes.list_groups()) impl_->scan(spikes.open_group(name), name, "timestamps", "node_ids");
+    for (const std::string& name : spikes.list_groups())
+        impl_->scan(spikes.open_group(name), name, "timestamps", "node_ids");
 }
 
 spike_reader::~spike_reader() = default;

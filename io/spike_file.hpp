@@ -18,7 +18,7 @@ enum class spike_sorting : std::uint8_t { none = 0, by_id = 1, by_time = 2 };
 
 // Spikes of one population, as parallel arrays.
 struct spike_table {
-    std::vector<double> timestamps;        // ms
+    std::vector<double> timestamps;  // ms
     std::vector<std::uint64_t> node_ids;
     std::size_t size() const { return timestamps.size(); }
 };

@@ -56,7 +56,8 @@ struct voltage_report_writer::impl {
     population& get(std::size_t index) {
         check_open();
         if (index >= populations.size())
-            throw internal_error(path + ": voltage report population " + std::to_string(index) + " not declared");
+            throw internal_error(path + ": voltage report population " + std::to_string(index) +
+                                 " not declared");
         return populations[index];
     }
 
@@ -96,7 +97,8 @@ voltage_report_writer::voltage_report_writer(std::string path, const provenance&
     }
 }
 
-voltage_report_writer::voltage_report_writer(std::string path, const provenance& info, const std::string& population,
+voltage_report_writer::voltage_report_writer(std::string path, const provenance& info,
+                                             const std::string& population,
                                              std::vector<std::uint64_t> node_ids, double t_start_ms,
                                              double t_stop_ms, double step_ms, bool float64)
     : voltage_report_writer(std::move(path), info) {
@@ -111,8 +113,9 @@ voltage_report_writer::~voltage_report_writer() {
     std::filesystem::remove(temp, ec);
 }
 
-std::size_t voltage_report_writer::add_population(const std::string& name, std::vector<std::uint64_t> node_ids,
-                                                  double t_start_ms, double t_stop_ms, double step_ms, bool float64) {
+std::size_t voltage_report_writer::add_population(const std::string& name,
+                                                  std::vector<std::uint64_t> node_ids, double t_start_ms,
+                                                  double t_stop_ms, double step_ms, bool float64) {
     impl_->check_open();
     const std::string where = report_path(name);
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..")
@@ -122,8 +125,9 @@ std::size_t voltage_report_writer::add_population(const std::string& name, std::
     if (!(step_ms > 0.0) || !std::isfinite(step_ms))
         throw io_error(impl_->path, where, "sampling step " + std::to_string(step_ms) + " ms is not > 0");
     if (!std::isfinite(t_start_ms) || !std::isfinite(t_stop_ms) || !(t_start_ms <= t_stop_ms))
-        throw io_error(impl_->path, where,
-                       "time range [" + std::to_string(t_start_ms) + ", " + std::to_string(t_stop_ms) + ") is invalid");
+        throw io_error(
+            impl_->path, where,
+            "time range [" + std::to_string(t_start_ms) + ", " + std::to_string(t_stop_ms) + ") is invalid");
 
     h5::group g = impl_->report.create_group(name);
     h5::group mapping = g.create_group("mapping");
@@ -155,13 +159,15 @@ std::size_t voltage_report_writer::add_population(const std::string& name, std::
 
 std::uint64_t voltage_report_writer::expected_samples(std::size_t population) const {
     if (population >= impl_->populations.size())
-        throw internal_error(impl_->path + ": voltage report population " + std::to_string(population) + " not declared");
+        throw internal_error(impl_->path + ": voltage report population " + std::to_string(population) +
+                             " not declared");
     return impl_->populations[population].expected;
 }
 
 double voltage_report_writer::sample_time(std::size_t population, std::uint64_t k) const {
     if (population >= impl_->populations.size())
-        throw internal_error(impl_->path + ": voltage report population " + std::to_string(population) + " not declared");
+        throw internal_error(impl_->path + ": voltage report population " + std::to_string(population) +
+                             " not declared");
     const auto& pop = impl_->populations[population];
     return pop.t_start + static_cast<double>(k) * pop.step;
 }
@@ -171,10 +177,11 @@ void voltage_report_writer::append_sample(std::size_t population, std::span<cons
     const std::string where = report_path(pop.name) + "/data";
     if (values_mv.size() != pop.nodes)
         throw io_error(impl_->path, where,
-                       "sample of " + std::to_string(values_mv.size()) + " values for " + std::to_string(pop.nodes) +
-                           " nodes");
+                       "sample of " + std::to_string(values_mv.size()) + " values for " +
+                           std::to_string(pop.nodes) + " nodes");
     if (pop.written >= pop.expected)
-        throw io_error(impl_->path, where, "more than the " + std::to_string(pop.expected) + " samples in [t_start, t_stop)");
+        throw io_error(impl_->path, where,
+                       "more than the " + std::to_string(pop.expected) + " samples in [t_start, t_stop)");
     if (pop.float64) {
         pop.buffer64.insert(pop.buffer64.end(), values_mv.begin(), values_mv.end());
     } else {
@@ -200,7 +207,8 @@ void voltage_report_writer::commit() {
     std::filesystem::rename(impl_->temp_path, impl_->path, ec);
     if (ec) {
         std::filesystem::remove(impl_->temp_path);
-        throw io_error(impl_->path, "", "cannot rename the finished temporary file into place: " + ec.message());
+        throw io_error(impl_->path, "",
+                       "cannot rename the finished temporary file into place: " + ec.message());
     }
     impl_->committed = true;
 }

@@ -24,8 +24,8 @@ public:
     voltage_report_writer(std::string path, const provenance& info);
     // A report file with one population (index 0).
     voltage_report_writer(std::string path, const provenance& info, const std::string& population,
-                          std::vector<std::uint64_t> node_ids, double t_start_ms, double t_stop_ms, double step_ms,
-                          bool float64 = false);
+                          std::vector<std::uint64_t> node_ids, double t_start_ms, double t_stop_ms,
+                          double step_ms, bool float64 = false);
     ~voltage_report_writer();  // without commit(): the temporary file is removed
     voltage_report_writer(const voltage_report_writer&) = delete;
     voltage_report_writer& operator=(const voltage_report_writer&) = delete;
@@ -60,10 +60,12 @@ struct voltage_report_data {
     double t_start_ms = 0.0;
     double t_stop_ms = 0.0;
     double step_ms = 0.0;
-    bool float64 = false;      // the data's type in the file
-    std::uint64_t samples = 0;  // rows
+    bool float64 = false;        // the data's type in the file
+    std::uint64_t samples = 0;   // rows
     std::vector<double> values;  // row-major [samples x nodes], mV
-    double at(std::uint64_t sample, std::size_t node) const { return values[sample * node_ids.size() + node]; }
+    double at(std::uint64_t sample, std::size_t node) const {
+        return values[sample * node_ids.size() + node];
+    }
 };
 
 std::vector<std::string> voltage_report_populations(const std::string& path);  // sorted

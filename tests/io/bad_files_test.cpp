@@ -19,8 +19,9 @@ using evspike::spike_reader;
 const evspike::test::temp_dir* fixtures() {
     static std::unique_ptr<evspike::test::temp_dir> dir = [] {
         auto d = std::make_unique<evspike::test::temp_dir>();
-        auto r = evspike::test::run(std::string(evspike::test::system_python) + " " + evspike::test::source_dir +
-                                    "/tests/io/make_bad_files.py " + d->path().string());
+        auto r =
+            evspike::test::run(std::string(evspike::test::system_python) + " " + evspike::test::source_dir +
+                               "/tests/io/make_bad_files.py " + d->path().string());
         if (r.exit_code == 3) return std::unique_ptr<evspike::test::temp_dir>();
         REQUIRE_MESSAGE(r.exit_code == 0, r.out);
         return d;
@@ -28,10 +29,10 @@ const evspike::test::temp_dir* fixtures() {
     return dir.get();
 }
 
-#define REQUIRE_FIXTURES()                                               \
-    if (fixtures() == nullptr) {                                         \
-        MESSAGE("skipped: /usr/bin/python3 cannot import h5py");         \
-        return;                                                          \
+#define REQUIRE_FIXTURES()                                       \
+    if (fixtures() == nullptr) {                                 \
+        MESSAGE("skipped: /usr/bin/python3 cannot import h5py"); \
+        return;                                                  \
     }
 
 std::string fixture(const std::string& name) { return *fixtures() / name; }
@@ -154,7 +155,8 @@ TEST_SUITE("io") {
         CHECK(r.root_attribute("version") == "[0, 1]");
     }
 
-    TEST_CASE("spike reader: a minimal h5py file (no sorting, no units, float32 times, int32 ids) is accepted") {
+    TEST_CASE(
+        "spike reader: a minimal h5py file (no sorting, no units, float32 times, int32 ids) is accepted") {
         REQUIRE_FIXTURES();
         spike_reader r(fixture("h5py_minimal.h5"));
         CHECK(r.sorting("exc") == evspike::spike_sorting::none);
@@ -166,12 +168,14 @@ TEST_SUITE("io") {
         CHECK_FALSE(r.root_attribute("evspike_command").has_value());
     }
 
-    TEST_CASE("spike reader: times in seconds are converted to ms; enum by_id is read") {
+    TEST_CASE("spike reader: times in seconds are converted to ms; enum by_id and integer sorting are read") {
         REQUIRE_FIXTURES();
         spike_reader s(fixture("seconds.h5"));
         CHECK(s.read("exc").timestamps == std::vector<double>{1.0, 2.5});
         spike_reader e(fixture("enum_by_id.h5"));
         CHECK(e.sorting("exc") == evspike::spike_sorting::by_id);
+        spike_reader i(fixture("integer_sorting.h5"));
+        CHECK(i.sorting("exc") == evspike::spike_sorting::by_time);
     }
 
     TEST_CASE("spike reader: the old /spikes/{gids, timestamps} layout is read as population 'default'") {

@@ -1,6 +1,8 @@
 // The internal HDF5 wrapper (io/hdf5.hpp, used by every io/ file format): appends of any size mix
 // our own chunk codec with HDF5's filter path and must read back exactly; attributes round-trip;
 // errors name file and object.
+#include "io/hdf5.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cstdint>
@@ -8,7 +10,6 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "io/hdf5.hpp"
 #include "support.hpp"
 
 namespace h5 = evspike::h5;

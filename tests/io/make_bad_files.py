@@ -67,6 +67,7 @@ def main(out):
     spikes(j("h5py_minimal.h5"), [2.0, 1.0], [5, 6], tdtype="<f4", idtype="<i4", sorting=None, units=None)
     spikes(j("seconds.h5"), [0.001, 0.0025], [0, 1], units="s")
     spikes(j("enum_by_id.h5"), [3.0, 1.0], [0, 1], sorting=1)
+    spikes(j("integer_sorting.h5"), [1.0, 2.0], [0, 1], sorting=np.uint8(2))
     with h5py.File(j("old_gids_layout.h5"), "w") as f:
         f.create_dataset("spikes/gids", data=np.array([10, 11], dtype="<u4"))
         f.create_dataset("spikes/timestamps", data=np.array([0.25, 0.75]))

@@ -1,5 +1,7 @@
 // SONATA spike files: round trips, selections, streaming, byte-identical reruns, atomic commit,
 // writer errors, and an independent layout check with h5py (check_sonata.py).
+#include "io/spike_file.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -14,7 +16,6 @@
 
 #include "core/error.hpp"
 #include "core/random.hpp"
-#include "io/spike_file.hpp"
 #include "support.hpp"
 
 namespace {
@@ -120,8 +121,9 @@ TEST_SUITE("io") {
         const double last = big.timestamps.back();
         const double at = big.timestamps[100000];  // an existing spike time: included as t_start
         const std::vector<std::pair<double, double>> windows = {
-            {0.0, last}, {at, at + 50.0}, {at - 1e-9, at}, {at, at}, {last, last + 1.0},
-            {last + 1.0, last + 2.0}, {-5.0, 0.5}, {at + 10.0, at}, {big.timestamps[65535], big.timestamps[65536]}};
+            {0.0, last}, {at, at + 50.0},    {at - 1e-9, at},
+            {at, at},    {last, last + 1.0}, {last + 1.0, last + 2.0},
+            {-5.0, 0.5}, {at + 10.0, at},    {big.timestamps[65535], big.timestamps[65536]}};
         for (auto [t0, t1] : windows) {
             CAPTURE(t0);
             CAPTURE(t1);
@@ -133,7 +135,8 @@ TEST_SUITE("io") {
         // One-sided windows.
         CHECK(r.read("big", {at, std::nullopt, std::nullopt}).size() ==
               brute_select(big, at, std::numeric_limits<double>::infinity(), nullptr).size());
-        CHECK(r.read("big", {std::nullopt, at, std::nullopt}).size() == brute_select(big, -1.0, at, nullptr).size());
+        CHECK(r.read("big", {std::nullopt, at, std::nullopt}).size() ==
+              brute_select(big, -1.0, at, nullptr).size());
     }
 
     TEST_CASE("spike file: node selection (unsorted, duplicates) alone and with a window") {
@@ -162,7 +165,8 @@ TEST_SUITE("io") {
         const spike_table big = make_raster(140000, 100, 4);
         write_three(path, big, {});
         spike_reader r(path);
-        for (std::size_t chunk : {std::size_t{1000}, std::size_t{65536}, std::size_t{100000}, std::size_t{1} << 20}) {
+        for (std::size_t chunk :
+             {std::size_t{1000}, std::size_t{65536}, std::size_t{100000}, std::size_t{1} << 20}) {
             CAPTURE(chunk);
             spike_table all;
             std::size_t calls = 0;
@@ -272,11 +276,13 @@ TEST_SUITE("io") {
             spike_table t = make_raster(70000, 100, 8);
             w.append(a, t.timestamps, t.node_ids);
             auto ramp = w.add_population("ramp");  // 150001 spikes: 2 chunks + 1 partial
-            for (std::uint64_t i = 0; i < 150001; ++i) w.append(ramp, static_cast<double>(i) * 0.25, i % 1000);
+            for (std::uint64_t i = 0; i < 150001; ++i)
+                w.append(ramp, static_cast<double>(i) * 0.25, i % 1000);
             w.commit();
         }
-        auto r = evspike::test::run(std::string(evspike::test::system_python) + " " + evspike::test::source_dir +
-                                    "/tests/io/check_sonata.py spikes " + sorted_path + " a=70000 empty=0 ramp=150001");
+        auto r = evspike::test::run(std::string(evspike::test::system_python) + " " +
+                                    evspike::test::source_dir + "/tests/io/check_sonata.py spikes " +
+                                    sorted_path + " a=70000 empty=0 ramp=150001");
         if (r.exit_code == 3) {
             MESSAGE("skipped: /usr/bin/python3 cannot import h5py");
             return;

@@ -1,5 +1,7 @@
 // SONATA compartment reports (SPEC §7.2): layout, streaming across chunks, several populations,
 // sample counting, atomic commit and errors.
+#include "io/voltage_report.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "core/error.hpp"
-#include "io/voltage_report.hpp"
 #include "support.hpp"
 
 namespace {
@@ -17,7 +18,9 @@ using evspike::voltage_report_writer;
 
 const evspike::provenance info{"evspike simulate net.toml", 3, "seed = 3\n"};
 
-double potential(std::uint64_t k, std::size_t node) { return -70.0 + 0.001 * static_cast<double>(k) + 0.25 * static_cast<double>(node); }
+double potential(std::uint64_t k, std::size_t node) {
+    return -70.0 + 0.001 * static_cast<double>(k) + 0.25 * static_cast<double>(node);
+}
 
 }  // namespace
 
@@ -81,8 +84,8 @@ TEST_SUITE("io") {
         CHECK(evspike::read_voltage_report(path, "none").samples == 0);
         CHECK_THROWS_AS(evspike::read_voltage_report(path, "nope"), io_error);
 
-        auto r = evspike::test::run(std::string(evspike::test::system_python) + " " + evspike::test::source_dir +
-                                    "/tests/io/check_sonata.py report " + path +
+        auto r = evspike::test::run(std::string(evspike::test::system_python) + " " +
+                                    evspike::test::source_dir + "/tests/io/check_sonata.py report " + path +
                                     " exc=2,4,float32 inh=1,5,float64 none=0,0,float32");
         if (r.exit_code == 3) {
             MESSAGE("skipped: /usr/bin/python3 cannot import h5py");
