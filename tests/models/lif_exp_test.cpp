@@ -140,7 +140,9 @@ TEST_SUITE("models") {
     TEST_CASE("lif_exp: PSPs from inputs at arbitrary real times sum to the closed form within 1e-12 mV") {
         const std::pair<double, double> inputs[] = {
             {0.3137, 350.0}, {1.00000001, -220.0}, {2.71828, 180.0}, {2.71828, -60.0}, {4.4, 90.0}};
-        for (const auto& [tau_ex, tau_in] : tau_cases) {
+        for (const auto& taus : tau_cases) {
+            const double tau_ex = taus.first;
+            const double tau_in = taus.second;
             CAPTURE(tau_ex);
             CAPTURE(tau_in);
             lif_params p = exp_params(tau_ex, tau_in);
@@ -195,7 +197,9 @@ TEST_SUITE("models") {
 
     TEST_CASE("lif_exp: first crossing after inputs at real times matches a root of the closed form") {
         const std::pair<double, double> inputs[] = {{0.3137, 1000.0}, {1.00000001, -300.0}, {2.71828, 2000.0}};
-        for (const auto& [tau_ex, tau_in] : tau_cases) {
+        for (const auto& taus : tau_cases) {
+            const double tau_ex = taus.first;
+            const double tau_in = taus.second;
             CAPTURE(tau_ex);
             CAPTURE(tau_in);
             lif_params p = exp_params(tau_ex, tau_in);
