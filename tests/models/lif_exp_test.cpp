@@ -62,8 +62,9 @@ double bisect(G g, double lo, double hi) {
 // First upward crossing of level by g after t0 (g(t0) < level), found by a scan then bisection.
 template <class G>
 double first_crossing(G g, double level, double t0, double t1, double step = 1e-3) {
-    double a = t0;
-    for (double b = t0 + step; b <= t1; a = b, b += step) {
+    for (long k = 1; t0 + k * step <= t1; ++k) {
+        const double a = t0 + (k - 1) * step;
+        const double b = t0 + k * step;
         if (g(b) >= level) return bisect([&](double t) { return g(t) - level; }, a, b);
     }
     return no_crossing;
@@ -212,7 +213,7 @@ TEST_SUITE("models") {
             };
             // Threshold 0.5 mV above everything V reaches before the last input.
             double v_max = -70.0;
-            for (double t = 0; t <= inputs[2].first; t += 1e-3) v_max = std::max(v_max, V(t));
+            for (int k = 0; k * 1e-3 <= inputs[2].first; ++k) v_max = std::max(v_max, V(k * 1e-3));
             p.V_th = v_max + 0.5;
             const lif_exp m(p);
             lif_state s{.V = -70.0};
@@ -451,7 +452,8 @@ TEST_SUITE("models") {
             bool below = s.V < p.V_th;
             double grid_hit = no_crossing;
             if (!below && s.refractory_ms > 0) grid_hit = s.refractory_ms;
-            for (double t = step; grid_hit == no_crossing && t <= horizon; t += step) {
+            for (int k = 1; grid_hit == no_crossing && k * step <= horizon; ++k) {
+                const double t = k * step;
                 const double v = V(t);
                 if (v >= p.V_th && below) grid_hit = t;
                 if (v < p.V_th) below = true;
@@ -468,8 +470,8 @@ TEST_SUITE("models") {
                 // No earlier grid point was an upward crossing.
                 bool was_below = s.V < p.V_th;
                 bool earlier = false;
-                for (double t = step; t < got - 1e-9; t += step) {
-                    const double v = V(t);
+                for (int k = 1; k * step < got - 1e-9; ++k) {
+                    const double v = V(k * step);
                     earlier = earlier || (v >= p.V_th + 1e-9 && was_below);
                     if (v < p.V_th) was_below = true;
                 }
