@@ -128,6 +128,23 @@ TEST_SUITE("models") {
         CHECK(std::abs(s.V - (-70.0 + 6.0 * std::exp(-0.3))) < 1e-12);
     }
 
+    TEST_CASE("lif_delta: rounding of a time difference cannot leave a sliver of refractoriness") {
+        const lif_delta m(lif_params{});
+        lif_state s{.V = -60.0};
+        m.fire(s);
+        CHECK(m.voltage_after(s, 1.0) == -70.0);  // held
+        m.advance(s, 2.0 - 1e-15);                // what (t0 + 2) - t0 may give
+        CHECK(s.refractory_ms == 0.0);
+        m.receive(s, 1.0);
+        CHECK(s.V == -69.0);
+        lif_state t{.V = -60.0};
+        m.fire(t);
+        m.advance(t, 2.0 - 1e-9);  // a real 1e-9 ms before the end: still refractory
+        CHECK(t.refractory_ms > 0.0);
+        m.receive(t, 1.0);
+        CHECK(t.V == -70.0);
+    }
+
     TEST_CASE("lif_delta: advancing through the end of refractoriness relaxes only for the remaining time") {
         lif_params p;
         p.I_e = 500.0;  // v_inf = -70 + 10 * 500 / 250 = -50
