@@ -66,8 +66,9 @@ int run_simulate(const args& a) {
         ("output,o", po::value(&output), "spike file to write (overrides output.spikes)")
         ("t-stop", po::value(&t_stop_ms), "simulate [0, MS) (overrides t_stop)")
         ("seed", po::value(&seed), "random seed (overrides seed)")
-        ("queue", po::value(&queue_name)->default_value("lazy"),
-         "event queue: lazy (d-ary heap, lazy invalidation; fastest, see bench/README.md), mutable, pairing");
+        ("queue", po::value(&queue_name)->default_value("indexed"),
+         "event queue: indexed (default, fastest: bench/README.md), mutable (Boost d-ary), pairing (Boost), "
+         "lazy (Boost d-ary, lazy invalidation); all give identical results");
     cl.positional.add("config", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;

@@ -89,8 +89,9 @@ public:
                 std::isinf(epoch_ms) ? t_stop_ : std::min(epoch_start + epoch_ms, t_stop_);
             while (live_top_before(epoch_end)) instant();
             flush_outbox();
-            if (epoch_end >= t_stop_ || q_.empty()) break;
-            epoch_start = std::max(epoch_end, q_.top().time);
+            drop_stale();
+            if (epoch_end >= t_stop_ || empty()) break;
+            epoch_start = std::max(epoch_end, top().time);
             if (out_.progress && (++epochs & 1023) == 0) out_.progress(epoch_start.ms());
         }
         samples_before(t_stop_);
@@ -108,7 +109,8 @@ private:
             handles_.resize(net_.neuron_count);
             live_.assign(net_.neuron_count, 0);
         }
-        q_.reserve(2 * static_cast<std::size_t>(net_.neuron_count) + 1024);
+        q_.reserve(1024);
+        p_.reserve(2 * static_cast<std::size_t>(net_.neuron_count) + 1024);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
             const auto& ps = spec_.populations[p];
             const std::string key = "population[" + std::to_string(p) + "]";
@@ -171,37 +173,59 @@ private:
         else f(*std::get_if<lif_exp>(&m));
     }
 
-    // Drops superseded predictions from the top (lazy queues), so they cost no instant; then
-    // tells whether the earliest live entry is due before `limit`.
-    bool live_top_before(sim_time limit) {
+    // Two queues of the same kind hold the entries: q_ the spike traffic (emissions, fan-out
+    // walks: few entries) and p_ the predictions (about one per neuron). Popping the earlier
+    // top of the two yields exactly the total order of invariant 1, while the walks, popped and
+    // re-pushed for every delay group, sift through a small heap (bench/README.md).
+    bool empty() const { return q_.empty() && p_.empty(); }
+    bool prediction_first() const {
+        if (p_.empty()) return false;
+        if (q_.empty()) return true;
+        return later{}(q_.top(), p_.top());
+    }
+    const event& top() const { return prediction_first() ? p_.top() : q_.top(); }
+
+    // Drops superseded predictions (lazy queues), so they cost no instant.
+    void drop_stale() {
         if constexpr (!Q::updates_in_place) {
-            while (!q_.empty()) {
-                const event& e = q_.top();
-                if (e.kind() != event_kind::crossing || e.aux == neurons_[e.node()].version) break;
-                q_.pop();
+            while (!p_.empty()) {
+                const event& e = p_.top();
+                if (e.aux == neurons_[e.node()].version) break;
+                p_.pop();
                 ++stats_.stale;
                 ++stats_.events;
             }
         }
-        return !q_.empty() && q_.top().time < limit;
+    }
+
+    bool live_top_before(sim_time limit) {
+        drop_stale();
+        return !empty() && top().time < limit;
     }
 
     void instant() {
-        const sim_time T = q_.top().time;
+        const sim_time T = top().time;
         if (!out_.probes.empty()) samples_before(T);
         ++instant_;
         ++stats_.instants;
-        stats_.peak_queue = std::max(stats_.peak_queue, q_.size());
+        stats_.peak_queue = std::max(stats_.peak_queue, q_.size() + p_.size());
         do {
-            const event ev = q_.top();
-            q_.pop();
+            event ev;
+            if (prediction_first()) {
+                ev = p_.top();
+                p_.pop();
+            } else {
+                ev = q_.top();
+                q_.pop();
+            }
             ++stats_.events;
             switch (ev.kind()) {
             case event_kind::delivery: deliver(ev, T); break;
             case event_kind::crossing: crossing(ev, T); break;
             case event_kind::emission: emission(ev, T); break;
             }
-        } while (!q_.empty() && q_.top().time == T);
+            drop_stale();
+        } while (!empty() && top().time == T);
         finish(T);
     }
 
@@ -231,6 +255,8 @@ private:
         } while (k < end && syn_[k].delay_ms == d);
         stats_.deliveries += k - base - ev.position();
         if (k < end) {
+            // The walk resumes after other events: start fetching its next target now.
+            __builtin_prefetch(&neurons_[syn_[k].target]);
             q_.push(event::delivery(slot_time_[ev.slot] + syn_[k].delay_ms, src,
                                     static_cast<std::uint32_t>(k - base), ev.slot));
         } else {
@@ -293,7 +319,7 @@ private:
                 } else {
                     ++n.version;
                     if constexpr (Q::updates_in_place) {
-                        if (live_[id]) q_.cancel(handles_[id]);
+                        if (live_[id]) p_.cancel(handles_[id]);
                         live_[id] = 0;
                     }
                 }
@@ -321,13 +347,13 @@ private:
         const event e = event::crossing(t, id, ++n.version);
         if constexpr (Q::updates_in_place) {
             if (live_[id]) {
-                handles_[id] = q_.reschedule(handles_[id], e);
+                handles_[id] = p_.reschedule(handles_[id], e);
             } else {
-                handles_[id] = q_.push(e);
+                handles_[id] = p_.push(e);
                 live_[id] = 1;
             }
         } else {
-            q_.push(e);
+            p_.push(e);
         }
     }
 
@@ -375,7 +401,8 @@ private:
     const std::uint64_t* off_;
     sim_time t_stop_;
 
-    Q q_;
+    Q q_;  // emissions and fan-out walks
+    Q p_;  // threshold-crossing predictions
     std::vector<model_variant> models_;
     std::vector<neuron_slot> neurons_;
     std::vector<sim_time> last_spike_;

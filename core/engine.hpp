@@ -48,8 +48,10 @@ struct engine_outputs {
     std::function<void(double)> progress;
 };
 
-// The queue found fastest by bench/queue_choice.cpp (see bench/README.md, "Which event queue?").
-inline constexpr queue_kind default_queue = queue_kind::lazy_d_ary;
+// Found by bench/queue_choice.cpp and Benchmark 4 (bench/README.md, "Which event queue?"): the
+// indexed 4-ary heap ties Boost's mutable d-ary heap on the hold model and is 10-15 % faster in
+// the engine; lazy invalidation is 2-4x slower (superseded predictions pile up: ~30 per neuron).
+inline constexpr queue_kind default_queue = queue_kind::indexed_d_ary;
 
 struct run_stats {
     std::uint64_t spikes = 0;            // emitted by neurons and sources (recorded or not)
