@@ -124,10 +124,12 @@ double lif_exp::search_crossing(const lif_state& s, double horizon_ms) const {
         pieces = 2;
     }
 
-    point pa{V0, slope_u(u0, I_ex0, I_in0), A + B};
+    point pa{V0, slope_u(u0, I_ex0, I_in0), A + B, I_ex0, I_in0};
     for (int i = 0; i < pieces; ++i) {
         const double a = cuts[i];
         const double b = cuts[i + 1];
+        // The bound of step 1 from the state at a (at 0 it failed, so the search runs).
+        if (i > 0 && pa.V < V_th && stays_below(pa.V, pa.I_ex, pa.I_in)) return no_crossing;
         const point pb = at(u0, I_ex0, I_in0, b);
         // On [a, b] V' changes sign at most once, so V is monotone or unimodal there.
         double lo = 0, hi = -1, f_hi = 0;

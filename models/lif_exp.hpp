@@ -88,10 +88,7 @@ public:
         const double r = s.refractory_ms > 0 ? s.refractory_ms : 0.0;
         if (r > 0 && s.V >= p_.V_th) return r <= horizon_ms ? r : no_crossing;
         if (r >= horizon_ms) return no_crossing;
-        const double u0 = s.V - p_.E_L;
-        const double bound = u_inf_ + std::max(0.0, u0 - u_inf_) + std::max(0.0, s.I_ex) * peak_ex_ +
-                             std::max(0.0, s.I_in) * peak_in_;
-        if (p_.E_L + bound + 1e-12 * (std::abs(p_.E_L) + std::abs(bound)) < p_.V_th) return no_crossing;
+        if (stays_below(s.V, s.I_ex, s.I_in)) return no_crossing;
         return search_crossing(s, horizon_ms);
     }
 
@@ -107,7 +104,16 @@ private:
         double V;     // mV
         double dV;    // mV/ms
         double q;     // pA/ms, I_ex/tau_ex + I_in/tau_in: w' = -e^{t/tau_m} q / C_m
+        double I_ex;  // pA
+        double I_in;  // pA
     };
+
+    // Provable: from this free state V stays below V_th for ever (step 1 above).
+    bool stays_below(double V, double I_ex, double I_in) const {
+        const double bound = u_inf_ + std::max(0.0, V - p_.E_L - u_inf_) + std::max(0.0, I_ex) * peak_ex_ +
+                             std::max(0.0, I_in) * peak_in_;
+        return p_.E_L + bound + 1e-12 * (std::abs(p_.E_L) + std::abs(bound)) < p_.V_th;
+    }
 
     // e^{-t/tau_m} from em = expm1(-t/tau_m): 1 + em is exact to an ulp while em > -1/2, but
     // far out it would round to 0 and lose the tail that decides the sign of V'.
@@ -179,7 +185,9 @@ private:
         }
         const double u = u0 + (u0 - u_inf_) * em + syn * inv_C_;
         const double dV = (u_inf_ - u0) * e_m * inv_tau_m_ + dsyn * inv_C_;
-        return {p_.E_L + u, dV, (I_ex0 * e_ex) * inv_tau_ex_ + (I_in0 * e_in) * inv_tau_in_};
+        const double I_ex = I_ex0 * e_ex;
+        const double I_in = I_in0 * e_in;
+        return {p_.E_L + u, dV, I_ex * inv_tau_ex_ + I_in * inv_tau_in_, I_ex, I_in};
     }
 
     double slope_u(double u, double I_ex, double I_in) const {
