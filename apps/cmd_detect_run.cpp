@@ -69,6 +69,7 @@ int run_detect_run(const args& a) {
     std::string model_path, raster_path, output, population;
     double keep = 1.0, threshold = NAN;
     std::uint64_t expected = 0;
+    std::size_t refractory_bins = 0;
     cl.options.add_options()
         ("model", po::value(&model_path)->required(), "detector model (.h5, from evspike detect train)")
         ("raster", po::value(&raster_path)->required(), "SONATA spike file to scan")
@@ -78,7 +79,8 @@ int run_detect_run(const args& a) {
          "keep only this fraction of the weights, the largest by |w| (e.g. 0.032 ~ 1/31); 1 keeps all")
         ("expected-count", po::value(&expected),
          "set the threshold so that the number of detections equals N (the paper's accuracy protocol)")
-        ("threshold", po::value(&threshold), "override the model's threshold (logit units)");
+        ("threshold", po::value(&threshold), "override the model's threshold (logit units)")
+        ("refractory", po::value(&refractory_bins), "override the model's refractory period (bins, >= 1)");
     cl.positional.add("model", 1).add("raster", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
@@ -92,17 +94,22 @@ int run_detect_run(const args& a) {
         if (!std::isfinite(threshold)) throw usage_error("--threshold must be finite", cl.usage);
         model.threshold = threshold;
     }
+    if (vm.count("refractory") != 0) {
+        if (refractory_bins == 0) throw usage_error("--refractory must be >= 1", cl.usage);
+        model.refractory_bins = refractory_bins;
+    }
     const spike_reader reader(raster_path);
     const auto pop = detect::pick_population(reader, population);
     const compiled_detector det(model, keep);
-    const auto refractory = static_cast<std::int64_t>(model.delays);
+    const auto refractory = model.refractory();
     const auto t0 = std::chrono::steady_clock::now();
     const double total = static_cast<double>(reader.size(pop));
 
     detections_writer writer(output, invocation());
     std::uint64_t spikes = 0, found = 0;
     const auto emit = [&](const candidate& c) {
-        writer.append(static_cast<double>(c.bin - refractory + 1) * model.bin_ms, c.motif, c.score);
+        writer.append(static_cast<double>(c.bin - static_cast<std::int64_t>(model.delays) + 1) * model.bin_ms, c.motif,
+                      c.score);
         ++found;
     };
     float used_threshold = static_cast<float>(model.threshold);
@@ -133,6 +140,7 @@ int run_detect_run(const args& a) {
     writer.set_attribute("threshold", static_cast<double>(used_threshold));
     writer.set_attribute("bin", model.bin_ms);
     writer.set_attribute("delays", static_cast<double>(model.delays));
+    writer.set_attribute("refractory", static_cast<double>(refractory));
     writer.set_attribute("prune_keep_fraction", keep);
     writer.set_attribute("kept_weights", static_cast<double>(det.kept_weights()));
     writer.set_attribute("model", model_path);

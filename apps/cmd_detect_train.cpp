@@ -46,6 +46,8 @@ int run_detect_train(const args& a) {
         ("prior-strength", po::value(&o.prior_strength)->default_value(1.0),
          "naive-bayes init: pseudo-counts at the background rate, per occurrence")
         ("tolerance", po::value(&tolerance_ms), "calibration: matching tolerance in ms (default: one bin)")
+        ("refractory", po::value(&o.refractory_bins)->default_value(0),
+         "bins a detector stays silent after a detection (0: one motif length, D); stored in the model")
         ("seed", po::value(&o.seed)->default_value(1), "seed of the trial order");
     cl.positional.add("dataset", 1);
     po::variables_map vm;
@@ -98,6 +100,7 @@ int run_detect_train(const args& a) {
                                templ.template_weights[k]});
         try {
             model = detector_from_templates(entries, to);
+            model.refractory_bins = o.refractory_bins;
         } catch (const model_error& e) {
             throw io_error(templates_path, "/motifs/templates", e.what());
         }

@@ -76,7 +76,9 @@ detector_model templates_model(const hdsnn_params& p, const hdsnn_kernel& kernel
     o.bin_ms = p.bin_ms;
     o.p_background = p.p_background;
     o.p_motif = p.p_motif;
-    return detector_from_templates(entries, o);
+    auto m = detector_from_templates(entries, o);
+    m.refractory_bins = static_cast<std::size_t>(arg("refractory", 0));
+    return m;
 }
 
 // F1 at 1 bin with the model's (calibrated) threshold, and the exact-bin hit rate with the
@@ -90,7 +92,7 @@ evaluation evaluate(const detector_model& m, const dataset& test, double keep = 
     const compiled_detector det(m, keep);
     evaluation e;
     e.calibrated = score_detections(test.truth, detect(det, test.raster), {m.bin_ms, 1e-6});
-    const auto refractory = static_cast<std::int64_t>(m.delays);
+    const auto refractory = m.refractory();
     std::vector<candidate> candidates;
     float threshold = 0;
     for (float floor = static_cast<float>(m.threshold) - 4.0f;; floor -= 4.0f) {
@@ -121,6 +123,7 @@ detector_model learn(const hdsnn_params& p, const dataset& train) {
     o.trial_bins = static_cast<std::int64_t>(p.bins + p.delays);
     o.batch_trials = static_cast<std::size_t>(arg("batch", 8));
     o.naive_bayes_init = arg("nb", 1) != 0;
+    o.refractory_bins = static_cast<std::size_t>(arg("refractory", 0));
     const auto t0 = std::chrono::steady_clock::now();
     auto m = train_detector(train.raster, train.truth, p.motifs, o, [&](const train_progress& pr) {
         if (pr.fraction == 0 || pr.fraction >= 0.999 ||
@@ -222,7 +225,7 @@ int main(int argc, char** argv) {
             const auto t0 = std::chrono::steady_clock::now();
             const std::clock_t c0 = std::clock();
             for (int r = 0; r < repeats; ++r) {
-                detection_rule rule(det.motifs(), static_cast<std::int64_t>(det.delays()), static_cast<float>(det.threshold()));
+                detection_rule rule(det.motifs(), det.refractory(), static_cast<float>(det.threshold()));
                 evidence_scanner scanner(det, static_cast<float>(det.threshold()),
                                          [&](const candidate& c) { found += rule.accept(c) ? 1 : 0; });
                 for (std::size_t k = 0; k < test.raster.size(); ++k)

@@ -68,6 +68,7 @@ void write_detector_model(const std::string& path, const detector_model& model, 
             g.write_attribute("bin_units", "ms");
             g.write_attribute<double>("threshold", model.threshold);
             g.write_attribute<std::uint64_t>("delays", model.delays);
+            g.write_attribute<std::uint64_t>("refractory", static_cast<std::uint64_t>(model.refractory()));
             g.write_attribute("alignment",
                               "weights[b][a][d]: a spike of neuron a at bin s adds to detector b at bin s + d; "
                               "detections are reported at the motif start, detection bin - (delays - 1)");
@@ -108,6 +109,7 @@ detector_model read_detector_model(const std::string& path) {
                                                    std::to_string(m.motifs) + " (one per motif)");
     m.bin_ms = g.read_attribute<double>("bin");
     m.threshold = g.read_attribute<double>("threshold");
+    if (g.has_attribute("refractory")) m.refractory_bins = g.read_attribute<std::uint64_t>("refractory");
     try {
         m.validate();
     } catch (const model_error& e) {

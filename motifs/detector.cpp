@@ -330,6 +330,7 @@ detector_model train_detector(const binned_raster& raster, const motif_events& o
     m.neurons = N;
     m.delays = D;
     m.bin_ms = o.bin_ms;
+    m.refractory_bins = o.refractory_bins;
     m.bias = bias;
     m.weights.assign(M * N * D, 0.0f);
     for (std::size_t a = 0; a < N; ++a)
@@ -353,9 +354,9 @@ detector_model train_detector(const binned_raster& raster, const motif_events& o
 score_result calibrate_f1(detector_model& model, const binned_raster& raster, const motif_events& occurrences,
                           double tolerance_ms) {
     const compiled_detector det(model);
-    const auto refractory = static_cast<std::int64_t>(model.delays);
+    const auto refractory = model.refractory();
     // Collect candidates above a floor low enough to hold the best threshold, yet bounded in memory.
-    const std::size_t cap = std::max<std::size_t>(2'000'000, 50 * occurrences.size());
+    const std::size_t cap = std::max<std::size_t>(1'000'000, 20 * occurrences.size());
     std::vector<candidate> candidates;
     float floor = -8.0f;
     for (;; floor += 4.0f) {
@@ -379,20 +380,22 @@ score_result calibrate_f1(detector_model& model, const binned_raster& raster, co
             best_threshold = threshold;
         }
     };
-    // A coarse pass over quantiles of the candidate scores, then every level near the best.
-    constexpr std::size_t coarse = 128;
+    // A coarse pass over quantiles of the candidate scores, then up to 128 levels near the best,
+    // replayed on the candidates above the lower end only (much fewer than all).
+    constexpr std::size_t coarse = 64;
     std::size_t best_index = 0;
     for (std::size_t q = 0; q < coarse && !levels.empty(); ++q) {
         const std::size_t k = q * (levels.size() - 1) / (coarse - 1);
-        const double before = best.f1;
+        const float before = best_threshold;
         evaluate(levels[k]);
-        if (best.f1 != before) best_index = k;
+        if (best_threshold != before) best_index = k;
     }
     if (!levels.empty()) {
         const std::size_t step = std::max<std::size_t>(1, levels.size() / (coarse - 1));
         const std::size_t lo = best_index > step ? best_index - step : 0;
         const std::size_t hi = std::min(levels.size() - 1, best_index + step);
-        const std::size_t stride = std::max<std::size_t>(1, (hi - lo) / 256);
+        std::erase_if(candidates, [&](const candidate& c) { return c.score < levels[lo]; });
+        const std::size_t stride = std::max<std::size_t>(1, (hi - lo) / 128);
         for (std::size_t k = lo; k <= hi; k += stride) evaluate(levels[k]);
     }
     model.threshold = best_threshold;

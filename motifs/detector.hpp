@@ -53,6 +53,12 @@ struct detector_model {
     std::size_t delays = 0;
     double bin_ms = 1.0;
     double threshold = 0.0;              // logit units
+    // Bins after a detection during which the detector cannot fire again; 0 means one motif
+    // length (delays). Shorter values let overlapping occurrences of one motif both be found.
+    std::size_t refractory_bins = 0;
+    std::int64_t refractory() const {
+        return static_cast<std::int64_t>(refractory_bins != 0 ? refractory_bins : delays);
+    }
     std::vector<float> weights;          // [motif][neuron][delay]
     std::vector<float> bias;             // [motif]
     std::vector<std::pair<std::string, std::string>> settings;  // how it was made (file attributes)
@@ -102,6 +108,7 @@ struct train_options {
     bool naive_bayes_init = true;       // start from the count-based log-odds estimate
     double prior_strength = 4.0;        // pseudo-counts of the naive-Bayes init
     double calibration_tolerance_ms = 1.0;
+    std::size_t refractory_bins = 0;    // stored in the model, see detector_model
     std::uint64_t seed = 1;             // trial order
 };
 

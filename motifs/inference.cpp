@@ -44,7 +44,7 @@ void prune_weights(detector_model& model, double keep_fraction) {
 
 compiled_detector::compiled_detector(const detector_model& model, double keep_fraction)
     : motifs_(model.motifs), neurons_(model.neurons), delays_(model.delays), bin_ms_(model.bin_ms),
-      threshold_(model.threshold), bias_(model.bias) {
+      threshold_(model.threshold), refractory_(model.refractory()), bias_(model.bias) {
     model.validate();
     const auto mask = kept_mask(model, keep_fraction);
     const std::size_t pairs = neurons_ * delays_;
@@ -172,8 +172,7 @@ std::vector<candidate> scan_candidates(const compiled_detector& detector, const 
 motif_events detect(const compiled_detector& detector, const binned_raster& raster) {
     const auto threshold = static_cast<float>(detector.threshold());
     const auto candidates = scan_candidates(detector, raster, threshold);
-    const auto found = apply_rule(candidates, detector.motifs(), static_cast<std::int64_t>(detector.delays()),
-                                  threshold);
+    const auto found = apply_rule(candidates, detector.motifs(), detector.refractory(), threshold);
     return to_motif_events(found, detector.delays(), detector.bin_ms());
 }
 

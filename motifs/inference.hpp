@@ -36,6 +36,7 @@ public:
     std::size_t delays() const { return delays_; }
     double bin_ms() const { return bin_ms_; }
     double threshold() const { return threshold_; }
+    std::int64_t refractory() const { return refractory_; }
     std::size_t kept_weights() const { return kept_; }
     std::span<const float> bias() const { return bias_; }
 
@@ -46,6 +47,7 @@ public:
 private:
     std::size_t motifs_, neurons_, delays_;
     double bin_ms_, threshold_;
+    std::int64_t refractory_;
     std::size_t kept_ = 0;
     std::vector<float> bias_;
     struct entry {
