@@ -493,24 +493,33 @@ bool file_is_read_only(const dataset& d) {
     return f.valid() && H5Fget_intent(f.get(), &intent) >= 0 && intent == H5F_ACC_RDONLY;
 }
 
-// Zlib setting for one shuffled byte plane: random bytes are stored (deflate would only waste
-// time on them), anything with structure is run-length coded (zlib's Z_RLE: Huffman + runs).
-// Judged on every 4th byte, which is as good for this and a quarter of the work.
-bool plane_is_random(const unsigned char* plane, std::size_t n) {
+// Zlib setting for one shuffled byte plane (measured per plane kind, see bench/README.md):
+// random bytes are stored, since deflate only wastes time on them; bytes with few repeats
+// (e.g. the second byte of node ids) are Huffman-coded only, since match search finds nothing;
+// the rest (constant or slowly changing bytes) get deflate level 1, whose long-distance matches
+// also inflate fastest. Judged on every 4th byte: as good for this, a quarter of the work.
+struct plane_setting {
+    int level;
+    int strategy;
+};
+
+plane_setting choose_setting(const unsigned char* plane, std::size_t n) {
     std::uint32_t histogram[256] = {};
     std::size_t samples = 0, repeats = 0;
     for (std::size_t i = 4; i < n; i += 4, ++samples) {
         ++histogram[plane[i]];
         repeats += plane[i] == plane[i - 1];
     }
-    if (samples == 0) return false;
+    if (samples == 0) return {1, Z_DEFAULT_STRATEGY};
     double entropy = 0.0;
     for (std::uint32_t c : histogram) {
         if (c == 0) continue;
         const double p = static_cast<double>(c) / static_cast<double>(samples);
         entropy -= p * std::log2(p);
     }
-    return entropy > 7.5 && repeats * 20 < samples;
+    if (entropy > 7.5 && repeats * 20 < samples) return {0, Z_DEFAULT_STRATEGY};
+    if (repeats * 2 < samples) return {1, Z_HUFFMAN_ONLY};
+    return {1, Z_DEFAULT_STRATEGY};
 }
 
 // Shuffles `count` values of `width` bytes (zero-padded to `chunk` values) and deflates them into
@@ -538,9 +547,8 @@ std::size_t encode_chunk(const dataset& d, const unsigned char* values, std::siz
     z.avail_out = static_cast<uInt>(s.packed.size());
     for (std::size_t k = 0; k < width; ++k) {
         unsigned char* plane = s.plain.data() + k * chunk;
-        const bool random = plane_is_random(plane, chunk);
-        if (deflateParams(&z, random ? 0 : 1, Z_DEFAULT_STRATEGY) != Z_OK)
-            d.fail("cannot set zlib parameters");
+        const plane_setting setting = choose_setting(plane, chunk);
+        if (deflateParams(&z, setting.level, setting.strategy) != Z_OK) d.fail("cannot set zlib parameters");
         z.next_in = plane;
         z.avail_in = static_cast<uInt>(chunk);
         const int status = deflate(&z, k + 1 == width ? Z_FINISH : Z_NO_FLUSH);
