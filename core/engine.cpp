@@ -59,15 +59,16 @@ namespace {
 
 using model_variant = std::variant<lif_delta, lif_exp>;
 
-struct neuron_slot {
+// One cache line per neuron: the hot state of the delivery loop (model index and the "due"
+// flag live in side arrays, read only where needed).
+struct alignas(64) neuron_slot {
     lif_state s;
     sim_time t_last;                 // the time `s` holds for
-    std::uint64_t stamp = ~0ull;     // instant in which the neuron was last touched
     double pending = 0.0;            // lif_delta: input summed over the current instant, mV
+    std::uint32_t stamp = ~0u;       // instant (mod 2^32, see instant()) in which last touched
     std::uint32_t version = 0;       // of the current crossing prediction
-    std::uint32_t model = 0;         // index into models_ (= population index)
-    bool due = false;                // its current prediction is due now
 };
+static_assert(sizeof(neuron_slot) == 64);
 
 template <event_queue Q>
 class engine {
@@ -104,6 +105,8 @@ private:
 
     void build_models() {
         neurons_.resize(net_.neuron_count);
+        model_of_.assign(net_.neuron_count, 0);
+        due_.assign(net_.neuron_count, 0);
         last_spike_.assign(net_.neuron_count, sim_time::never());
         if constexpr (Q::updates_in_place) {
             handles_.resize(net_.neuron_count);
@@ -124,12 +127,12 @@ private:
             const std::uint64_t v_seed = stream_seed(spec_.seed, "population/" + ps.name + "/V_m");
             for (std::uint32_t i = 0; i < g.size; ++i) {
                 neuron_slot& n = neurons_[g.first + i];
-                n.model = static_cast<std::uint32_t>(p);
+                model_of_[g.first + i] = static_cast<std::uint32_t>(p);
                 auto rng = substream(v_seed, i);
                 n.s.V = draw_value(ps.V_m, rng);
                 if (!std::isfinite(n.s.V)) throw config_error(key + ".V_m", "initial potential is not finite");
                 // First prediction; a neuron starting at or above threshold fires at 0.
-                visit(n.model, [&](const auto& m) {
+                visit(model_of_[g.first + i], [&](const auto& m) {
                     if (m.can_fire(n.s)) {
                         schedule(g.first + i, n, sim_time{});
                     } else {
@@ -206,7 +209,12 @@ private:
     void instant() {
         const sim_time T = top().time;
         if (!out_.probes.empty()) samples_before(T);
-        ++instant_;
+        // Stamps are 32-bit to keep a neuron in one cache line; on wrap-around all are reset so
+        // that an old stamp can never equal a new instant.
+        if (++instant_ == ~0u) {
+            for (auto& n : neurons_) n.stamp = ~0u;
+            instant_ = 0;
+        }
         ++stats_.instants;
         stats_.peak_queue = std::max(stats_.peak_queue, q_.size() + p_.size());
         do {
@@ -233,7 +241,7 @@ private:
         if (n.stamp == instant_) return;
         n.stamp = instant_;
         const double h = T - n.t_last;
-        if (h > 0) visit(n.model, [&](const auto& m) { m.advance(n.s, h); });
+        if (h > 0) visit(model_of_[id], [&](const auto& m) { m.advance(n.s, h); });
         n.t_last = T;
         touched_.push_back(id);
     }
@@ -248,7 +256,7 @@ private:
             const synapse& sy = syn_[k];
             neuron_slot& n = neurons_[sy.target];
             touch(sy.target, n, T);
-            model_variant& m = models_[n.model];
+            model_variant& m = models_[model_of_[sy.target]];
             if (std::holds_alternative<lif_delta>(m)) n.pending += static_cast<double>(sy.weight);
             else std::get_if<lif_exp>(&m)->receive(n.s, static_cast<double>(sy.weight));
             ++k;
@@ -273,7 +281,7 @@ private:
         }
         if constexpr (Q::updates_in_place) live_[id] = 0;
         touch(id, n, T);
-        n.due = true;
+        due_[id] = 1;
     }
 
     void emission(const event& ev, sim_time) {
@@ -300,10 +308,10 @@ private:
     void finish(sim_time T) {
         for (const std::uint32_t id : touched_) {
             neuron_slot& n = neurons_[id];
-            visit(n.model, [&](const auto& m) {
+            visit(model_of_[id], [&](const auto& m) {
                 using model = std::decay_t<decltype(m)>;
-                if (n.due && n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) n.s.V = m.params().V_th;
-                n.due = false;
+                if (due_[id] && n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) n.s.V = m.params().V_th;
+                due_[id] = 0;
                 if constexpr (std::is_same_v<model, lif_delta>) {
                     if (n.pending != 0.0) m.receive(n.s, n.pending);
                     n.pending = 0.0;
@@ -385,8 +393,9 @@ private:
                 sample_buffer_.resize(pr.node_ids.size());
                 const std::uint32_t first = net_.groups[pr.group].first;
                 for (std::size_t k = 0; k < pr.node_ids.size(); ++k) {
-                    const neuron_slot& n = neurons_[first + pr.node_ids[k]];
-                    visit(n.model, [&](const auto& m) { sample_buffer_[k] = m.voltage_after(n.s, s - n.t_last); });
+                    const std::uint32_t id = first + static_cast<std::uint32_t>(pr.node_ids[k]);
+                    const neuron_slot& n = neurons_[id];
+                    visit(model_of_[id], [&](const auto& m) { sample_buffer_[k] = m.voltage_after(n.s, s - n.t_last); });
                 }
                 if (out_.voltages != nullptr) out_.voltages->on_sample(p, s_ms, sample_buffer_);
                 ++next_sample_[p];
@@ -405,12 +414,14 @@ private:
     Q p_;  // threshold-crossing predictions
     std::vector<model_variant> models_;
     std::vector<neuron_slot> neurons_;
+    std::vector<std::uint32_t> model_of_;      // per neuron: index into models_
+    std::vector<std::uint8_t> due_;            // per neuron: its current prediction is due now
     std::vector<sim_time> last_spike_;
     std::vector<typename Q::handle> handles_;  // in-place queues: each neuron's prediction
     std::vector<std::uint8_t> live_;
     std::vector<source_group> sources_;
 
-    std::uint64_t instant_ = 0;
+    std::uint32_t instant_ = 0;
     std::vector<std::uint32_t> touched_;
     std::vector<std::uint32_t> fired_;
     struct outgoing {
