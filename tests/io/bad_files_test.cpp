@@ -143,6 +143,35 @@ TEST_SUITE("io") {
         check_refused("bad_units.h5", "/spikes/exc/timestamps", "unsupported units 'hours'");
     }
 
+    TEST_CASE("spike reader: a damaged compressed chunk is refused naming the dataset") {
+        REQUIRE_FIXTURES();
+        spike_reader r(fixture("corrupt_chunk.h5"));
+        CHECK_THROWS_AS(r.read("exc"), io_error);
+        check_refused("corrupt_chunk.h5", "/spikes/exc/timestamps", "chunk 0");
+    }
+
+    TEST_CASE("spike reader: shuffle + gzip chunks written by h5py decode exactly") {
+        REQUIRE_FIXTURES();
+        spike_reader r(fixture("h5py_gzip.h5"));
+        REQUIRE(r.size("exc") == 5000);
+        auto t = r.read("exc");
+        bool exact = true;
+        for (std::size_t i = 0; i < t.size(); ++i)
+            exact &= t.timestamps[i] == 0.5 * static_cast<double>(i) && t.node_ids[i] == i % 13;
+        CHECK(exact);
+        auto w = r.read("exc", {100.0, 1500.0, std::vector<std::uint64_t>{3}});
+        CHECK(w.size() == 215);  // i in [200, 3000) with i % 13 == 3
+        std::size_t streamed = 0;
+        r.for_each_chunk("exc", 777, [&](const evspike::spike_table& c) {
+            for (std::size_t k = 0; k < c.size(); ++k)
+                exact &= c.node_ids[k] == (streamed + k) % 13 &&
+                         c.timestamps[k] == 0.5 * static_cast<double>(streamed + k);
+            streamed += c.size();
+        });
+        CHECK(exact);
+        CHECK(streamed == 5000);
+    }
+
     TEST_CASE("spike reader: BMTK-style sorting stored as a string is accepted") {
         REQUIRE_FIXTURES();
         spike_reader r(fixture("bmtk_string_sorting.h5"));

@@ -37,6 +37,18 @@ def spikes(path, times, ids, tdtype="<f8", idtype="<u8", pop="exc", sorting="enu
             extra(f)
 
 
+def compressed(path):
+    """5000 spikes (t = 0.5 i ms, node i % 13) in chunks of 1000, shuffle + gzip as h5py does it."""
+    i = np.arange(5000)
+    with h5py.File(path, "w") as f:
+        g = f.create_group("spikes/exc")
+        g.attrs.create("sorting", 2, dtype=SORTING)
+        d = g.create_dataset("timestamps", data=i * 0.5, chunks=(1000,), shuffle=True, compression="gzip")
+        d.attrs["units"] = "ms"
+        g.create_dataset("node_ids", data=(i % 13).astype("<u8"), chunks=(1000,), shuffle=True,
+                         compression="gzip", compression_opts=6)
+
+
 def main(out):
     j = lambda name: os.path.join(out, name)
     # Refused.
@@ -62,7 +74,16 @@ def main(out):
     spikes(j("bad_units.h5"), [1.0], [0], units="hours")
     spikes(j("string_node_ids.h5"), [1.0], None,
            extra=lambda f: f["spikes/exc"].create_dataset("node_ids", data=np.array([b"a"])))
+    # A compressed file whose first chunk of timestamps has damaged bytes.
+    corrupt = j("corrupt_chunk.h5")
+    compressed(corrupt)
+    with h5py.File(corrupt, "r") as f:
+        info = f["spikes/exc/timestamps"].id.get_chunk_info(0)
+    with open(corrupt, "r+b") as f:
+        f.seek(info.byte_offset + info.size // 2)
+        f.write(b"\xff\x00\xff\x00\xff\x00\xff\x00")
     # Accepted.
+    compressed(j("h5py_gzip.h5"))
     spikes(j("bmtk_string_sorting.h5"), [0.5, 1.5, 1.5, 9.0], [3, 1, 2, 0], sorting="by_time")
     spikes(j("h5py_minimal.h5"), [2.0, 1.0], [5, 6], tdtype="<f4", idtype="<i4", sorting=None, units=None)
     spikes(j("seconds.h5"), [0.001, 0.0025], [0, 1], units="s")
