@@ -22,7 +22,7 @@ public:
     poisson_population(const poisson_params& params, std::uint64_t neurons, std::uint64_t seed,
                        const std::string& name);
 
-    // Fills times/ids (cleared first) with the next window's spikes in (time, id) order.
+    // Replaces the contents of times/ids with the next window's spikes in (time, id) order.
     // Returns false, with empty vectors, once all trains have ended.
     bool next_window(std::vector<double>& times_ms, std::vector<std::uint64_t>& node_ids);
 
@@ -30,6 +30,8 @@ public:
     double time_reached() const { return t_reached_; }
 
 private:
+    void sort_window(std::vector<double>& out_t, std::vector<std::uint64_t>& out_id);
+
     poisson_params params_;
     std::vector<poisson_process> processes_;
     std::vector<double> pending_;  // each neuron's next spike, +inf when ended
@@ -38,7 +40,9 @@ private:
     std::uint64_t window_ = 0;
     std::vector<double> raw_t_;
     std::vector<std::uint64_t> raw_id_;
-    std::vector<std::uint32_t> starts_;
+    std::size_t buckets_ = 1;
+    std::vector<std::uint32_t> raw_bucket_;
+    std::vector<std::size_t> starts_;
 };
 
 }  // namespace evspike

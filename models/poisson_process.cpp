@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "models/exponential.hpp"
 
 namespace evspike {
 
@@ -35,14 +36,15 @@ poisson_process::poisson_process(const poisson_params& params, random_stream str
     params_.validate();
     const double r = params_.rate_per_ms();
     lambda_per_ms_ = r / (1.0 - r * params_.dead_time_ms);
+    mean_exp_ms_ = r > 0 ? 1.0 / lambda_per_ms_ : 0.0;
     ended_ = r == 0.0 || params_.start_ms >= params_.stop_ms;
 }
 
-double poisson_process::draw_unit_exponential() { return -std::log(uniform_open0(rng_)); }
+double poisson_process::draw_unit_exponential() { return standard_exponential(rng_); }
 
 double poisson_process::advance(double from_ms) {
     const double d = params_.dead_time_ms;
-    double t = from_ms + (d + draw_unit_exponential() / lambda_per_ms_);
+    double t = from_ms + (d + draw_unit_exponential() * mean_exp_ms_);
     // Rounding of the sum may shave an ulp off the interval: the dead time holds exactly in
     // the doubles we return (t - from is exact here by Sterbenz when t < 2 from).
     while (!(t > from_ms) || t - from_ms < d) t = std::nextafter(t, never);
@@ -58,7 +60,7 @@ double poisson_process::first_time() {
         const double r = params_.rate_per_ms();
         if (uniform01(rng_) < r * d) return start + d * uniform01(rng_);
     }
-    return start + (d + draw_unit_exponential() / lambda_per_ms_);
+    return start + (d + draw_unit_exponential() * mean_exp_ms_);
 }
 
 double poisson_process::next() {

@@ -74,6 +74,7 @@ private:
     poisson_params params_;
     random_stream rng_;
     double lambda_per_ms_;  // rate of the exponential part: r / (1 - r d), per ms
+    double mean_exp_ms_;    // 1 / lambda: multiplying is cheaper than dividing on every spike
     double last_ = -std::numeric_limits<double>::infinity();
     bool started_ = false;
     bool ended_ = false;
