@@ -8,7 +8,9 @@
 //   HDF5's own innermost message appended, and HDF5's automatic error printing is silenced;
 // - creation-time tracking is off on every file, group and dataset, so reruns are byte-identical;
 // - datasets are chunked (default 2^16 values) with shuffle + deflate level 1 (see bench/README.md,
-//   "SONATA spike files: write and read throughput").
+//   "SONATA spike files: write and read throughput"); appends on chunk boundaries and large reads
+//   use a faster codec of our own that any HDF5 reader decodes.
+// Debian's HDF5 is not thread-safe: use the wrapper from one thread at a time.
 //
 // Paths given to location methods may be relative ("spikes/exc/timestamps") or absolute.
 // Element types: double, float, uint64, uint32, int64, uint8. Numeric reads convert from whatever
