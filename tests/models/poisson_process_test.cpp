@@ -192,3 +192,23 @@ TEST_SUITE("models") {
         CHECK(!trains.next_window(t, id));
     }
 }
+
+#include "models/exponential.hpp"
+
+TEST_SUITE("models") {
+    TEST_CASE("standard_exponential (ziggurat): KS against Exp(1) at p = 1e-3, mean 1, tail beyond R reached") {
+        auto rng = make_stream(5, "zig");
+        std::vector<double> sample(200000);
+        double sum = 0, largest = 0;
+        for (double& x : sample) {
+            x = evspike::standard_exponential(rng);
+            sum += x;
+            largest = std::max(largest, x);
+        }
+        const double ks = ks_statistic(sample, [](double x) { return -std::expm1(-x); });
+        CHECK(ks < ks_critical_1e3(sample.size()));
+        CHECK(std::abs(sum / 2e5 - 1.0) < 3.89 / std::sqrt(2e5));
+        CHECK(largest > 7.7);  // P(max of 2e5 > R = 7.697) = 1 - (1 - e^-7.697)^2e5 ~ 1
+        for (double x : sample) REQUIRE(x >= 0);
+    }
+}
