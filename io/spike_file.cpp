@@ -5,8 +5,9 @@
 //   are refused.
 // - The pre-population layout `/spikes/{gids, timestamps}` (old BMTK) is read as one population
 //   named "default".
-// - Values (finite, non-negative times; non-negative ids) are checked as they are read, so a bad
-//   value is reported by the read that meets it, naming the dataset and the index.
+// - Values (finite, non-negative times; non-negative ids; non-decreasing times when sorting is
+//   by_time) are checked as they are read, so a bad value is reported by the read that meets it,
+//   naming the dataset and the index.
 // - The writer enforces the order its `sorting` attribute promises: by_time means non-decreasing
 //   times, by_id non-decreasing node ids, so the reader's binary search can trust the attribute.
 #include "io/spike_file.hpp"
@@ -243,10 +244,12 @@ struct spike_reader::impl {
     void scan(const h5::group& g, const std::string& name, const std::string& times_name,
               const std::string& ids_name);
 
-    // Reads [begin, begin + n) into `out`, scaled to ms and validated.
+    // Reads [begin, begin + n) into `out`, scaled to ms and validated. `previous` is the time
+    // just before `begin` (-inf at the start), for the by_time order check; it becomes the last
+    // time read.
     void read_range(const population& pop, const h5::dataset& times, const h5::dataset& ids,
                     std::uint64_t begin, std::size_t n, spike_table& out,
-                    std::vector<std::int64_t>& signed_buffer) const;
+                    std::vector<std::int64_t>& signed_buffer, double& previous) const;
 
     // First index whose time is >= t (by_time populations only).
     std::uint64_t lower_bound(const population& pop, const h5::dataset& times, double t_ms) const;
@@ -308,7 +311,7 @@ void spike_reader::impl::scan(const h5::group& g, const std::string& name, const
 
 void spike_reader::impl::read_range(const population& pop, const h5::dataset& times, const h5::dataset& ids,
                                     std::uint64_t begin, std::size_t n, spike_table& out,
-                                    std::vector<std::int64_t>& signed_buffer) const {
+                                    std::vector<std::int64_t>& signed_buffer, double& previous) const {
     out.timestamps.resize(n);
     out.node_ids.resize(n);
     times.read<double>(begin, out.timestamps);
@@ -317,6 +320,19 @@ void spike_reader::impl::read_range(const population& pop, const h5::dataset& ti
         t *= pop.time_scale;
         bad |= !(t >= 0.0 && t <= std::numeric_limits<double>::max());
     }
+    // A by_time population must be sorted: binary searches trust it.
+    if (pop.sorting == spike_sorting::by_time && !bad) {
+        bool unsorted = n > 0 && out.timestamps[0] < previous;
+        for (std::size_t i = 1; i < n; ++i) unsorted |= out.timestamps[i] < out.timestamps[i - 1];
+        if (unsorted) {
+            std::size_t i = out.timestamps[0] < previous ? 0 : 1;
+            while (out.timestamps[i] >= out.timestamps[i - 1]) ++i;
+            throw io_error(path, pop.times_path,
+                           "sorting is by_time but the time at index " + std::to_string(begin + i) +
+                               " is smaller than the one before");
+        }
+    }
+    if (n > 0) previous = out.timestamps[n - 1];
     if (bad) {
         auto it = std::find_if(out.timestamps.begin(), out.timestamps.end(), [](double t) {
             return !(t >= 0.0 && t <= std::numeric_limits<double>::max());
@@ -390,6 +406,8 @@ spike_sorting spike_reader::sorting(const std::string& population) const {
 
 spike_table spike_reader::read(const std::string& population, const spike_query& query) const {
     const impl::population& pop = impl_->find(population);
+    if ((query.t_start && std::isnan(*query.t_start)) || (query.t_stop && std::isnan(*query.t_stop)))
+        throw io_error(impl_->path, pop.group_path, "a time window bound is NaN");
     h5::dataset times = impl_->file.open_dataset(pop.times_path);
     h5::dataset ids = impl_->file.open_dataset(pop.ids_path);
     const double t_start = query.t_start.value_or(-std::numeric_limits<double>::infinity());
@@ -411,16 +429,18 @@ spike_table spike_reader::read(const std::string& population, const spike_query&
     spike_table result;
     if (!filter_time && !filter_ids) {
         std::vector<std::int64_t> signed_buffer;
-        impl_->read_range(pop, times, ids, 0, pop.size, result, signed_buffer);
+        double previous = -std::numeric_limits<double>::infinity();
+        impl_->read_range(pop, times, ids, 0, pop.size, result, signed_buffer, previous);
         return result;
     }
     // Blocks of several chunks keep memory bounded by the result, not by the population.
     const std::size_t block = chunk_values * 4;
     spike_table buffer;
     std::vector<std::int64_t> signed_buffer;
+    double previous = -std::numeric_limits<double>::infinity();
     for (std::uint64_t at = begin; at < end; at += block) {
         std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(block, end - at));
-        impl_->read_range(pop, times, ids, at, n, buffer, signed_buffer);
+        impl_->read_range(pop, times, ids, at, n, buffer, signed_buffer, previous);
         for (std::size_t i = 0; i < n; ++i) {
             double t = buffer.timestamps[i];
             if (filter_time && !(t >= t_start && t < t_stop)) continue;
@@ -440,9 +460,10 @@ void spike_reader::for_each_chunk(const std::string& population, std::size_t chu
     h5::dataset ids = impl_->file.open_dataset(pop.ids_path);
     spike_table buffer;
     std::vector<std::int64_t> signed_buffer;
+    double previous = -std::numeric_limits<double>::infinity();
     for (std::uint64_t at = 0; at < pop.size; at += chunk_size) {
         std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk_size, pop.size - at));
-        impl_->read_range(pop, times, ids, at, n, buffer, signed_buffer);
+        impl_->read_range(pop, times, ids, at, n, buffer, signed_buffer, previous);
         callback(buffer);
     }
 }

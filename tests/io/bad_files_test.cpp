@@ -3,6 +3,7 @@
 // (h5py) into a temporary directory, so the repository holds the script, not binary files.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <memory>
 #include <string>
 
@@ -133,6 +134,15 @@ TEST_SUITE("io") {
     TEST_CASE("spike reader: negative node ids in a signed dataset are refused") {
         REQUIRE_FIXTURES();
         check_refused("negative_node_id.h5", "/spikes/exc/node_ids", "negative node id -4 at index 1");
+    }
+
+    TEST_CASE("spike reader: a population marked by_time whose times decrease is refused") {
+        REQUIRE_FIXTURES();
+        check_refused("unsorted_by_time.h5", "/spikes/exc/timestamps",
+                      "sorting is by_time but the time at index 2 is smaller than the one before");
+        spike_reader r(fixture("unsorted_by_time.h5"));
+        CHECK_THROWS_AS(r.for_each_chunk("exc", 2, [](const evspike::spike_table&) {}), io_error);
+        CHECK_THROWS_AS(r.read("exc", {std::nan(""), 1.0, std::nullopt}), io_error);
     }
 
     TEST_CASE("spike reader: an unknown sorting or unit is refused") {

@@ -72,6 +72,7 @@ def main(out):
     spikes(j("negative_node_id.h5"), [1.0, 2.0], [0, -4], idtype="<i4")
     spikes(j("bad_sorting.h5"), [1.0], [0], sorting="sideways")
     spikes(j("bad_units.h5"), [1.0], [0], units="hours")
+    spikes(j("unsorted_by_time.h5"), [1.0, 3.0, 2.0], [0, 1, 2])
     spikes(j("string_node_ids.h5"), [1.0], None,
            extra=lambda f: f["spikes/exc"].create_dataset("node_ids", data=np.array([b"a"])))
     # A compressed file whose first chunk of timestamps has damaged bytes.
