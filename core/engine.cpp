@@ -219,18 +219,20 @@ private:
         stats_.peak_queue = std::max(stats_.peak_queue, q_.size() + p_.size());
         do {
             event ev;
+            ++stats_.events;
             if (prediction_first()) {
                 ev = p_.top();
                 p_.pop();
+                crossing(ev, T);
             } else {
                 ev = q_.top();
-                q_.pop();
-            }
-            ++stats_.events;
-            switch (ev.kind()) {
-            case event_kind::delivery: deliver(ev, T); break;
-            case event_kind::crossing: crossing(ev, T); break;
-            case event_kind::emission: emission(ev, T); break;
+                // A walk stays on top while it delivers, then is re-queued in place (deliver).
+                if (ev.kind() == event_kind::delivery) {
+                    deliver(ev, T);
+                } else {
+                    q_.pop();
+                    emission(ev, T);
+                }
             }
             drop_stale();
         } while (!empty() && top().time == T);
@@ -265,9 +267,10 @@ private:
         if (k < end) {
             // The walk resumes after other events: start fetching its next target now.
             __builtin_prefetch(&neurons_[syn_[k].target]);
-            q_.push(event::delivery(slot_time_[ev.slot] + syn_[k].delay_ms, src,
-                                    static_cast<std::uint32_t>(k - base), ev.slot));
+            q_.replace_top(event::delivery(slot_time_[ev.slot] + syn_[k].delay_ms, src,
+                                           static_cast<std::uint32_t>(k - base), ev.slot));
         } else {
+            q_.pop();
             free_slots_.push_back(ev.slot);
         }
     }

@@ -11,6 +11,8 @@
 //   - lazily (updates_in_place = false): reschedule pushes e and returns a fresh (empty) handle,
 //     cancel does nothing; the old entry stays queued and the engine drops it when it surfaces,
 //     recognising it by a per-neuron version number (event::aux).
+// replace_top(e) is pop() then push(e) (without a handle): the engine re-queues a fan-out walk
+// that way, and a heap can do it with one sift from the root.
 // The engine is written once against the concept and works with both.
 #include <boost/heap/d_ary_heap.hpp>
 #include <boost/heap/pairing_heap.hpp>
@@ -32,6 +34,7 @@ concept event_queue = std::default_initializable<Q> &&
         q.cancel(h);
         { cq.top() } -> std::same_as<const event&>;
         q.pop();
+        q.replace_top(e);
         { cq.empty() } -> std::same_as<bool>;
         { cq.size() } -> std::same_as<std::size_t>;
         q.reserve(n);
@@ -53,6 +56,10 @@ public:
     void cancel(handle) {}
     const event& top() const { return heap_.top(); }
     void pop() { heap_.pop(); }
+    void replace_top(const event& e) {
+        heap_.pop();
+        heap_.push(e);
+    }
     bool empty() const { return heap_.empty(); }
     std::size_t size() const { return heap_.size(); }
     void reserve(std::size_t n) { heap_.reserve(n); }
@@ -80,6 +87,10 @@ public:
     void cancel(handle h) { heap_.erase(h); }
     const event& top() const { return heap_.top(); }
     void pop() { heap_.pop(); }
+    void replace_top(const event& e) {
+        heap_.pop();
+        heap_.push(e);
+    }
     bool empty() const { return heap_.empty(); }
     std::size_t size() const { return heap_.size(); }
     void reserve(std::size_t n) { heap_.reserve(n); }
@@ -105,6 +116,10 @@ public:
     void cancel(handle h) { heap_.erase(h); }
     const event& top() const { return heap_.top(); }
     void pop() { heap_.pop(); }
+    void replace_top(const event& e) {
+        heap_.pop();
+        heap_.push(e);
+    }
     bool empty() const { return heap_.empty(); }
     std::size_t size() const { return heap_.size(); }
     void reserve(std::size_t) {}
@@ -147,6 +162,11 @@ public:
     void cancel(handle h) { remove_at(pos_[h]); }
     const event& top() const { return heap_.front().e; }
     void pop() { remove_at(0); }
+    // The root's handle is reused for e: one sift down from the root.
+    void replace_top(const event& e) {
+        heap_.front().e = e;
+        sift_down(0);
+    }
     bool empty() const { return heap_.empty(); }
     std::size_t size() const { return heap_.size(); }
     void reserve(std::size_t n) {

@@ -124,4 +124,23 @@ TEST_CASE_TEMPLATE("cancel removes an in-place entry; a lazy queue leaves it for
     CHECK(q.top().time <= sim_time::from_ms(2.0));
 }
 
+TEST_CASE_TEMPLATE("replace_top is pop then push", Q, lazy_d_ary_queue<4>, mutable_d_ary_queue<4>, pairing_queue,
+                   indexed_d_ary_queue<4>) {
+    auto events = tied_events(500);
+    Q a, b;
+    for (const auto& e : events) {
+        a.push(e);
+        b.push(e);
+    }
+    random_stream rng(3);
+    for (int k = 0; k < 300; ++k) {
+        const event e = event::delivery(sim_time::from_ms(static_cast<double>(rng() % 9) * 0.1), 1000 + k, 0);
+        a.replace_top(e);
+        b.pop();
+        b.push(e);
+        CHECK(a.top() == b.top());
+    }
+    CHECK(drain(a) == drain(b));
+}
+
 }  // TEST_SUITE
