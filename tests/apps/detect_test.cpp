@@ -19,7 +19,7 @@ namespace {
 // generate, train and run.
 void write_config(const std::string& path) {
     std::ofstream out(path);
-    out << "model = \"hdsnn\"\nseed = 1\ntemplate_seed = 5\nneurons = 48\nmotifs = 4\ndelays = 15\n"
+    out << "model = \"hdsnn\"\nseed = 1\ntemplate_seed = 5\nneurons = 64\nmotifs = 4\ndelays = 21\n"
            "bins = 1000\nbin = 1.0\np_background = 0.001\np_motif = 0.002\nweight_scale = 6.0\n"
            "sparsity = 0.1\ntrials = 8\n";
 }
@@ -46,7 +46,7 @@ TEST_CASE("detect: train, run and score end to end, with templates and learned")
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
     r = run_evspike("detect score " + dir / "det_t.h5 " + dir / "test.h5 --json");
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    CHECK(json_number(r.out, "f1") > 0.9);
+    CHECK(json_number(r.out, "f1") > 0.9);  // 0.927 with these seeds
 
     r = run_evspike("detect train " + dir / "train.h5" + " -o " + dir / "learned.h5 -q --epochs 3 --learning-rate 0.01");
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
@@ -54,7 +54,7 @@ TEST_CASE("detect: train, run and score end to end, with templates and learned")
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
     r = run_evspike("detect score " + dir / "det_l.h5 " + dir / "test.h5 --json");
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    CHECK(json_number(r.out, "f1") > 0.8);
+    CHECK(json_number(r.out, "f1") > 0.9);  // 0.959 with these seeds
 
     // --expected-count gives exactly the requested number here (no ties at this scale).
     r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_n.h5 -q --expected-count 7");
@@ -66,9 +66,10 @@ TEST_CASE("detect: train, run and score end to end, with templates and learned")
     REQUIRE_MESSAGE(r.exit_code == 0, r.out);
     CHECK(r.out.find("weights kept") != std::string::npos);
 
-    // Reruns are bit-identical.
-    REQUIRE(run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_t2.h5 -q").exit_code == 0);
-    CHECK(run("cmp " + dir / "det_t.h5 " + dir / "det_t2.h5").exit_code == 0);
+    // Reruns are bit-identical (same command line, so the same provenance attributes).
+    std::filesystem::copy_file(dir / "det_t.h5", dir / "det_t_first.h5");
+    REQUIRE(run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_t.h5 -q").exit_code == 0);
+    CHECK(run("cmp " + dir / "det_t.h5 " + dir / "det_t_first.h5").exit_code == 0);
 }
 
 TEST_CASE("detect: model and detections files round-trip") {
