@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -28,17 +29,20 @@ ROOT = os.path.dirname(HERE)
 
 
 def run_evspike(binary, config, t_stop, queue):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.TemporaryDirectory() as tmp:
         out = subprocess.run([binary, "simulate", config, "--t-stop", str(t_stop), "-o",
                               os.path.join(tmp, "out.h5"), "--queue", queue],
                              check=True, capture_output=True, text=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     m = re.search(r"simulated .* ms: (\d+) spikes, (\d+) synaptic events, (\d+) synapses "
                   r"\(([\d.]+) B/synapse\); build ([\d.]+) s, run ([\d.]+) s", out)
     if not m:
         sys.exit("cannot parse evspike output:\n" + out)
     return {"spikes": int(m.group(1)), "events": int(m.group(2)), "synapses": int(m.group(3)),
             "bytes_per_synapse": float(m.group(4)), "build_s": float(m.group(5)),
-            "run_s": float(m.group(6))}
+            "run_s": float(m.group(6)), "process_cpu_s": cpu_s}
 
 
 def brian_child(variant, t_stop_ms, seed):
@@ -123,7 +127,8 @@ def main():
         rate = e["spikes"] / 4000 / (args.t_stop / 1000)
         print(f"[{variant}] evspike: run {e['run_s']:.3f} s (build {e['build_s']:.3f} s), "
               f"{e['spikes']} spikes ({rate:.2f} Hz), {e['events']} synaptic events, "
-              f"{e['events'] / e['run_s']:.3g} events/s, {e['bytes_per_synapse']:.2f} B/synapse")
+              f"{e['events'] / e['run_s']:.3g} events/s, {e['bytes_per_synapse']:.2f} B/synapse; "
+              f"whole process CPU {e['process_cpu_s']:.3f} s (build, run and file output)")
         if with_brian:
             b = run_brian(variant, args.t_stop, args.seed)
             if b:
