@@ -19,11 +19,13 @@
 //
 // Example:
 //   auto f = h5::file::create(tmp_path);
-//   auto g = f.create_group("detections");
-//   g.write_dataset<double>("timestamps", times);           // whole 1-D dataset, compressed
-//   auto d = g.create_extensible<std::uint64_t>("motif_ids"); // then d.append<std::uint64_t>(...)
-//   g.write_attribute("units", std::string("ms"));
-//   f.close();                                              // checked close before a rename
+//   {
+//       auto g = f.create_group("detections");
+//       g.write_dataset<double>("timestamps", times);  // whole 1-D dataset, compressed
+//       auto d = g.create_extensible<std::uint64_t>("motif_ids");  // then d.append<std::uint64_t>(...)
+//       g.write_attribute("units", "ms");
+//   }           // groups and datasets closed first:
+//   f.close();  // a checked close (throws if something is still open) before the rename
 //
 //   auto r = h5::file::open_read(path);                     // clear io_error if not HDF5 etc.
 //   if (r.exists("detections/scores")) auto s = r.read_dataset<float>("detections/scores");

@@ -4,6 +4,7 @@
 // populations per file and finishes atomically: everything goes to a temporary file beside the
 // target, renamed over it only by commit(). The reader accepts files from other tools (sorting as
 // enum, string or missing) and refuses malformed ones with an io_error naming file and dataset.
+// The exact layout, and what is accepted or refused: docs/files.md.
 #include <cstdint>
 #include <functional>
 #include <memory>
