@@ -1,8 +1,10 @@
 #include "io/hdf5.hpp"
 
 #include <hdf5.h>
-#include <immintrin.h>
 #include <zlib.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <charconv>
@@ -465,6 +467,7 @@ std::uint32_t adler32_scalar(std::uint32_t adler, const unsigned char* p, std::s
     return static_cast<std::uint32_t>(adler32_z(adler, p, n));
 }
 
+#if defined(__x86_64__)
 __attribute__((target("avx2"))) std::uint32_t adler32_avx2(std::uint32_t adler, const unsigned char* p,
                                                            std::size_t n) {
     std::uint64_t s1 = adler & 0xffff, s2 = adler >> 16;
@@ -509,6 +512,9 @@ std::uint32_t fast_adler32(const unsigned char* p, std::size_t n) {
     static const bool avx2 = __builtin_cpu_supports("avx2");
     return avx2 ? adler32_avx2(1, p, n) : adler32_scalar(1, p, n);
 }
+#else
+std::uint32_t fast_adler32(const unsigned char* p, std::size_t n) { return adler32_scalar(1, p, n); }
+#endif
 
 codec_scratch& scratch() {
     thread_local codec_scratch s;
