@@ -12,8 +12,18 @@ source_group::source_group(const source_spec& spec, std::uint64_t seed, double t
     : kind_(spec.kind), size_(static_cast<std::uint32_t>(spec.size)) {
     stop_ms_ = spec.stop_ms < 0 ? t_stop_ms : std::min(spec.stop_ms, t_stop_ms);
     if (kind_ == source_kind::poisson) {
-        if (!spec.rate_file.time_ms.empty())
-            throw config_error(key + ".rate_file", "piecewise Poisson rates are not supported by the engine yet");
+        if (!spec.rate_file.time_ms.empty()) {
+            // Exact inhomogeneous trains (models/inhomogeneous_poisson.hpp), same stream names.
+            inhomogeneous_.reserve(size_);
+            try {
+                for (std::uint32_t n = 0; n < size_; ++n)
+                    inhomogeneous_.emplace_back(spec.rate_file, spec.dead_time_ms, spec.start_ms, stop_ms_,
+                                                make_stream(seed, poisson_stream_name(spec.name, n)));
+            } catch (const model_error& e) {
+                throw config_error(key + ".rate_file", e.what());
+            }
+            return;
+        }
         poisson_params params;
         params.rate_hz = spec.rate_hz;
         params.dead_time_ms = spec.dead_time_ms;
@@ -50,6 +60,10 @@ source_group::source_group(const source_spec& spec, std::uint64_t seed, double t
 
 double source_group::next(std::uint32_t node) {
     constexpr double never = std::numeric_limits<double>::infinity();
+    if (kind_ == source_kind::poisson && !inhomogeneous_.empty()) {
+        const double t = inhomogeneous_[node].next();
+        return t < stop_ms_ ? t : never;
+    }
     if (kind_ == source_kind::poisson) {
         const double t = poisson_[node].next();
         return t < stop_ms_ ? t : never;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/spec.hpp"
+#include "models/inhomogeneous_poisson.hpp"
 #include "models/poisson_process.hpp"
 
 namespace evspike {
@@ -33,6 +34,7 @@ private:
     std::vector<std::vector<double>> times_;  // spike_times, spike_file
     std::vector<std::size_t> cursor_;
     std::vector<poisson_process> poisson_;
+    std::vector<inhomogeneous_poisson_process> inhomogeneous_;  // poisson with rate_file
 };
 
 }  // namespace evspike

@@ -181,4 +181,21 @@ TEST_SUITE("apps") {
         CHECK(r.exit_code == 1);
         CHECK(contains(r.out, csv));
     }
+
+    TEST_CASE("simulate: a poisson source with rate_file fires the trains of generate poisson --rate-file (same seed and name)") {
+        temp_dir dir;
+        const std::string config = dir / "sim.toml";
+        write_text(config, "seed = 3\nt_stop = 1000.0\n[[population]]\nname = \"n\"\nsize = 1\nmodel = \"lif_delta\"\n"
+                           "[[source]]\nname = \"stim\"\nkind = \"poisson\"\nsize = 20\nrate_file = \"" + data("rate_profile.csv") +
+                           "\"\ndead_time = 1.0\n[[connection]]\nsource = \"stim\"\ntarget = \"n\"\nrule = \"all_to_all\"\n"
+                           "weight = 0.1\ndelay = 1.0\n[output]\nspikes = \"sim.h5\"\nrecord = [\"stim\"]\n");
+        REQUIRE(run_evspike("simulate " + config + " --quiet").exit_code == 0);
+        REQUIRE(run_evspike("generate poisson -o " + (dir / "gp.h5") + " --neurons 20 --t-stop 1000 --dead-time 1 --seed 3 "
+                            "--population stim --rate-file " + data("rate_profile.csv")).exit_code == 0);
+        const auto a = evspike::spike_reader(dir / "sim.h5").read("stim");
+        const auto b = evspike::spike_reader(dir / "gp.h5").read("stim");
+        REQUIRE(a.size() > 50);
+        CHECK(a.timestamps == b.timestamps);
+        CHECK(a.node_ids == b.node_ids);
+    }
 }
