@@ -27,10 +27,6 @@ void check_lengths(const std::string& path, const motif_truth& t) {
         throw io_error(path, "/motifs/occurrences", "timestamps and motif_ids differ in length");
 }
 
-}  // namespace
-
-namespace {
-
 void write_truth(const std::string& path, const motif_truth& truth) {
     auto f = h5::file::open_write(path);
     {

@@ -158,6 +158,7 @@ void hawkes_params::validate(const std::string& file) const {
     if (!(std::isfinite(t_stop_ms) && t_stop_ms >= 0.0)) throw config_error("t_stop", "must be finite and >= 0", file);
     if (!(std::isfinite(burn_in_ms) && burn_in_ms >= 0.0)) throw config_error("burn_in", "must be finite and >= 0", file);
     if (baseline_hz.empty()) throw config_error("baseline", "needs one rate per unit (at least one)", file);
+    if (baseline_hz.size() >= UINT32_MAX) throw config_error("baseline", "more than 2^32 - 1 units", file);
     for (std::size_t i = 0; i < baseline_hz.size(); ++i)
         if (!(std::isfinite(baseline_hz[i]) && baseline_hz[i] >= 0.0))
             throw config_error("baseline[" + std::to_string(i) + "]", "must be finite and >= 0 Hz", file);

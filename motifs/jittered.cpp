@@ -72,7 +72,9 @@ jittered_raster generate_jittered(const jittered_params& p, const jittered_templ
         if (p.motif_rate_hz <= 0.0) break;
         auto rng = make_stream(p.seed, "jittered.occurrences." + std::to_string(b));
         const double rate_per_ms = p.motif_rate_hz / 1000.0;
-        for (double s = exponential(rng, rate_per_ms); s < p.t_stop_ms; s += exponential(rng, rate_per_ms)) {
+        // Occurrence times: a Poisson process (the sum of exponential intervals).
+        double s = exponential(rng, rate_per_ms);
+        for (; s < p.t_stop_ms; s += exponential(rng, rate_per_ms)) {  // NOLINT(clang-analyzer-security.FloatLoopCounter)
             occurrences.push_back({s, b});
             for (std::size_t i = first[b]; i < first[b + 1]; ++i) {
                 if (p.participation < 1.0 && !(uniform01(rng) < p.participation)) continue;
@@ -85,7 +87,8 @@ jittered_raster generate_jittered(const jittered_params& p, const jittered_templ
         const double rate_per_ms = p.background_rate_hz / 1000.0;
         for (std::uint64_t a = 0; a < p.neurons; ++a) {
             auto rng = make_stream(p.seed, "jittered.background." + std::to_string(a));
-            for (double s = exponential(rng, rate_per_ms); s < p.t_stop_ms; s += exponential(rng, rate_per_ms))
+            double s = exponential(rng, rate_per_ms);
+            for (; s < p.t_stop_ms; s += exponential(rng, rate_per_ms))  // NOLINT(clang-analyzer-security.FloatLoopCounter)
                 spikes.push_back({s, a});
         }
     }
