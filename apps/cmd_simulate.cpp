@@ -57,18 +57,19 @@ queue_kind parse_queue(const std::string& name, const std::string& usage) {
 
 int run_simulate(const args& a) {
     command_line cl;
-    cl.usage = "evspike simulate CONFIG [-o SPIKES] [--t-stop MS] [--seed S] [--queue indexed|lazy|mutable|pairing]";
+    cl.usage =
+        "evspike simulate CONFIG [-o SPIKES] [--t-stop MS] [--seed S] [--queue indexed|lazy|mutable|pairing]";
     std::string config_path, output, queue_name;
     double t_stop_ms = 0;
     std::uint64_t seed = 1;
-    cl.options.add_options()
-        ("config", po::value(&config_path)->required(), "simulation config (TOML, docs/config.md)")
-        ("output,o", po::value(&output), "spike file to write (overrides output.spikes)")
-        ("t-stop", po::value(&t_stop_ms), "simulate [0, MS) (overrides t_stop)")
-        ("seed", po::value(&seed), "random seed (overrides seed)")
-        ("queue", po::value(&queue_name)->default_value("indexed"),
-         "event queue: indexed (default, fastest: bench/README.md), mutable (Boost d-ary), pairing (Boost), "
-         "lazy (Boost d-ary, lazy invalidation); all give identical results");
+    cl.options.add_options()("config", po::value(&config_path)->required(),
+                             "simulation config (TOML, docs/config.md)")(
+        "output,o", po::value(&output), "spike file to write (overrides output.spikes)")(
+        "t-stop", po::value(&t_stop_ms), "simulate [0, MS) (overrides t_stop)")(
+        "seed", po::value(&seed), "random seed (overrides seed)")(
+        "queue", po::value(&queue_name)->default_value("indexed"),
+        "event queue: indexed (default, fastest: bench/README.md), mutable (Boost d-ary), pairing (Boost), "
+        "lazy (Boost d-ary, lazy invalidation); all give identical results");
     cl.positional.add("config", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
@@ -107,8 +108,8 @@ int run_simulate(const args& a) {
     for (std::size_t i = 0; i < record.size(); ++i) {
         const node_group* g = net->find(record[i]);
         if (g == nullptr)
-            throw config_error("output.record[" + std::to_string(i) + "]", "no population or source named '" + record[i] + "'",
-                               config_path);
+            throw config_error("output.record[" + std::to_string(i) + "]",
+                               "no population or source named '" + record[i] + "'", config_path);
         const auto gi = static_cast<std::size_t>(g - net->groups.data());
         if (out.record[gi]) continue;
         out.record[gi] = true;
@@ -124,13 +125,15 @@ int run_simulate(const args& a) {
         const std::string key = "output.voltage[" + std::to_string(i) + "]";
         const node_group* g = net->find(v.population);
         if (g == nullptr || g->is_source)
-            throw config_error(key + ".population", "no neuron population named '" + v.population + "'", config_path);
+            throw config_error(key + ".population", "no neuron population named '" + v.population + "'",
+                               config_path);
         const std::string path = v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path;
         auto& writer = reports[path];
         if (!writer) writer = std::make_unique<voltage_report_writer>(path, info);
         std::size_t population = 0;
         try {
-            population = writer->add_population(v.population, v.node_ids, 0.0, spec.t_stop_ms, v.interval_ms, v.float64);
+            population = writer->add_population(v.population, v.node_ids, 0.0, spec.t_stop_ms, v.interval_ms,
+                                                v.float64);
         } catch (const error& e) {
             throw config_error(key, e.what(), config_path);
         }
@@ -155,14 +158,16 @@ int run_simulate(const args& a) {
     if (!quiet) {
         const double build_s = std::chrono::duration<double>(t1 - t0).count();
         const double run_s = std::chrono::duration<double>(t2 - t1).count();
-        std::printf("simulated %g ms: %llu spikes, %llu synaptic events, %zu synapses (%.2f B/synapse); "
-                    "build %.3f s, run %.3f s (%.3g synaptic events/s)\n",
-                    spec.t_stop_ms, static_cast<unsigned long long>(stats.spikes),
-                    static_cast<unsigned long long>(stats.deliveries), net->synapse_count(), net->bytes_per_synapse(),
-                    build_s, run_s, run_s > 0 ? static_cast<double>(stats.deliveries) / run_s : 0.0);
-        std::printf("queue: %llu entries popped (%llu superseded predictions), %llu instants, peak size %zu\n",
-                    static_cast<unsigned long long>(stats.events), static_cast<unsigned long long>(stats.stale),
-                    static_cast<unsigned long long>(stats.instants), stats.peak_queue);
+        std::printf(
+            "simulated %g ms: %llu spikes, %llu synaptic events, %zu synapses (%.2f B/synapse); "
+            "build %.3f s, run %.3f s (%.3g synaptic events/s)\n",
+            spec.t_stop_ms, static_cast<unsigned long long>(stats.spikes),
+            static_cast<unsigned long long>(stats.deliveries), net->synapse_count(), net->bytes_per_synapse(),
+            build_s, run_s, run_s > 0 ? static_cast<double>(stats.deliveries) / run_s : 0.0);
+        std::printf(
+            "queue: %llu entries popped (%llu superseded predictions), %llu instants, peak size %zu\n",
+            static_cast<unsigned long long>(stats.events), static_cast<unsigned long long>(stats.stale),
+            static_cast<unsigned long long>(stats.instants), stats.peak_queue);
         std::printf("wrote %s\n", spec.output.spikes.c_str());
     }
     return 0;

@@ -56,12 +56,15 @@ double hold_model(std::size_t steps) {
             if (dt <= 0) dt = 1e-3;
             predicted[n] = now + dt;
             const event moved = event::crossing(predicted[n], n, ++version[n]);
-            if (k == fan_out) handles[n] = q.push(moved);
-            else handles[n] = q.reschedule(handles[n], moved);
+            if (k == fan_out)
+                handles[n] = q.push(moved);
+            else
+                handles[n] = q.reschedule(handles[n], moved);
             ++ops;
         }
     }
-    const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+    const double ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
     return ns / static_cast<double>(ops);
 }
 

@@ -71,18 +71,23 @@ void check_weight_dist(const distribution& d, const std::string& key) {
     const bool finite = std::visit(
         [](const auto& x) {
             using T = std::decay_t<decltype(x)>;
-            if constexpr (std::is_same_v<T, constant_dist>) return std::isfinite(x.value);
-            else if constexpr (std::is_same_v<T, uniform_dist>) return std::isfinite(x.lo) && std::isfinite(x.hi) && x.lo <= x.hi;
-            else return std::isfinite(x.mean) && std::isfinite(x.sd) && x.sd >= 0.0;
+            if constexpr (std::is_same_v<T, constant_dist>)
+                return std::isfinite(x.value);
+            else if constexpr (std::is_same_v<T, uniform_dist>)
+                return std::isfinite(x.lo) && std::isfinite(x.hi) && x.lo <= x.hi;
+            else
+                return std::isfinite(x.mean) && std::isfinite(x.sd) && x.sd >= 0.0;
         },
         d);
-    if (!finite) throw config_error(key, "weights must be finite (and uniform needs lo <= hi, normal sd >= 0)");
+    if (!finite)
+        throw config_error(key, "weights must be finite (and uniform needs lo <= hi, normal sd >= 0)");
 }
 
 void check_delay_dist(const distribution& d, const std::string& key) {
     if (const auto* c = std::get_if<constant_dist>(&d)) {
         if (!(c->value >= min_delay_ms) || !std::isfinite(c->value))
-            throw config_error(key, "delay must be finite and > 0 (at least 1e-9 ms), got " + std::to_string(c->value));
+            throw config_error(
+                key, "delay must be finite and > 0 (at least 1e-9 ms), got " + std::to_string(c->value));
     } else if (const auto* u = std::get_if<uniform_dist>(&d)) {
         if (!(u->lo >= min_delay_ms) || !(u->hi >= u->lo) || !std::isfinite(u->hi))
             throw config_error(key, "a uniform delay needs 0 < lo <= hi (lo at least 1e-9 ms)");
@@ -100,14 +105,15 @@ class connection_builder {
 public:
     connection_builder(const simulation_spec& spec, const network& net, std::size_t index,
                        std::vector<raw_synapse>& out)
-        : c_(spec.connections[index]), key_("connection[" + std::to_string(index) + "]"),
-          out_(out) {
+        : c_(spec.connections[index]), key_("connection[" + std::to_string(index) + "]"), out_(out) {
         const node_group* src = net.find(c_.source);
-        if (src == nullptr) throw config_error(key_ + ".source", "no population or source named '" + c_.source + "'");
+        if (src == nullptr)
+            throw config_error(key_ + ".source", "no population or source named '" + c_.source + "'");
         const node_group* tgt = net.find(c_.target);
         if (tgt == nullptr) throw config_error(key_ + ".target", "no population named '" + c_.target + "'");
         if (tgt->is_source)
-            throw config_error(key_ + ".target", "'" + c_.target + "' is a source; only neuron populations receive");
+            throw config_error(key_ + ".target",
+                               "'" + c_.target + "' is a source; only neuron populations receive");
         src_ = *src;
         tgt_ = *tgt;
         same_ = src == tgt;
@@ -121,9 +127,11 @@ public:
         if (const auto* d = std::get_if<distribution>(&c_.weight)) check_weight_dist(*d, key_ + ".weight");
         if (const auto* d = std::get_if<distribution>(&c_.delay)) check_delay_dist(*d, key_ + ".delay");
         const bool is_pairs = std::holds_alternative<pairs_rule>(c_.rule);
-        if (!is_pairs && (!std::holds_alternative<distribution>(c_.weight) || !std::holds_alternative<distribution>(c_.delay)))
-            throw config_error(key_ + (std::holds_alternative<distribution>(c_.weight) ? ".delay" : ".weight"),
-                               "a list of values is only allowed with the pairs rule");
+        if (!is_pairs && (!std::holds_alternative<distribution>(c_.weight) ||
+                          !std::holds_alternative<distribution>(c_.delay)))
+            throw config_error(
+                key_ + (std::holds_alternative<distribution>(c_.weight) ? ".delay" : ".weight"),
+                "a list of values is only allowed with the pairs rule");
         std::visit([this](const auto& rule) { apply(rule); }, c_.rule);
     }
 
@@ -139,14 +147,15 @@ private:
         push(i, j, w, d);
     }
     void push(std::uint64_t i, std::uint64_t j, double w, double d) {
-        out_.push_back({static_cast<std::uint32_t>(src_.first + i), static_cast<std::uint32_t>(tgt_.first + j),
-                        static_cast<float>(w), d});
+        out_.push_back({static_cast<std::uint32_t>(src_.first + i),
+                        static_cast<std::uint32_t>(tgt_.first + j), static_cast<float>(w), d});
     }
 
     void apply(const one_to_one_rule&) {
         if (src_.size != tgt_.size)
-            throw config_error(key_ + ".rule", "one_to_one needs equal sizes, got " + std::to_string(src_.size) +
-                                                   " and " + std::to_string(tgt_.size));
+            throw config_error(key_ + ".rule", "one_to_one needs equal sizes, got " +
+                                                   std::to_string(src_.size) + " and " +
+                                                   std::to_string(tgt_.size));
         for (std::uint64_t j = 0; j < tgt_.size; ++j) {
             if (autapse(j, j)) continue;
             auto w = substream(weight_seed_, j), d = substream(delay_seed_, j);
@@ -163,8 +172,8 @@ private:
     }
 
     // K distinct or independent draws from [0, n) minus `excluded` (if < n), in draw order.
-    std::vector<std::uint64_t> choose(random_stream& rng, std::uint64_t n, std::uint64_t k, std::uint64_t excluded,
-                                      const std::string& what) {
+    std::vector<std::uint64_t> choose(random_stream& rng, std::uint64_t n, std::uint64_t k,
+                                      std::uint64_t excluded, const std::string& what) {
         const std::uint64_t available = n - (excluded < n ? 1 : 0);
         if (k > 0 && available == 0) throw config_error(key_ + ".rule", what + ": no candidate to connect");
         std::vector<std::uint64_t> chosen;
@@ -179,7 +188,8 @@ private:
             return chosen;
         }
         if (k > available)
-            throw config_error(key_ + ".rule", what + " " + std::to_string(k) + " exceeds the " + std::to_string(available) +
+            throw config_error(key_ + ".rule", what + " " + std::to_string(k) + " exceeds the " +
+                                                   std::to_string(available) +
                                                    " candidates and multapses = false");
         if (2 * k > available) {
             // Selection sampling (Knuth's algorithm S): one pass, exactly k, ascending.
@@ -245,12 +255,14 @@ private:
 
     void apply(const pairs_rule& r) {
         const std::size_t n = r.sources.size();
-        if (r.targets.size() != n) throw config_error(key_ + ".rule.pairs", "sources and targets differ in length");
-        auto list_or_dist = [&](const synapse_value& v, const std::string& name) -> const std::vector<double>* {
+        if (r.targets.size() != n)
+            throw config_error(key_ + ".rule.pairs", "sources and targets differ in length");
+        auto list_or_dist = [&](const synapse_value& v,
+                                const std::string& name) -> const std::vector<double>* {
             if (const auto* list = std::get_if<std::vector<double>>(&v)) {
                 if (list->size() != n)
-                    throw config_error(key_ + "." + name, "has " + std::to_string(list->size()) + " values for " +
-                                                              std::to_string(n) + " pairs");
+                    throw config_error(key_ + "." + name, "has " + std::to_string(list->size()) +
+                                                              " values for " + std::to_string(n) + " pairs");
                 return list;
             }
             return nullptr;
@@ -265,13 +277,15 @@ private:
             if (i >= src_.size || j >= tgt_.size)
                 throw config_error(pair_key, "id out of range (" + std::to_string(src_.size) + " sources, " +
                                                  std::to_string(tgt_.size) + " targets)");
-            if (autapse(i, j)) throw config_error(pair_key, "connects a neuron to itself but autapses = false");
+            if (autapse(i, j))
+                throw config_error(pair_key, "connects a neuron to itself but autapses = false");
             if (!c_.multapses && !seen.insert({i, j}).second)
                 throw config_error(pair_key, "repeats a pair but multapses = false");
             double w = 0.0, d = 0.0;
             if (weights != nullptr) {
                 w = (*weights)[k];
-                if (!std::isfinite(w)) throw config_error(key_ + ".weight[" + std::to_string(k) + "]", "must be finite");
+                if (!std::isfinite(w))
+                    throw config_error(key_ + ".weight[" + std::to_string(k) + "]", "must be finite");
             } else {
                 w = draw(std::get<distribution>(c_.weight), w_rng);
             }
@@ -305,11 +319,13 @@ network build_network(const simulation_spec& spec) {
         if (net.find(name) != nullptr) throw config_error(key + ".name", "duplicate name '" + name + "'");
         if (next + size >= std::numeric_limits<std::uint32_t>::max())
             throw config_error(key + ".size", "more than 2^32 - 1 nodes in total");
-        net.groups.push_back({name, static_cast<std::uint32_t>(next), static_cast<std::uint32_t>(size), is_source, index});
+        net.groups.push_back(
+            {name, static_cast<std::uint32_t>(next), static_cast<std::uint32_t>(size), is_source, index});
         next += size;
     };
     for (std::size_t p = 0; p < spec.populations.size(); ++p)
-        add_group(spec.populations[p].name, spec.populations[p].size, false, p, "population[" + std::to_string(p) + "]");
+        add_group(spec.populations[p].name, spec.populations[p].size, false, p,
+                  "population[" + std::to_string(p) + "]");
     net.neuron_count = static_cast<std::uint32_t>(next);
     for (std::size_t s = 0; s < spec.sources.size(); ++s)
         add_group(spec.sources[s].name, spec.sources[s].size, true, s, "source[" + std::to_string(s) + "]");

@@ -63,10 +63,10 @@ using model_variant = std::variant<lif_delta, lif_exp>;
 // flag live in side arrays, read only where needed).
 struct alignas(64) neuron_slot {
     lif_state s;
-    sim_time t_last;                 // the time `s` holds for
-    double pending = 0.0;            // lif_delta: input summed over the current instant, mV
-    std::uint32_t stamp = ~0u;       // instant (mod 2^32, see instant()) in which last touched
-    std::uint32_t version = 0;       // of the current crossing prediction
+    sim_time t_last;            // the time `s` holds for
+    double pending = 0.0;       // lif_delta: input summed over the current instant, mV
+    std::uint32_t stamp = ~0u;  // instant (mod 2^32, see instant()) in which last touched
+    std::uint32_t version = 0;  // of the current crossing prediction
 };
 static_assert(sizeof(neuron_slot) == 64);
 
@@ -74,15 +74,20 @@ template <event_queue Q>
 class engine {
 public:
     engine(const simulation_spec& spec, const network& net, const engine_outputs& out)
-        : spec_(spec), net_(net), out_(out), syn_(net.synapses.data()), off_(net.offsets.data()) {
-        t_stop_ = sim_time::from_ms(spec.t_stop_ms);
+        : spec_(spec),
+          net_(net),
+          out_(out),
+          syn_(net.synapses.data()),
+          off_(net.offsets.data()),
+          t_stop_(sim_time::from_ms(spec.t_stop_ms)) {
         build_models();
         build_sources();
         build_probes();
     }
 
     run_stats run() {
-        const double epoch_ms = net_.synapses.empty() ? std::numeric_limits<double>::infinity() : net_.min_delay_ms;
+        const double epoch_ms =
+            net_.synapses.empty() ? std::numeric_limits<double>::infinity() : net_.min_delay_ms;
         sim_time epoch_start{};
         std::uint64_t epochs = 0;
         for (;;) {
@@ -118,8 +123,10 @@ private:
             const auto& ps = spec_.populations[p];
             const std::string key = "population[" + std::to_string(p) + "]";
             try {
-                if (ps.model == model_kind::lif_delta) models_.emplace_back(lif_delta(ps.params));
-                else models_.emplace_back(lif_exp(ps.params));
+                if (ps.model == model_kind::lif_delta)
+                    models_.emplace_back(lif_delta(ps.params));
+                else
+                    models_.emplace_back(lif_exp(ps.params));
             } catch (const model_error& e) {
                 throw config_error(key + ".params", e.what());
             }
@@ -130,7 +137,8 @@ private:
                 model_of_[g.first + i] = static_cast<std::uint32_t>(p);
                 auto rng = substream(v_seed, i);
                 n.s.V = draw_value(ps.V_m, rng);
-                if (!std::isfinite(n.s.V)) throw config_error(key + ".V_m", "initial potential is not finite");
+                if (!std::isfinite(n.s.V))
+                    throw config_error(key + ".V_m", "initial potential is not finite");
                 // First prediction; a neuron starting at or above threshold fires at 0.
                 visit(model_of_[g.first + i], [&](const auto& m) {
                     if (m.can_fire(n.s)) {
@@ -147,7 +155,8 @@ private:
     void build_sources() {
         for (std::size_t s = 0; s < spec_.sources.size(); ++s) {
             const node_group& g = net_.groups[spec_.populations.size() + s];
-            sources_.emplace_back(spec_.sources[s], spec_.seed, spec_.t_stop_ms, "source[" + std::to_string(s) + "]");
+            sources_.emplace_back(spec_.sources[s], spec_.seed, spec_.t_stop_ms,
+                                  "source[" + std::to_string(s) + "]");
             for (std::uint32_t i = 0; i < g.size; ++i) queue_emission(s, i, 0);
         }
     }
@@ -172,8 +181,10 @@ private:
     template <class F>
     void visit(std::uint32_t model, F&& f) {
         model_variant& m = models_[model];
-        if (auto* d = std::get_if<lif_delta>(&m)) f(*d);
-        else f(*std::get_if<lif_exp>(&m));
+        if (auto* d = std::get_if<lif_delta>(&m))
+            f(*d);
+        else
+            f(*std::get_if<lif_exp>(&m));
     }
 
     // Two queues of the same kind hold the entries: q_ the spike traffic (emissions, fan-out
@@ -259,8 +270,10 @@ private:
             neuron_slot& n = neurons_[sy.target];
             touch(sy.target, n, T);
             model_variant& m = models_[model_of_[sy.target]];
-            if (std::holds_alternative<lif_delta>(m)) n.pending += static_cast<double>(sy.weight);
-            else std::get_if<lif_exp>(&m)->receive(n.s, static_cast<double>(sy.weight));
+            if (std::holds_alternative<lif_delta>(m))
+                n.pending += static_cast<double>(sy.weight);
+            else
+                std::get_if<lif_exp>(&m)->receive(n.s, static_cast<double>(sy.weight));
             ++k;
         } while (k < end && syn_[k].delay_ms == d);
         stats_.deliveries += k - base - ev.position();
@@ -304,7 +317,8 @@ private:
     void queue_emission(std::size_t s, std::uint32_t local, std::uint32_t index) {
         const double t = sources_[s].next(local);
         if (t < spec_.t_stop_ms)
-            q_.push(event::emission(sim_time::from_ms(t), net_.groups[spec_.populations.size() + s].first + local, index));
+            q_.push(event::emission(sim_time::from_ms(t),
+                                    net_.groups[spec_.populations.size() + s].first + local, index));
     }
 
     // Phase (b) of an instant: inputs, threshold, reset, new prediction.
@@ -343,7 +357,8 @@ private:
             ++stats_.spikes;
             if (out_.spikes != nullptr) {
                 const std::size_t g = group_index(id);
-                if (g < out_.record.size() && out_.record[g]) out_.spikes->on_spike(g, id - net_.groups[g].first, T.ms());
+                if (g < out_.record.size() && out_.record[g])
+                    out_.spikes->on_spike(g, id - net_.groups[g].first, T.ms());
             }
             if (off_[id] != off_[id + 1]) outbox_.push_back({id, T});
         }
@@ -398,7 +413,8 @@ private:
                 for (std::size_t k = 0; k < pr.node_ids.size(); ++k) {
                     const std::uint32_t id = first + static_cast<std::uint32_t>(pr.node_ids[k]);
                     const neuron_slot& n = neurons_[id];
-                    visit(model_of_[id], [&](const auto& m) { sample_buffer_[k] = m.voltage_after(n.s, s - n.t_last); });
+                    visit(model_of_[id],
+                          [&](const auto& m) { sample_buffer_[k] = m.voltage_after(n.s, s - n.t_last); });
                 }
                 if (out_.voltages != nullptr) out_.voltages->on_sample(p, s_ms, sample_buffer_);
                 ++next_sample_[p];
@@ -417,8 +433,8 @@ private:
     Q p_;  // threshold-crossing predictions
     std::vector<model_variant> models_;
     std::vector<neuron_slot> neurons_;
-    std::vector<std::uint32_t> model_of_;      // per neuron: index into models_
-    std::vector<std::uint8_t> due_;            // per neuron: its current prediction is due now
+    std::vector<std::uint32_t> model_of_;  // per neuron: index into models_
+    std::vector<std::uint8_t> due_;        // per neuron: its current prediction is due now
     std::vector<sim_time> last_spike_;
     std::vector<typename Q::handle> handles_;  // in-place queues: each neuron's prediction
     std::vector<std::uint8_t> live_;
@@ -432,7 +448,7 @@ private:
         sim_time t;
     };
     std::vector<outgoing> outbox_;
-    std::vector<sim_time> slot_time_;     // emission times of spikes whose walk is under way
+    std::vector<sim_time> slot_time_;  // emission times of spikes whose walk is under way
     std::vector<std::uint32_t> free_slots_;
     std::vector<std::uint64_t> next_sample_;
     std::vector<double> sample_buffer_;
@@ -447,15 +463,21 @@ run_stats run_with(const simulation_spec& spec, const network& net, const engine
 
 }  // namespace
 
-run_stats simulate(const simulation_spec& spec, const network& net, const engine_outputs& outputs, queue_kind queue) {
-    if (!(spec.t_stop_ms >= 0) || !std::isfinite(spec.t_stop_ms)) throw config_error("t_stop", "must be finite and >= 0 ms");
+run_stats simulate(const simulation_spec& spec, const network& net, const engine_outputs& outputs,
+                   queue_kind queue) {
+    if (!(spec.t_stop_ms >= 0) || !std::isfinite(spec.t_stop_ms))
+        throw config_error("t_stop", "must be finite and >= 0 ms");
     if (net.groups.size() != spec.populations.size() + spec.sources.size())
         throw internal_error("simulate: the network was not built from this spec");
     switch (queue) {
-    case queue_kind::lazy_d_ary: return run_with<lazy_d_ary_queue<4>>(spec, net, outputs);
-    case queue_kind::mutable_d_ary: return run_with<mutable_d_ary_queue<4>>(spec, net, outputs);
-    case queue_kind::pairing: return run_with<pairing_queue>(spec, net, outputs);
-    case queue_kind::indexed_d_ary: return run_with<indexed_d_ary_queue<4>>(spec, net, outputs);
+        case queue_kind::lazy_d_ary:
+            return run_with<lazy_d_ary_queue<4>>(spec, net, outputs);
+        case queue_kind::mutable_d_ary:
+            return run_with<mutable_d_ary_queue<4>>(spec, net, outputs);
+        case queue_kind::pairing:
+            return run_with<pairing_queue>(spec, net, outputs);
+        case queue_kind::indexed_d_ary:
+            return run_with<indexed_d_ary_queue<4>>(spec, net, outputs);
     }
     throw internal_error("simulate: unknown queue kind");
 }

@@ -34,13 +34,13 @@ public:
 };
 
 struct voltage_probe {
-    std::size_t group = 0;               // a population's index in network::groups
+    std::size_t group = 0;  // a population's index in network::groups
     std::vector<std::uint64_t> node_ids;
     double interval_ms = 0.1;
 };
 
 struct engine_outputs {
-    std::vector<bool> record;            // per network group: report its spikes to `spikes`
+    std::vector<bool> record;  // per network group: report its spikes to `spikes`
     spike_sink* spikes = nullptr;
     std::vector<voltage_probe> probes;
     voltage_sink* voltages = nullptr;
@@ -54,11 +54,11 @@ struct engine_outputs {
 inline constexpr queue_kind default_queue = queue_kind::indexed_d_ary;
 
 struct run_stats {
-    std::uint64_t spikes = 0;            // emitted by neurons and sources (recorded or not)
-    std::uint64_t deliveries = 0;        // synaptic events
-    std::uint64_t events = 0;            // queue entries popped
-    std::uint64_t stale = 0;             // popped predictions that had been superseded
-    std::uint64_t instants = 0;          // distinct event times processed
+    std::uint64_t spikes = 0;      // emitted by neurons and sources (recorded or not)
+    std::uint64_t deliveries = 0;  // synaptic events
+    std::uint64_t events = 0;      // queue entries popped
+    std::uint64_t stale = 0;       // popped predictions that had been superseded
+    std::uint64_t instants = 0;    // distinct event times processed
     std::size_t peak_queue = 0;
 };
 

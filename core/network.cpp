@@ -17,7 +17,8 @@ const node_group& network::group_of(std::uint32_t gid) const {
     // Groups are contiguous and ordered by first id.
     auto it = std::upper_bound(groups.begin(), groups.end(), gid,
                                [](std::uint32_t id, const node_group& g) { return id < g.first; });
-    if (it == groups.begin()) throw internal_error("network: no group holds global id " + std::to_string(gid));
+    if (it == groups.begin())
+        throw internal_error("network: no group holds global id " + std::to_string(gid));
     --it;
     if (gid >= it->first + it->size)
         throw internal_error("network: no group holds global id " + std::to_string(gid));

@@ -33,12 +33,12 @@ struct node_group {
 };
 
 struct network {
-    std::vector<node_group> groups;       // populations first, then sources (config order)
-    std::uint32_t neuron_count = 0;       // global ids [0, neuron_count) are neurons
-    std::uint32_t node_count = 0;         // neurons and source nodes
-    std::vector<std::uint64_t> offsets;   // node_count + 1
+    std::vector<node_group> groups;      // populations first, then sources (config order)
+    std::uint32_t neuron_count = 0;      // global ids [0, neuron_count) are neurons
+    std::uint32_t node_count = 0;        // neurons and source nodes
+    std::vector<std::uint64_t> offsets;  // node_count + 1
     std::vector<synapse> synapses;
-    double min_delay_ms = 0.0;            // over all synapses; 0 if there are none
+    double min_delay_ms = 0.0;  // over all synapses; 0 if there are none
     double max_delay_ms = 0.0;
 
     std::size_t synapse_count() const { return synapses.size(); }

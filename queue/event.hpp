@@ -54,7 +54,8 @@ struct event {
     friend std::strong_ordering operator<=>(const event& a, const event& b) {
         if (a.time.whole_ms != b.time.whole_ms) return a.time.whole_ms <=> b.time.whole_ms;
         if (a.time.frac_ms != b.time.frac_ms)
-            return a.time.frac_ms < b.time.frac_ms ? std::strong_ordering::less : std::strong_ordering::greater;
+            return a.time.frac_ms < b.time.frac_ms ? std::strong_ordering::less
+                                                   : std::strong_ordering::greater;
         if (a.tag != b.tag) return a.tag <=> b.tag;
         return a.aux <=> b.aux;
     }

@@ -28,17 +28,17 @@ namespace evspike {
 template <class Q>
 concept event_queue = std::default_initializable<Q> &&
     requires(Q q, const Q cq, const event& e, typename Q::handle h, std::size_t n) {
-        { Q::updates_in_place } -> std::convertible_to<bool>;
-        { q.push(e) } -> std::same_as<typename Q::handle>;
-        { q.reschedule(h, e) } -> std::same_as<typename Q::handle>;
-        q.cancel(h);
-        { cq.top() } -> std::same_as<const event&>;
-        q.pop();
-        q.replace_top(e);
-        { cq.empty() } -> std::same_as<bool>;
-        { cq.size() } -> std::same_as<std::size_t>;
-        q.reserve(n);
-    };
+    { Q::updates_in_place } -> std::convertible_to<bool>;
+    { q.push(e) } -> std::same_as<typename Q::handle>;
+    { q.reschedule(h, e) } -> std::same_as<typename Q::handle>;
+    q.cancel(h);
+    { cq.top() } -> std::same_as<const event&>;
+    q.pop();
+    q.replace_top(e);
+    { cq.empty() } -> std::same_as<bool>;
+    { cq.size() } -> std::same_as<std::size_t>;
+    q.reserve(n);
+};
 
 // Lazy invalidation over an implicit d-ary heap: entries are 32-byte values in one array,
 // no allocation per push, no handles.
@@ -155,8 +155,10 @@ public:
         const std::size_t i = pos_[h];
         const bool earlier = e < heap_[i].e;
         heap_[i].e = e;
-        if (earlier) sift_up(i);
-        else sift_down(i);
+        if (earlier)
+            sift_up(i);
+        else
+            sift_down(i);
         return h;
     }
     void cancel(handle h) { remove_at(pos_[h]); }
@@ -188,8 +190,10 @@ private:
             heap_[i] = heap_[last];
             pos_[heap_[i].h] = i;
             heap_.pop_back();
-            if (i > 0 && before(heap_[i].e, heap_[(i - 1) / Arity].e)) sift_up(i);
-            else sift_down(i);
+            if (i > 0 && before(heap_[i].e, heap_[(i - 1) / Arity].e))
+                sift_up(i);
+            else
+                sift_down(i);
         } else {
             heap_.pop_back();
         }

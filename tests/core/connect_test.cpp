@@ -1,3 +1,5 @@
+#include "core/connect.hpp"
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -7,7 +9,6 @@
 #include <tuple>
 #include <vector>
 
-#include "core/connect.hpp"
 #include "core/error.hpp"
 
 using namespace evspike;
@@ -50,7 +51,8 @@ std::vector<edge> edges_between(const network& net, const std::string& a, const 
     const auto& gb = *net.find(b);
     std::vector<edge> out;
     for (const auto& e : edges(net))
-        if (e.source >= ga.first && e.source < ga.first + ga.size && e.target >= gb.first && e.target < gb.first + gb.size)
+        if (e.source >= ga.first && e.source < ga.first + ga.size && e.target >= gb.first &&
+            e.target < gb.first + gb.size)
             out.push_back({e.source - ga.first, e.target - gb.first, e.weight, e.delay});
     return out;
 }
@@ -58,216 +60,220 @@ std::vector<edge> edges_between(const network& net, const std::string& a, const 
 }  // namespace
 
 TEST_SUITE("core") {
-
-TEST_CASE("fixed_indegree gives exactly K inputs per target and never an autapse") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 50)};
-    spec.connections = {conn("a", "a", fixed_indegree_rule{7})};
-    const auto net = build_network(spec);
-    std::map<std::uint32_t, int> indegree;
-    for (const auto& e : edges(net)) {
-        ++indegree[e.target];
-        CHECK(e.source != e.target);
-    }
-    CHECK(indegree.size() == 50);
-    for (const auto& [t, k] : indegree) CHECK(k == 7);
-}
-
-TEST_CASE("fixed_outdegree gives exactly K outputs per source") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 30), pop("b", 20)};
-    spec.connections = {conn("a", "b", fixed_outdegree_rule{5})};
-    std::map<std::uint32_t, int> outdegree;
-    for (const auto& e : edges(build_network(spec))) ++outdegree[e.source];
-    CHECK(outdegree.size() == 30);
-    for (const auto& [s, k] : outdegree) CHECK(k == 5);
-}
-
-TEST_CASE("multapses = false never repeats a pair, on both sampling paths") {
-    for (std::uint64_t k : {3u, 45u}) {  // rejection (k small) and selection sampling (k near n)
+    TEST_CASE("fixed_indegree gives exactly K inputs per target and never an autapse") {
         simulation_spec spec;
         spec.populations = {pop("a", 50)};
-        auto c = conn("a", "a", fixed_indegree_rule{k});
-        c.multapses = false;
-        spec.connections = {c};
-        std::set<std::pair<std::uint32_t, std::uint32_t>> pairs;
-        const auto es = edges(build_network(spec));
-        for (const auto& e : es) {
-            CHECK(pairs.insert({e.source, e.target}).second);
+        spec.connections = {conn("a", "a", fixed_indegree_rule{7})};
+        const auto net = build_network(spec);
+        std::map<std::uint32_t, int> indegree;
+        for (const auto& e : edges(net)) {
+            ++indegree[e.target];
             CHECK(e.source != e.target);
         }
-        CHECK(es.size() == 50 * k);
+        CHECK(indegree.size() == 50);
+        for (const auto& [t, k] : indegree) CHECK(k == 7);
     }
-}
 
-TEST_CASE("fixed_indegree with multapses = false and K above the candidates is a config error") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 5)};
-    auto c = conn("a", "a", fixed_indegree_rule{5});  // only 4 candidates without autapses
-    c.multapses = false;
-    spec.connections = {c};
-    CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].rule"), config_error);
-}
+    TEST_CASE("fixed_outdegree gives exactly K outputs per source") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 30), pop("b", 20)};
+        spec.connections = {conn("a", "b", fixed_outdegree_rule{5})};
+        std::map<std::uint32_t, int> outdegree;
+        for (const auto& e : edges(build_network(spec))) ++outdegree[e.source];
+        CHECK(outdegree.size() == 30);
+        for (const auto& [s, k] : outdegree) CHECK(k == 5);
+    }
 
-TEST_CASE("probability p: the synapse count passes a z-test and autapses are excluded") {
-    simulation_spec spec;
-    spec.seed = 3;
-    spec.populations = {pop("a", 400)};
-    spec.connections = {conn("a", "a", probability_rule{0.05})};
-    const auto es = edges(build_network(spec));
-    const double n = 400.0 * 399.0, p = 0.05;
-    const double z = (static_cast<double>(es.size()) - n * p) / std::sqrt(n * p * (1 - p));
-    CHECK(std::abs(z) < 3.89);
-    for (const auto& e : es) CHECK(e.source != e.target);
-    std::set<std::pair<std::uint32_t, std::uint32_t>> pairs;
-    for (const auto& e : es) CHECK(pairs.insert({e.source, e.target}).second);
-}
+    TEST_CASE("multapses = false never repeats a pair, on both sampling paths") {
+        for (std::uint64_t k : {3u, 45u}) {  // rejection (k small) and selection sampling (k near n)
+            simulation_spec spec;
+            spec.populations = {pop("a", 50)};
+            auto c = conn("a", "a", fixed_indegree_rule{k});
+            c.multapses = false;
+            spec.connections = {c};
+            std::set<std::pair<std::uint32_t, std::uint32_t>> pairs;
+            const auto es = edges(build_network(spec));
+            for (const auto& e : es) {
+                CHECK(pairs.insert({e.source, e.target}).second);
+                CHECK(e.source != e.target);
+            }
+            CHECK(es.size() == 50 * k);
+        }
+    }
 
-TEST_CASE("probability 1 connects every pair once") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 10), pop("b", 12)};
-    spec.connections = {conn("a", "b", probability_rule{1.0})};
-    CHECK(edges(build_network(spec)).size() == 120);
-}
+    TEST_CASE("fixed_indegree with multapses = false and K above the candidates is a config error") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 5)};
+        auto c = conn("a", "a", fixed_indegree_rule{5});  // only 4 candidates without autapses
+        c.multapses = false;
+        spec.connections = {c};
+        CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].rule"), config_error);
+    }
 
-TEST_CASE("one_to_one and all_to_all") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 6), pop("b", 6)};
-    spec.connections = {conn("a", "b", one_to_one_rule{}), conn("a", "a", all_to_all_rule{})};
-    const auto net = build_network(spec);
-    const auto ab = edges_between(net, "a", "b");
-    REQUIRE(ab.size() == 6);
-    for (const auto& e : ab) CHECK(e.source == e.target);
-    const auto aa = edges_between(net, "a", "a");
-    CHECK(aa.size() == 30);  // 36 minus 6 autapses
-    for (const auto& e : aa) CHECK(e.source != e.target);
-}
+    TEST_CASE("probability p: the synapse count passes a z-test and autapses are excluded") {
+        simulation_spec spec;
+        spec.seed = 3;
+        spec.populations = {pop("a", 400)};
+        spec.connections = {conn("a", "a", probability_rule{0.05})};
+        const auto es = edges(build_network(spec));
+        const double n = 400.0 * 399.0, p = 0.05;
+        const double z = (static_cast<double>(es.size()) - n * p) / std::sqrt(n * p * (1 - p));
+        CHECK(std::abs(z) < 3.89);
+        for (const auto& e : es) CHECK(e.source != e.target);
+        std::set<std::pair<std::uint32_t, std::uint32_t>> pairs;
+        for (const auto& e : es) CHECK(pairs.insert({e.source, e.target}).second);
+    }
 
-TEST_CASE("one_to_one with different sizes is a config error naming the rule") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 3), pop("b", 4)};
-    spec.connections = {conn("a", "b", one_to_one_rule{})};
-    CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].rule"), config_error);
-}
+    TEST_CASE("probability 1 connects every pair once") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 10), pop("b", 12)};
+        spec.connections = {conn("a", "b", probability_rule{1.0})};
+        CHECK(edges(build_network(spec)).size() == 120);
+    }
 
-TEST_CASE("pairs with per-pair weights and delays are stored exactly, sorted by delay") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 1), pop("b", 3)};
-    auto c = conn("a", "b", pairs_rule{{0, 0, 0}, {0, 1, 2}});
-    c.weight = std::vector<double>{1.0, 2.0, 3.0};
-    c.delay = std::vector<double>{2.0000001, 0.1234567, 1.7};
-    spec.connections = {c};
-    const auto net = build_network(spec);
-    const auto es = edges(net);
-    REQUIRE(es.size() == 3);
-    CHECK(es[0].delay == 0.1234567);
-    CHECK(es[0].target == 2);  // b's node 1 has global id 2
-    CHECK(es[1].delay == 1.7);
-    CHECK(es[2].delay == 2.0000001);
-    CHECK(es[2].weight == 1.0f);
-    CHECK(net.min_delay_ms == 0.1234567);
-    CHECK(net.max_delay_ms == 2.0000001);
-}
+    TEST_CASE("one_to_one and all_to_all") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 6), pop("b", 6)};
+        spec.connections = {conn("a", "b", one_to_one_rule{}), conn("a", "a", all_to_all_rule{})};
+        const auto net = build_network(spec);
+        const auto ab = edges_between(net, "a", "b");
+        REQUIRE(ab.size() == 6);
+        for (const auto& e : ab) CHECK(e.source == e.target);
+        const auto aa = edges_between(net, "a", "a");
+        CHECK(aa.size() == 30);  // 36 minus 6 autapses
+        for (const auto& e : aa) CHECK(e.source != e.target);
+    }
 
-TEST_CASE("pairs: an autapse with autapses = false and an out-of-range id name the pair") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 3)};
-    spec.connections = {conn("a", "a", pairs_rule{{0, 1}, {1, 1}})};
-    CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].rule.pairs[1]"), config_error);
-    spec.connections = {conn("a", "a", pairs_rule{{0}, {3}})};
-    CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].rule.pairs[0]"), config_error);
-}
+    TEST_CASE("one_to_one with different sizes is a config error naming the rule") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 3), pop("b", 4)};
+        spec.connections = {conn("a", "b", one_to_one_rule{})};
+        CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].rule"), config_error);
+    }
 
-TEST_CASE("delays <= 0 are config errors naming the connection's delay") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 3)};
-    auto c = conn("a", "a", all_to_all_rule{});
-    c.delay = distribution{constant_dist{0.0}};
-    spec.connections = {conn("a", "a", one_to_one_rule{}), c};
-    CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[1].delay"), config_error);
-    c.delay = distribution{uniform_dist{-1.0, 2.0}};
-    spec.connections = {c};
-    CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].delay"), config_error);
-}
+    TEST_CASE("pairs with per-pair weights and delays are stored exactly, sorted by delay") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 1), pop("b", 3)};
+        auto c = conn("a", "b", pairs_rule{{0, 0, 0}, {0, 1, 2}});
+        c.weight = std::vector<double>{1.0, 2.0, 3.0};
+        c.delay = std::vector<double>{2.0000001, 0.1234567, 1.7};
+        spec.connections = {c};
+        const auto net = build_network(spec);
+        const auto es = edges(net);
+        REQUIRE(es.size() == 3);
+        CHECK(es[0].delay == 0.1234567);
+        CHECK(es[0].target == 2);  // b's node 1 has global id 2
+        CHECK(es[1].delay == 1.7);
+        CHECK(es[2].delay == 2.0000001);
+        CHECK(es[2].weight == 1.0f);
+        CHECK(net.min_delay_ms == 0.1234567);
+        CHECK(net.max_delay_ms == 2.0000001);
+    }
 
-TEST_CASE("normal delays are redrawn until > 0") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 100)};
-    auto c = conn("a", "a", fixed_indegree_rule{20});
-    c.delay = distribution{normal_dist{0.5, 1.0}};
-    c.weight = distribution{normal_dist{0.0, 1.0}};
-    spec.connections = {c};
-    const auto net = build_network(spec);
-    REQUIRE(net.synapse_count() == 2000);
-    for (const auto& s : net.synapses) CHECK(s.delay_ms > 0.0);
-    CHECK(net.min_delay_ms > 0.0);
-}
+    TEST_CASE("pairs: an autapse with autapses = false and an out-of-range id name the pair") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 3)};
+        spec.connections = {conn("a", "a", pairs_rule{{0, 1}, {1, 1}})};
+        CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].rule.pairs[1]"),
+                             config_error);
+        spec.connections = {conn("a", "a", pairs_rule{{0}, {3}})};
+        CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].rule.pairs[0]"),
+                             config_error);
+    }
 
-TEST_CASE("adding a population, a source or another connection leaves a connection's synapses unchanged") {
-    simulation_spec spec;
-    spec.seed = 11;
-    spec.populations = {pop("exc", 80), pop("inh", 20)};
-    auto c = conn("exc", "inh", fixed_indegree_rule{10});
-    c.delay = distribution{uniform_dist{1.0, 3.0}};
-    c.weight = distribution{normal_dist{1.0, 0.2}};
-    spec.connections = {c};
-    const auto before = edges_between(build_network(spec), "exc", "inh");
+    TEST_CASE("delays <= 0 are config errors naming the connection's delay") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 3)};
+        auto c = conn("a", "a", all_to_all_rule{});
+        c.delay = distribution{constant_dist{0.0}};
+        spec.connections = {conn("a", "a", one_to_one_rule{}), c};
+        CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[1].delay"), config_error);
+        c.delay = distribution{uniform_dist{-1.0, 2.0}};
+        spec.connections = {c};
+        CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].delay"), config_error);
+    }
 
-    simulation_spec bigger = spec;
-    bigger.populations.insert(bigger.populations.begin(), pop("new", 33));
-    source_spec stim;
-    stim.name = "stim";
-    stim.size = 5;
-    bigger.sources.push_back(stim);
-    bigger.connections.insert(bigger.connections.begin(), conn("new", "exc", probability_rule{0.1}));
-    bigger.connections.insert(bigger.connections.begin(), conn("stim", "inh", all_to_all_rule{}));
-    const auto after = edges_between(build_network(bigger), "exc", "inh");
-    CHECK(before == after);
+    TEST_CASE("normal delays are redrawn until > 0") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 100)};
+        auto c = conn("a", "a", fixed_indegree_rule{20});
+        c.delay = distribution{normal_dist{0.5, 1.0}};
+        c.weight = distribution{normal_dist{0.0, 1.0}};
+        spec.connections = {c};
+        const auto net = build_network(spec);
+        REQUIRE(net.synapse_count() == 2000);
+        for (const auto& s : net.synapses) CHECK(s.delay_ms > 0.0);
+        CHECK(net.min_delay_ms > 0.0);
+    }
 
-    simulation_spec reseeded = spec;
-    reseeded.seed = 12;
-    CHECK(edges_between(build_network(reseeded), "exc", "inh") != before);
-}
+    TEST_CASE(
+        "adding a population, a source or another connection leaves a connection's synapses unchanged") {
+        simulation_spec spec;
+        spec.seed = 11;
+        spec.populations = {pop("exc", 80), pop("inh", 20)};
+        auto c = conn("exc", "inh", fixed_indegree_rule{10});
+        c.delay = distribution{uniform_dist{1.0, 3.0}};
+        c.weight = distribution{normal_dist{1.0, 0.2}};
+        spec.connections = {c};
+        const auto before = edges_between(build_network(spec), "exc", "inh");
 
-TEST_CASE("a second connection between the same groups draws from its own stream") {
-    CHECK(connection_stream_name([] {
-              simulation_spec s;
-              s.connections = {conn("a", "b", one_to_one_rule{}), conn("b", "a", one_to_one_rule{}),
-                               conn("a", "b", one_to_one_rule{})};
-              return s;
-          }(), 2) == "connection/a->b#1");
-}
+        simulation_spec bigger = spec;
+        bigger.populations.insert(bigger.populations.begin(), pop("new", 33));
+        source_spec stim;
+        stim.name = "stim";
+        stim.size = 5;
+        bigger.sources.push_back(stim);
+        bigger.connections.insert(bigger.connections.begin(), conn("new", "exc", probability_rule{0.1}));
+        bigger.connections.insert(bigger.connections.begin(), conn("stim", "inh", all_to_all_rule{}));
+        const auto after = edges_between(build_network(bigger), "exc", "inh");
+        CHECK(before == after);
 
-TEST_CASE("unknown groups and a source as target are config errors") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 3)};
-    source_spec s;
-    s.name = "stim";
-    s.size = 2;
-    spec.sources = {s};
-    spec.connections = {conn("a", "stim", all_to_all_rule{})};
-    CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].target"), config_error);
-    spec.connections = {conn("nope", "a", all_to_all_rule{})};
-    CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].source"), config_error);
-}
+        simulation_spec reseeded = spec;
+        reseeded.seed = 12;
+        CHECK(edges_between(build_network(reseeded), "exc", "inh") != before);
+    }
 
-TEST_CASE("the CSR holds 16 bytes per synapse plus offsets") {
-    simulation_spec spec;
-    spec.populations = {pop("a", 1000)};
-    spec.connections = {conn("a", "a", fixed_indegree_rule{80})};
-    const auto net = build_network(spec);
-    CHECK(net.bytes_per_synapse() <= 16.2);
-    for (std::uint32_t n = 0; n < net.node_count; ++n)
-        CHECK(std::is_sorted(net.synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n]),
-                             net.synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n + 1]),
-                             [](const synapse& a, const synapse& b) { return a.delay_ms < b.delay_ms; }));
-}
+    TEST_CASE("a second connection between the same groups draws from its own stream") {
+        CHECK(connection_stream_name(
+                  [] {
+                      simulation_spec s;
+                      s.connections = {conn("a", "b", one_to_one_rule{}), conn("b", "a", one_to_one_rule{}),
+                                       conn("a", "b", one_to_one_rule{})};
+                      return s;
+                  }(),
+                  2) == "connection/a->b#1");
+    }
 
-TEST_CASE("uniform_index is unbiased over a small range") {
-    random_stream rng(5);
-    std::vector<int> counts(3);
-    for (int i = 0; i < 30000; ++i) ++counts[uniform_index(rng, 3)];
-    for (int c : counts) CHECK(std::abs(c - 10000) < 4 * 82);  // sd = sqrt(30000 * 1/3 * 2/3) = 82
-}
+    TEST_CASE("unknown groups and a source as target are config errors") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 3)};
+        source_spec s;
+        s.name = "stim";
+        s.size = 2;
+        spec.sources = {s};
+        spec.connections = {conn("a", "stim", all_to_all_rule{})};
+        CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].target"), config_error);
+        spec.connections = {conn("nope", "a", all_to_all_rule{})};
+        CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].source"), config_error);
+    }
+
+    TEST_CASE("the CSR holds 16 bytes per synapse plus offsets") {
+        simulation_spec spec;
+        spec.populations = {pop("a", 1000)};
+        spec.connections = {conn("a", "a", fixed_indegree_rule{80})};
+        const auto net = build_network(spec);
+        CHECK(net.bytes_per_synapse() <= 16.2);
+        for (std::uint32_t n = 0; n < net.node_count; ++n)
+            CHECK(std::is_sorted(net.synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n]),
+                                 net.synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n + 1]),
+                                 [](const synapse& a, const synapse& b) { return a.delay_ms < b.delay_ms; }));
+    }
+
+    TEST_CASE("uniform_index is unbiased over a small range") {
+        random_stream rng(5);
+        std::vector<int> counts(3);
+        for (int i = 0; i < 30000; ++i) ++counts[uniform_index(rng, 3)];
+        for (int c : counts) CHECK(std::abs(c - 10000) < 4 * 82);  // sd = sqrt(30000 * 1/3 * 2/3) = 82
+    }
 
 }  // TEST_SUITE

@@ -1,3 +1,5 @@
+#include "core/engine.hpp"
+
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -5,7 +7,6 @@
 #include <vector>
 
 #include "core/connect.hpp"
-#include "core/engine.hpp"
 #include "core/error.hpp"
 
 using namespace evspike;
@@ -88,269 +89,275 @@ population_spec hair_trigger(const std::string& name, std::uint64_t size) {
 }  // namespace
 
 TEST_SUITE("core") {
-
-TEST_CASE("heterogeneous delays: targets spike at exactly t0 + d") {
-    const double t0 = 3.3;
-    simulation_spec spec;
-    spec.t_stop_ms = 10.0;
-    spec.populations = {hair_trigger("n", 3)};
-    spec.sources = {times_source("s", {{t0}})};
-    const std::vector<double> d = {0.1234567, 1.7, 2.0000001};
-    spec.connections = {pairs("s", "n", {0, 0, 0}, {0, 1, 2}, {5.0, 5.0, 5.0}, d)};
-    const auto r = run(spec);
-    std::vector<spike_record> neuron_spikes;
-    for (const auto& s : r->rec.spikes)
-        if (s.group == 0) neuron_spikes.push_back(s);
-    REQUIRE(neuron_spikes.size() == 3);
-    for (std::size_t k = 0; k < 3; ++k) {
-        CHECK(neuron_spikes[k].node == k);
-        CHECK(neuron_spikes[k].t == (sim_time::from_ms(t0) + d[k]).ms());
-        CHECK(std::abs(neuron_spikes[k].t - (t0 + d[k])) <= 1e-12);
-    }
-    CHECK(r->stats.deliveries == 3);
-}
-
-TEST_CASE("delays 1e-9 ms apart stay distinct late in a 24 h run") {
-    const double t0 = 86'000'000.123456789;  // about 24 h: a double alone resolves only 1.5e-8 ms
-    simulation_spec spec;
-    spec.t_stop_ms = t0 + 10.0;
-    spec.populations = {hair_trigger("n", 2)};
-    spec.sources = {times_source("s", {{t0}})};
-    spec.connections = {pairs("s", "n", {0, 0}, {1, 0}, {5.0, 5.0}, {1.0, 1.0 + 1e-9})};
-    const auto r = run(spec);
-    REQUIRE(r->rec.spikes.size() == 3);  // the source's and two neurons'
-    // Three distinct instants: the emission and two deliveries 1e-9 ms apart (the file's float64
-    // times cannot show the difference, the engine's order does: node 1 first).
-    CHECK(r->stats.instants == 3);
-    CHECK(r->rec.spikes[1].node == 1);
-    CHECK(r->rec.spikes[2].node == 0);
-    CHECK(std::abs(r->rec.spikes[2].t - (t0 + 1.0)) < 2e-8);
-}
-
-TEST_CASE("same-time rule, lif_delta: +w and -w at one instant leave V unchanged and give no spike") {
-    simulation_spec spec;
-    spec.t_stop_ms = 3.0;
-    auto p = pop("n", 1);
-    p.params.E_L = -70.0;
-    p.params.V_th = -55.0;
-    p.V_m = constant_dist{-60.123456789};  // relaxing towards E_L
-    spec.populations = {p};
-    spec.sources = {times_source("s", {{1.0}, {1.0}})};
-    // +20 mV alone would cross threshold.
-    spec.connections = {pairs("s", "n", {0, 1}, {0, 0}, {20.0, -20.0}, {0.5, 0.5})};
-    const auto with_inputs = run(spec, {{0, {0}, 0.25}});
-    simulation_spec quiet = spec;
-    quiet.connections.clear();
-    const auto without = run(quiet, {{0, {0}, 0.25}});
-    for (const auto& s : with_inputs->rec.spikes) CHECK(s.group == 1);  // only the sources spike
-    REQUIRE(with_inputs->rec.samples.size() == 12);
-    REQUIRE(without->rec.samples.size() == 12);
-    for (std::size_t k = 0; k < 12; ++k)
-        CHECK(std::get<2>(with_inputs->rec.samples[k])[0] ==
-              doctest::Approx(std::get<2>(without->rec.samples[k])[0]).epsilon(1e-14));
-}
-
-TEST_CASE("same-time rule, lif_exp (NEST #368): +w and -w at one instant give no spike, tau_ex equal or not") {
-    for (const double tau_in : {2.0, 5.0}) {
-        CAPTURE(tau_in);
+    TEST_CASE("heterogeneous delays: targets spike at exactly t0 + d") {
+        const double t0 = 3.3;
         simulation_spec spec;
-        spec.t_stop_ms = 20.0;
-        auto p = pop("n", 1, model_kind::lif_exp);
-        p.params.tau_syn_ex = 2.0;
-        p.params.tau_syn_in = tau_in;
-        p.V_m = constant_dist{-60.0};
+        spec.t_stop_ms = 10.0;
+        spec.populations = {hair_trigger("n", 3)};
+        spec.sources = {times_source("s", {{t0}})};
+        const std::vector<double> d = {0.1234567, 1.7, 2.0000001};
+        spec.connections = {pairs("s", "n", {0, 0, 0}, {0, 1, 2}, {5.0, 5.0, 5.0}, d)};
+        const auto r = run(spec);
+        std::vector<spike_record> neuron_spikes;
+        for (const auto& s : r->rec.spikes)
+            if (s.group == 0) neuron_spikes.push_back(s);
+        REQUIRE(neuron_spikes.size() == 3);
+        for (std::size_t k = 0; k < 3; ++k) {
+            CHECK(neuron_spikes[k].node == k);
+            CHECK(neuron_spikes[k].t == (sim_time::from_ms(t0) + d[k]).ms());
+            CHECK(std::abs(neuron_spikes[k].t - (t0 + d[k])) <= 1e-12);
+        }
+        CHECK(r->stats.deliveries == 3);
+    }
+
+    TEST_CASE("delays 1e-9 ms apart stay distinct late in a 24 h run") {
+        const double t0 = 86'000'000.123456789;  // about 24 h: a double alone resolves only 1.5e-8 ms
+        simulation_spec spec;
+        spec.t_stop_ms = t0 + 10.0;
+        spec.populations = {hair_trigger("n", 2)};
+        spec.sources = {times_source("s", {{t0}})};
+        spec.connections = {pairs("s", "n", {0, 0}, {1, 0}, {5.0, 5.0}, {1.0, 1.0 + 1e-9})};
+        const auto r = run(spec);
+        REQUIRE(r->rec.spikes.size() == 3);  // the source's and two neurons'
+        // Three distinct instants: the emission and two deliveries 1e-9 ms apart (the file's float64
+        // times cannot show the difference, the engine's order does: node 1 first).
+        CHECK(r->stats.instants == 3);
+        CHECK(r->rec.spikes[1].node == 1);
+        CHECK(r->rec.spikes[2].node == 0);
+        CHECK(std::abs(r->rec.spikes[2].t - (t0 + 1.0)) < 2e-8);
+    }
+
+    TEST_CASE("same-time rule, lif_delta: +w and -w at one instant leave V unchanged and give no spike") {
+        simulation_spec spec;
+        spec.t_stop_ms = 3.0;
+        auto p = pop("n", 1);
+        p.params.E_L = -70.0;
+        p.params.V_th = -55.0;
+        p.V_m = constant_dist{-60.123456789};  // relaxing towards E_L
         spec.populations = {p};
         spec.sources = {times_source("s", {{1.0}, {1.0}})};
-        // 5000 pA alone fires within a millisecond.
-        spec.connections = {pairs("s", "n", {0, 1}, {0, 0}, {5000.0, -5000.0}, {0.5, 0.5})};
-        const auto r = run(spec, {{0, {0}, 0.5}});
-        for (const auto& s : r->rec.spikes) CHECK(s.group == 1);
-        simulation_spec alone = spec;
-        std::get<pairs_rule>(alone.connections[0].rule) = pairs_rule{{0}, {0}};
-        alone.connections[0].weight = std::vector<double>{5000.0};
-        alone.connections[0].delay = std::vector<double>{0.5};
-        const auto fires = run(alone);
-        CHECK(fires->rec.spikes.size() == 3);  // both sources and the neuron
-        // At the input instant (sample 3 at 1.5 ms) V is exactly what it was going to be.
-        simulation_spec none = spec;
-        none.connections.clear();
-        const auto base = run(none, {{0, {0}, 0.5}});
-        CHECK(std::get<2>(r->rec.samples[3])[0] == doctest::Approx(std::get<2>(base->rec.samples[3])[0]).epsilon(1e-14));
-        if (tau_in == 2.0)
-            for (std::size_t k = 0; k < r->rec.samples.size(); ++k)
-                CHECK(std::get<2>(r->rec.samples[k])[0] ==
-                      doctest::Approx(std::get<2>(base->rec.samples[k])[0]).epsilon(1e-14));
+        // +20 mV alone would cross threshold.
+        spec.connections = {pairs("s", "n", {0, 1}, {0, 0}, {20.0, -20.0}, {0.5, 0.5})};
+        const auto with_inputs = run(spec, {{0, {0}, 0.25}});
+        simulation_spec quiet = spec;
+        quiet.connections.clear();
+        const auto without = run(quiet, {{0, {0}, 0.25}});
+        for (const auto& s : with_inputs->rec.spikes) CHECK(s.group == 1);  // only the sources spike
+        REQUIRE(with_inputs->rec.samples.size() == 12);
+        REQUIRE(without->rec.samples.size() == 12);
+        for (std::size_t k = 0; k < 12; ++k)
+            CHECK(std::get<2>(with_inputs->rec.samples[k])[0] ==
+                  doctest::Approx(std::get<2>(without->rec.samples[k])[0]).epsilon(1e-14));
     }
-}
 
-TEST_CASE("DC-driven lif_delta spikes at the closed-form times, V(5 ms) matches NEST's value") {
-    simulation_spec spec;
-    spec.t_stop_ms = 50.0;
-    auto p = pop("n", 1);
-    p.params.E_L = 0.0;
-    p.params.I_e = 1000.0;
-    p.params.tau_m = 10.0;
-    p.params.C_m = 250.0;
-    p.params.V_th = 15.0;
-    p.params.V_reset = 0.0;
-    p.params.t_ref = 2.0;
-    p.V_m = constant_dist{0.0};
-    spec.populations = {p};
-    const auto r = run(spec);
-    const double t1 = -10.0 * std::log(0.625);  // 4.70003629245736
-    REQUIRE(r->rec.spikes.size() == 7);           // t1 + k (t1 + 2) < 50
-    for (std::size_t k = 0; k < r->rec.spikes.size(); ++k)
-        CHECK(std::abs(r->rec.spikes[k].t - (t1 + static_cast<double>(k) * (t1 + 2.0))) < 1e-12);
-
-    spec.populations[0].params.V_th = 2000.0;
-    const auto v = run(spec, {{0, {0}, 5.0}});
-    REQUIRE(v->rec.samples.size() == 10);
-    CHECK(std::get<1>(v->rec.samples[1]) == 5.0);
-    CHECK(std::abs(std::get<2>(v->rec.samples[1])[0] - 15.7387736114947) < 1e-12);
-}
-
-TEST_CASE("DC-driven lif_exp spikes at the closed-form time") {
-    simulation_spec spec;
-    spec.t_stop_ms = 6.0;
-    auto p = pop("n", 1, model_kind::lif_exp);
-    p.params.E_L = 0.0;
-    p.params.I_e = 1000.0;
-    p.params.V_th = 15.0;
-    p.params.V_reset = 0.0;
-    p.V_m = constant_dist{0.0};
-    spec.populations = {p};
-    const auto r = run(spec);
-    REQUIRE(r->rec.spikes.size() == 1);
-    CHECK(std::abs(r->rec.spikes[0].t - 4.70003629245736) < 1e-12);
-}
-
-TEST_CASE("spikes of one instant are reported by node id; each neuron once") {
-    simulation_spec spec;
-    spec.t_stop_ms = 5.0;
-    spec.populations = {hair_trigger("n", 4)};
-    spec.sources = {times_source("s", {{1.0}, {1.0}})};
-    // Node 3 gets two inputs at the same instant: still one spike.
-    spec.connections = {pairs("s", "n", {0, 0, 0, 1, 1}, {3, 1, 2, 3, 0}, {5, 5, 5, 5, 5}, {1, 1, 1, 1, 1})};
-    const auto r = run(spec);
-    REQUIRE(r->rec.spikes.size() == 6);
-    CHECK(r->rec.spikes[0].group == 1);
-    CHECK(r->rec.spikes[1].group == 1);
-    for (std::uint64_t k = 0; k < 4; ++k) {
-        CHECK(r->rec.spikes[2 + k].group == 0);
-        CHECK(r->rec.spikes[2 + k].node == k);
-        CHECK(r->rec.spikes[2 + k].t == 2.0);
+    TEST_CASE(
+        "same-time rule, lif_exp (NEST #368): +w and -w at one instant give no spike, tau_ex equal or not") {
+        for (const double tau_in : {2.0, 5.0}) {
+            CAPTURE(tau_in);
+            simulation_spec spec;
+            spec.t_stop_ms = 20.0;
+            auto p = pop("n", 1, model_kind::lif_exp);
+            p.params.tau_syn_ex = 2.0;
+            p.params.tau_syn_in = tau_in;
+            p.V_m = constant_dist{-60.0};
+            spec.populations = {p};
+            spec.sources = {times_source("s", {{1.0}, {1.0}})};
+            // 5000 pA alone fires within a millisecond.
+            spec.connections = {pairs("s", "n", {0, 1}, {0, 0}, {5000.0, -5000.0}, {0.5, 0.5})};
+            const auto r = run(spec, {{0, {0}, 0.5}});
+            for (const auto& s : r->rec.spikes) CHECK(s.group == 1);
+            simulation_spec alone = spec;
+            std::get<pairs_rule>(alone.connections[0].rule) = pairs_rule{{0}, {0}};
+            alone.connections[0].weight = std::vector<double>{5000.0};
+            alone.connections[0].delay = std::vector<double>{0.5};
+            const auto fires = run(alone);
+            CHECK(fires->rec.spikes.size() == 3);  // both sources and the neuron
+            // At the input instant (sample 3 at 1.5 ms) V is exactly what it was going to be.
+            simulation_spec none = spec;
+            none.connections.clear();
+            const auto base = run(none, {{0, {0}, 0.5}});
+            CHECK(std::get<2>(r->rec.samples[3])[0] ==
+                  doctest::Approx(std::get<2>(base->rec.samples[3])[0]).epsilon(1e-14));
+            if (tau_in == 2.0)
+                for (std::size_t k = 0; k < r->rec.samples.size(); ++k)
+                    CHECK(std::get<2>(r->rec.samples[k])[0] ==
+                          doctest::Approx(std::get<2>(base->rec.samples[k])[0]).epsilon(1e-14));
+        }
     }
-}
 
-TEST_CASE("events at t >= t_stop are neither executed nor reported; samples stop before t_stop") {
-    simulation_spec spec;
-    spec.t_stop_ms = 2.0;
-    spec.populations = {hair_trigger("n", 2)};
-    spec.sources = {times_source("s", {{0.5, 2.0}})};
-    spec.connections = {pairs("s", "n", {0, 0}, {0, 1}, {5, 5}, {1.5, 1.0})};
-    const auto r = run(spec, {{0, {0, 1}, 0.3}});
-    // Source at 0.5 (reported), n1 at 1.5 (reported), n0 at 2.0 (not), source at 2.0 (not).
-    REQUIRE(r->rec.spikes.size() == 2);
-    CHECK(r->rec.spikes[1].node == 1);
-    REQUIRE(r->rec.samples.size() == 7);  // 0, 0.3, ..., 1.8
-    CHECK(std::get<1>(r->rec.samples.back()) == doctest::Approx(1.8));
-}
+    TEST_CASE("DC-driven lif_delta spikes at the closed-form times, V(5 ms) matches NEST's value") {
+        simulation_spec spec;
+        spec.t_stop_ms = 50.0;
+        auto p = pop("n", 1);
+        p.params.E_L = 0.0;
+        p.params.I_e = 1000.0;
+        p.params.tau_m = 10.0;
+        p.params.C_m = 250.0;
+        p.params.V_th = 15.0;
+        p.params.V_reset = 0.0;
+        p.params.t_ref = 2.0;
+        p.V_m = constant_dist{0.0};
+        spec.populations = {p};
+        const auto r = run(spec);
+        const double t1 = -10.0 * std::log(0.625);  // 4.70003629245736
+        REQUIRE(r->rec.spikes.size() == 7);         // t1 + k (t1 + 2) < 50
+        for (std::size_t k = 0; k < r->rec.spikes.size(); ++k)
+            CHECK(std::abs(r->rec.spikes[k].t - (t1 + static_cast<double>(k) * (t1 + 2.0))) < 1e-12);
 
-namespace {
-simulation_spec random_network(std::uint64_t seed) {
-    simulation_spec spec;
-    spec.seed = seed;
-    spec.t_stop_ms = 200.0;
-    auto exc = pop("exc", 160);
-    exc.params.tau_m = 20.0;
-    exc.params.E_L = -49.0;
-    exc.params.V_th = -50.0;
-    exc.params.V_reset = -60.0;
-    exc.params.t_ref = 5.0;
-    exc.V_m = uniform_dist{-60.0, -50.0};
-    auto inh = exc;
-    inh.name = "inh";
-    inh.size = 40;
-    auto syn = pop("syn", 30, model_kind::lif_exp);
-    syn.params.I_e = 300.0;
-    spec.populations = {exc, inh, syn};
-    source_spec stim;
-    stim.name = "stim";
-    stim.kind = source_kind::poisson;
-    stim.size = 10;
-    stim.rate_hz = 200.0;
-    stim.dead_time_ms = 1.0;
-    spec.sources = {stim};
-    auto c = [](std::string s, std::string t, std::uint64_t k, double w, distribution d) {
-        connection_spec x;
-        x.source = s;
-        x.target = t;
-        x.rule = fixed_indegree_rule{k};
-        x.weight = distribution{constant_dist{w}};
-        x.delay = d;
-        return x;
-    };
-    spec.connections = {c("exc", "exc", 16, 0.25, uniform_dist{1.0, 3.0}), c("inh", "exc", 4, -2.25, constant_dist{0.5}),
-                        c("exc", "inh", 16, 0.25, uniform_dist{1.0, 3.0}), c("inh", "inh", 4, -2.25, constant_dist{0.5}),
-                        c("stim", "syn", 3, 400.0, normal_dist{1.0, 0.5}), c("exc", "syn", 5, -100.0, constant_dist{0.7})};
-    return spec;
-}
-}  // namespace
-
-TEST_CASE("whole runs are deterministic and identical with every queue implementation") {
-    const auto spec = random_network(5);
-    const auto a = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::lazy_d_ary);
-    const auto b = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::lazy_d_ary);
-    const auto c = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::mutable_d_ary);
-    const auto d = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::pairing);
-    const auto e = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::indexed_d_ary);
-    CHECK(a->rec.spikes == e->rec.spikes);
-    CHECK(a->rec.samples == e->rec.samples);
-    CHECK(a->rec.spikes.size() > 1000);
-    CHECK(a->rec.spikes == b->rec.spikes);
-    CHECK(a->rec.spikes == c->rec.spikes);
-    CHECK(a->rec.spikes == d->rec.spikes);
-    CHECK(a->rec.samples == c->rec.samples);
-    CHECK(a->rec.samples == d->rec.samples);
-    CHECK(a->stats.deliveries == d->stats.deliveries);
-    bool sorted = true;
-    for (std::size_t k = 1; k < a->rec.spikes.size(); ++k) {
-        const auto& p = a->rec.spikes[k - 1];
-        const auto& q = a->rec.spikes[k];
-        if (q.t < p.t || (q.t == p.t && q.group == p.group && q.node <= p.node)) sorted = false;
+        spec.populations[0].params.V_th = 2000.0;
+        const auto v = run(spec, {{0, {0}, 5.0}});
+        REQUIRE(v->rec.samples.size() == 10);
+        CHECK(std::get<1>(v->rec.samples[1]) == 5.0);
+        CHECK(std::abs(std::get<2>(v->rec.samples[1])[0] - 15.7387736114947) < 1e-12);
     }
-    CHECK(sorted);
-    const auto other = run(random_network(6));
-    CHECK(other->rec.spikes != a->rec.spikes);
-}
 
-TEST_CASE("a poisson source emits at its rate, only inside [start, stop)") {
-    simulation_spec spec;
-    spec.t_stop_ms = 1000.0;
-    source_spec s;
-    s.name = "stim";
-    s.kind = source_kind::poisson;
-    s.size = 20;
-    s.rate_hz = 50.0;
-    s.start_ms = 100.0;
-    s.stop_ms = 600.0;
-    spec.sources = {s};
-    const auto r = run(spec);
-    const double expected = 20 * 50.0 * 0.5;
-    CHECK(std::abs(static_cast<double>(r->rec.spikes.size()) - expected) < 3.89 * std::sqrt(expected));
-    for (const auto& x : r->rec.spikes) {
-        CHECK(x.t >= 100.0);
-        CHECK(x.t < 600.0);
+    TEST_CASE("DC-driven lif_exp spikes at the closed-form time") {
+        simulation_spec spec;
+        spec.t_stop_ms = 6.0;
+        auto p = pop("n", 1, model_kind::lif_exp);
+        p.params.E_L = 0.0;
+        p.params.I_e = 1000.0;
+        p.params.V_th = 15.0;
+        p.params.V_reset = 0.0;
+        p.V_m = constant_dist{0.0};
+        spec.populations = {p};
+        const auto r = run(spec);
+        REQUIRE(r->rec.spikes.size() == 1);
+        CHECK(std::abs(r->rec.spikes[0].t - 4.70003629245736) < 1e-12);
     }
-}
 
-TEST_CASE("bad model parameters and probes are config errors naming the key") {
-    simulation_spec spec;
-    spec.populations = {pop("n", 2)};
-    spec.populations[0].params.tau_m = -1.0;
-    CHECK_THROWS_WITH_AS(run(spec), doctest::Contains("population[0].params"), config_error);
-    spec.populations[0].params.tau_m = 10.0;
-    CHECK_THROWS_WITH_AS(run(spec, {{0, {5}, 0.1}}), doctest::Contains("output.voltage[0].node_ids[0]"), config_error);
-}
+    TEST_CASE("spikes of one instant are reported by node id; each neuron once") {
+        simulation_spec spec;
+        spec.t_stop_ms = 5.0;
+        spec.populations = {hair_trigger("n", 4)};
+        spec.sources = {times_source("s", {{1.0}, {1.0}})};
+        // Node 3 gets two inputs at the same instant: still one spike.
+        spec.connections = {
+            pairs("s", "n", {0, 0, 0, 1, 1}, {3, 1, 2, 3, 0}, {5, 5, 5, 5, 5}, {1, 1, 1, 1, 1})};
+        const auto r = run(spec);
+        REQUIRE(r->rec.spikes.size() == 6);
+        CHECK(r->rec.spikes[0].group == 1);
+        CHECK(r->rec.spikes[1].group == 1);
+        for (std::uint64_t k = 0; k < 4; ++k) {
+            CHECK(r->rec.spikes[2 + k].group == 0);
+            CHECK(r->rec.spikes[2 + k].node == k);
+            CHECK(r->rec.spikes[2 + k].t == 2.0);
+        }
+    }
+
+    TEST_CASE("events at t >= t_stop are neither executed nor reported; samples stop before t_stop") {
+        simulation_spec spec;
+        spec.t_stop_ms = 2.0;
+        spec.populations = {hair_trigger("n", 2)};
+        spec.sources = {times_source("s", {{0.5, 2.0}})};
+        spec.connections = {pairs("s", "n", {0, 0}, {0, 1}, {5, 5}, {1.5, 1.0})};
+        const auto r = run(spec, {{0, {0, 1}, 0.3}});
+        // Source at 0.5 (reported), n1 at 1.5 (reported), n0 at 2.0 (not), source at 2.0 (not).
+        REQUIRE(r->rec.spikes.size() == 2);
+        CHECK(r->rec.spikes[1].node == 1);
+        REQUIRE(r->rec.samples.size() == 7);  // 0, 0.3, ..., 1.8
+        CHECK(std::get<1>(r->rec.samples.back()) == doctest::Approx(1.8));
+    }
+
+    namespace {
+    simulation_spec random_network(std::uint64_t seed) {
+        simulation_spec spec;
+        spec.seed = seed;
+        spec.t_stop_ms = 200.0;
+        auto exc = pop("exc", 160);
+        exc.params.tau_m = 20.0;
+        exc.params.E_L = -49.0;
+        exc.params.V_th = -50.0;
+        exc.params.V_reset = -60.0;
+        exc.params.t_ref = 5.0;
+        exc.V_m = uniform_dist{-60.0, -50.0};
+        auto inh = exc;
+        inh.name = "inh";
+        inh.size = 40;
+        auto syn = pop("syn", 30, model_kind::lif_exp);
+        syn.params.I_e = 300.0;
+        spec.populations = {exc, inh, syn};
+        source_spec stim;
+        stim.name = "stim";
+        stim.kind = source_kind::poisson;
+        stim.size = 10;
+        stim.rate_hz = 200.0;
+        stim.dead_time_ms = 1.0;
+        spec.sources = {stim};
+        auto c = [](std::string s, std::string t, std::uint64_t k, double w, distribution d) {
+            connection_spec x;
+            x.source = s;
+            x.target = t;
+            x.rule = fixed_indegree_rule{k};
+            x.weight = distribution{constant_dist{w}};
+            x.delay = d;
+            return x;
+        };
+        spec.connections = {c("exc", "exc", 16, 0.25, uniform_dist{1.0, 3.0}),
+                            c("inh", "exc", 4, -2.25, constant_dist{0.5}),
+                            c("exc", "inh", 16, 0.25, uniform_dist{1.0, 3.0}),
+                            c("inh", "inh", 4, -2.25, constant_dist{0.5}),
+                            c("stim", "syn", 3, 400.0, normal_dist{1.0, 0.5}),
+                            c("exc", "syn", 5, -100.0, constant_dist{0.7})};
+        return spec;
+    }
+    }  // namespace
+
+    TEST_CASE("whole runs are deterministic and identical with every queue implementation") {
+        const auto spec = random_network(5);
+        const auto a = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::lazy_d_ary);
+        const auto b = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::lazy_d_ary);
+        const auto c = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::mutable_d_ary);
+        const auto d = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::pairing);
+        const auto e = run(spec, {{2, {0, 7}, 0.37}}, queue_kind::indexed_d_ary);
+        CHECK(a->rec.spikes == e->rec.spikes);
+        CHECK(a->rec.samples == e->rec.samples);
+        CHECK(a->rec.spikes.size() > 1000);
+        CHECK(a->rec.spikes == b->rec.spikes);
+        CHECK(a->rec.spikes == c->rec.spikes);
+        CHECK(a->rec.spikes == d->rec.spikes);
+        CHECK(a->rec.samples == c->rec.samples);
+        CHECK(a->rec.samples == d->rec.samples);
+        CHECK(a->stats.deliveries == d->stats.deliveries);
+        bool sorted = true;
+        for (std::size_t k = 1; k < a->rec.spikes.size(); ++k) {
+            const auto& p = a->rec.spikes[k - 1];
+            const auto& q = a->rec.spikes[k];
+            if (q.t < p.t || (q.t == p.t && q.group == p.group && q.node <= p.node)) sorted = false;
+        }
+        CHECK(sorted);
+        const auto other = run(random_network(6));
+        CHECK(other->rec.spikes != a->rec.spikes);
+    }
+
+    TEST_CASE("a poisson source emits at its rate, only inside [start, stop)") {
+        simulation_spec spec;
+        spec.t_stop_ms = 1000.0;
+        source_spec s;
+        s.name = "stim";
+        s.kind = source_kind::poisson;
+        s.size = 20;
+        s.rate_hz = 50.0;
+        s.start_ms = 100.0;
+        s.stop_ms = 600.0;
+        spec.sources = {s};
+        const auto r = run(spec);
+        const double expected = 20 * 50.0 * 0.5;
+        CHECK(std::abs(static_cast<double>(r->rec.spikes.size()) - expected) < 3.89 * std::sqrt(expected));
+        for (const auto& x : r->rec.spikes) {
+            CHECK(x.t >= 100.0);
+            CHECK(x.t < 600.0);
+        }
+    }
+
+    TEST_CASE("bad model parameters and probes are config errors naming the key") {
+        simulation_spec spec;
+        spec.populations = {pop("n", 2)};
+        spec.populations[0].params.tau_m = -1.0;
+        CHECK_THROWS_WITH_AS(run(spec), doctest::Contains("population[0].params"), config_error);
+        spec.populations[0].params.tau_m = 10.0;
+        CHECK_THROWS_WITH_AS(run(spec, {{0, {5}, 0.1}}), doctest::Contains("output.voltage[0].node_ids[0]"),
+                             config_error);
+    }
 
 }  // TEST_SUITE
