@@ -82,6 +82,7 @@ int main(int argc, char** argv) {
     std::printf("hold model: 4000 predictions, 80 re-predictions per pop, %zu pops, best of 5\n", steps);
     report<indexed_d_ary_queue<4>>("indexed_d_ary_queue<4>", steps);
     report<indexed_d_ary_queue<2>>("indexed_d_ary_queue<2>", steps);
+    report<indexed_d_ary_queue<8>>("indexed_d_ary_queue<8>", steps);
     report<mutable_d_ary_queue<4>>("mutable_d_ary_queue<4>", steps);
     report<pairing_queue>("pairing_queue", steps);
     report<lazy_d_ary_queue<4>>("lazy_d_ary_queue<4>", steps);

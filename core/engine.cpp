@@ -70,6 +70,9 @@ struct alignas(64) neuron_slot {
 };
 static_assert(sizeof(neuron_slot) == 64);
 
+// How far ahead the delivery loop prefetches target neurons (Benchmark 4, bench/README.md).
+constexpr std::uint64_t prefetch_distance = 8;
+
 template <event_queue Q>
 class engine {
 public:
@@ -267,6 +270,8 @@ private:
         const double d = syn_[k].delay_ms;
         do {
             const synapse& sy = syn_[k];
+            // Targets are scattered: fetch a few synapses ahead (harmless past the group's end).
+            if (k + prefetch_distance < end) __builtin_prefetch(&neurons_[syn_[k + prefetch_distance].target]);
             neuron_slot& n = neurons_[sy.target];
             touch(sy.target, n, T);
             model_variant& m = models_[model_of_[sy.target]];
