@@ -13,6 +13,7 @@
 #include "io/motif_truth.hpp"
 #include "io/spike_file.hpp"
 #include "motifs/detector.hpp"
+#include "motifs/inference.hpp"
 
 namespace evspike::cli {
 
@@ -22,7 +23,7 @@ int run_detect_train(const args& a) {
                "       evspike detect train --templates DATASET -o MODEL";
     std::string dataset_path, output, population, templates_path;
     train_options o;
-    double delays = 0, bin_ms = 0, trial_bins = 0, tolerance_ms = -1;
+    double delays = 0, bin_ms = 0, trial_bins = 0, tolerance_ms = -1, keep = 1.0;
     std::string init = "naive-bayes";
     cl.options.add_options()
         ("dataset", po::value(&dataset_path), "training raster with /motifs ground truth (evspike generate motifs)")
@@ -48,6 +49,8 @@ int run_detect_train(const args& a) {
         ("tolerance", po::value(&tolerance_ms), "calibration: matching tolerance in ms (default: one bin)")
         ("refractory", po::value(&o.refractory_bins)->default_value(0),
          "bins a detector stays silent after a detection (0: one motif length, D); stored in the model")
+        ("prune", po::value(&keep)->default_value(1.0),
+         "keep only this fraction of the weights, the largest by |w|, then calibrate the threshold")
         ("seed", po::value(&o.seed)->default_value(1), "seed of the trial order");
     cl.positional.add("dataset", 1);
     po::variables_map vm;
@@ -55,6 +58,7 @@ int run_detect_train(const args& a) {
     const bool quiet = vm.count("quiet") != 0;
     if (dataset_path.empty() && templates_path.empty())
         throw usage_error("a DATASET or --templates FILE is required", cl.usage);
+    if (!(keep > 0 && keep <= 1)) throw usage_error("--prune must be in (0, 1]", cl.usage);
     if (init != "naive-bayes" && init != "zero") throw usage_error("--init must be naive-bayes or zero", cl.usage);
     o.naive_bayes_init = init == "naive-bayes";
 
@@ -105,6 +109,7 @@ int run_detect_train(const args& a) {
             throw io_error(templates_path, "/motifs/templates", e.what());
         }
         model.settings.emplace_back("templates", templates_path);
+        if (keep < 1) prune_weights(model, keep);
         const auto r = calibrate_f1(model, raster, occurrences, o.calibration_tolerance_ms);
         model.settings.emplace_back("calibration_f1", std::to_string(r.f1));
         if (!quiet)
@@ -122,8 +127,13 @@ int run_detect_train(const args& a) {
         });
         bar.finish();
         model.settings.emplace_back("dataset", dataset_path);
+        if (keep < 1) {
+            prune_weights(model, keep);
+            calibrate_f1(model, raster, occurrences, o.calibration_tolerance_ms);
+        }
         if (!quiet) std::fprintf(stderr, "calibrated on %s: threshold %.4g\n", dataset_path.c_str(), model.threshold);
     }
+    model.settings.emplace_back("prune_keep_fraction", std::to_string(keep));
     write_detector_model(output, model, invocation());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("%s: %zu motifs x %zu neurons x %zu delays of %g ms, threshold %.6g (%.1f s)\n", output.c_str(),
