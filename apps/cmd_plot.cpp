@@ -87,6 +87,10 @@ int run_plot(const args& a) {
         }
     if (selected.size() > 64) throw usage_error("--population: at most 64 populations in one plot", cl.usage);
 
+    double total = 0, done = 0;
+    for (const auto& name : selected) total += 2.0 * static_cast<double>(reader.size(name));
+    progress_bar progress("plot", total, vm.count("quiet") != 0);
+
     // Pass 1: rows per population and the last spike time.
     std::vector<raster_population> layout;
     double t_last = 0;
@@ -97,6 +101,8 @@ int run_plot(const args& a) {
                 rows = std::max(rows, chunk.node_ids[i] + 1);
                 t_last = std::max(t_last, chunk.timestamps[i]);
             }
+            done += static_cast<double>(chunk.size());
+            progress.update(done);
         });
         layout.push_back({name, rows});
     }
@@ -109,11 +115,15 @@ int run_plot(const args& a) {
     // Pass 2: draw.
     svg_raster raster(layout, options);
     for (std::size_t p = 0; p < selected.size(); ++p)
-        reader.for_each_chunk(selected[p], read_chunk,
-                              [&](const spike_table& chunk) { raster.add(p, chunk.timestamps, chunk.node_ids); });
+        reader.for_each_chunk(selected[p], read_chunk, [&](const spike_table& chunk) {
+            raster.add(p, chunk.timestamps, chunk.node_ids);
+            done += static_cast<double>(chunk.size());
+            progress.update(done);
+        });
     atomic_file out(output);
     out.write(raster.render());
     out.commit();
+    progress.finish();
     return 0;
 }
 
