@@ -218,10 +218,14 @@ detector_model train_detector(const binned_raster& raster, const motif_events& o
     const std::size_t steps_per_epoch = (trial_starts.size() + o.batch_trials - 1) / o.batch_trials;
     auto rng = make_stream(o.seed, "detect.train.order");
 
-    std::vector<float> gwt(wt.size()), mw(wt.size(), 0.0f), vw(wt.size(), 0.0f);
+    // Gradient and Adam moments, same layout as wt.
+    std::vector<float> gwt = wt, mw = wt, vw = wt;
+    std::fill(mw.begin(), mw.end(), 0.0f);
+    std::fill(vw.begin(), vw.end(), 0.0f);
     std::vector<double> gbias(M);
     std::vector<double> mb(M, 0.0), vb(M, 0.0);
     std::vector<float> z;
+    std::vector<std::pair<std::size_t, float>> positive_logits;
     const double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
     std::size_t step = 0;
 
@@ -262,7 +266,7 @@ detector_model train_detector(const binned_raster& raster, const motif_events& o
                 // Loss and dL/dz in place (z becomes the gradient).
                 const auto l_begin = std::lower_bound(labels.begin(), labels.end(), label{t0, 0});
                 const auto l_end = std::lower_bound(labels.begin(), labels.end(), label{t1, 0});
-                std::vector<std::pair<std::size_t, float>> positive_logits;
+                positive_logits.clear();
                 for (auto it = l_begin; it != l_end; ++it) {
                     const std::size_t idx = static_cast<std::size_t>(it->bin - t0) * M + it->motif;
                     positive_logits.emplace_back(idx, z[idx]);
