@@ -31,24 +31,23 @@ std::uint64_t scan_file(const spike_reader& reader, const std::string& pop, cons
         for (std::size_t k = 0; k < t.size(); ++k) {
             if (ids[k] >= det.neurons())
                 throw io_error(reader.path(), "/spikes/" + pop + "/node_ids",
-                               "node id " + std::to_string(ids[k]) + " >= the model's " + std::to_string(det.neurons()) +
-                                   " neurons");
+                               "node id " + std::to_string(ids[k]) + " >= the model's " +
+                                   std::to_string(det.neurons()) + " neurons");
             scanner.push(time_to_bin(t[k], bin_ms), static_cast<std::uint32_t>(ids[k]));
         }
         seen += t.size();
         if (bar != nullptr) bar->update(static_cast<double>(seen));
     };
     if (reader.sorting(pop) == spike_sorting::by_time) {
-        reader.for_each_chunk(pop, std::size_t{1} << 16, [&](const spike_table& chunk) {
-            push_all(chunk.timestamps, chunk.node_ids);
-        });
+        reader.for_each_chunk(pop, std::size_t{1} << 16,
+                              [&](const spike_table& chunk) { push_all(chunk.timestamps, chunk.node_ids); });
     } else {
         auto table = reader.read(pop);
         std::vector<std::size_t> order(table.size());
         for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
         std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
             return table.timestamps[x] != table.timestamps[y] ? table.timestamps[x] < table.timestamps[y]
-                                                                : table.node_ids[x] < table.node_ids[y];
+                                                              : table.node_ids[x] < table.node_ids[y];
         });
         spike_table sorted;
         for (auto k : order) {
@@ -65,22 +64,23 @@ std::uint64_t scan_file(const spike_reader& reader, const std::string& pop, cons
 
 int run_detect_run(const args& a) {
     command_line cl;
-    cl.usage = "evspike detect run MODEL RASTER -o DETECTIONS [--prune F] [--expected-count N] [--threshold X]";
+    cl.usage =
+        "evspike detect run MODEL RASTER -o DETECTIONS [--prune F] [--expected-count N] [--threshold X]";
     std::string model_path, raster_path, output, population;
     double keep = 1.0, threshold = NAN;
     std::uint64_t expected = 0;
     std::size_t refractory_bins = 0;
-    cl.options.add_options()
-        ("model", po::value(&model_path)->required(), "detector model (.h5, from evspike detect train)")
-        ("raster", po::value(&raster_path)->required(), "SONATA spike file to scan")
-        ("output,o", po::value(&output)->required(), "output detections (.h5, SPEC §7.4)")
-        ("population", po::value(&population), "population of the raster (default: the only one)")
-        ("prune", po::value(&keep)->default_value(1.0),
-         "keep only this fraction of the weights, the largest by |w| (e.g. 0.032 ~ 1/31); 1 keeps all")
-        ("expected-count", po::value(&expected),
-         "set the threshold so that the number of detections equals N (the paper's accuracy protocol)")
-        ("threshold", po::value(&threshold), "override the model's threshold (logit units)")
-        ("refractory", po::value(&refractory_bins), "override the model's refractory period (bins, >= 1)");
+    cl.options.add_options()("model", po::value(&model_path)->required(),
+                             "detector model (.h5, from evspike detect train)")(
+        "raster", po::value(&raster_path)->required(), "SONATA spike file to scan")(
+        "output,o", po::value(&output)->required(), "output detections (.h5, SPEC §7.4)")(
+        "population", po::value(&population), "population of the raster (default: the only one)")(
+        "prune", po::value(&keep)->default_value(1.0),
+        "keep only this fraction of the weights, the largest by |w| (e.g. 0.032 ~ 1/31); 1 keeps all")(
+        "expected-count", po::value(&expected),
+        "set the threshold so that the number of detections equals N (the paper's accuracy protocol)")(
+        "threshold", po::value(&threshold), "override the model's threshold (logit units)")(
+        "refractory", po::value(&refractory_bins), "override the model's refractory period (bins, >= 1)");
     cl.positional.add("model", 1).add("raster", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
@@ -108,8 +108,8 @@ int run_detect_run(const args& a) {
     detections_writer writer(output, invocation());
     std::uint64_t spikes = 0, found = 0;
     const auto emit = [&](const candidate& c) {
-        writer.append(static_cast<double>(c.bin - static_cast<std::int64_t>(model.delays) + 1) * model.bin_ms, c.motif,
-                      c.score);
+        writer.append(static_cast<double>(c.bin - static_cast<std::int64_t>(model.delays) + 1) * model.bin_ms,
+                      c.motif, c.score);
         ++found;
     };
     float used_threshold = static_cast<float>(model.threshold);
@@ -120,7 +120,8 @@ int run_detect_run(const args& a) {
         for (float floor = used_threshold; floor > -1000.0f; floor -= 8.0f) {
             candidates.clear();
             progress_bar bar("detect run (collect)", total, quiet);
-            spikes = scan_file(reader, pop, det, floor, [&](const candidate& c) { candidates.push_back(c); }, &bar);
+            spikes = scan_file(
+                reader, pop, det, floor, [&](const candidate& c) { candidates.push_back(c); }, &bar);
             bar.finish();
             ok = threshold_for_count(candidates, model.motifs, refractory, expected, used_threshold);
             if (ok) break;
@@ -132,9 +133,12 @@ int run_detect_run(const args& a) {
     } else {
         detection_rule rule(model.motifs, refractory, used_threshold);
         progress_bar bar("detect run", total, quiet);
-        spikes = scan_file(reader, pop, det, used_threshold, [&](const candidate& c) {
-            if (rule.accept(c)) emit(c);
-        }, &bar);
+        spikes = scan_file(
+            reader, pop, det, used_threshold,
+            [&](const candidate& c) {
+                if (rule.accept(c)) emit(c);
+            },
+            &bar);
         bar.finish();
     }
     writer.set_attribute("threshold", static_cast<double>(used_threshold));
@@ -148,10 +152,12 @@ int run_detect_run(const args& a) {
     writer.set_attribute("population", pop);
     writer.commit();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%s: %llu detections, threshold %.6g, %zu weights kept; %llu input spikes in %.3f s (%.3g spikes/s)\n",
-                output.c_str(), static_cast<unsigned long long>(found), static_cast<double>(used_threshold),
-                det.kept_weights(), static_cast<unsigned long long>(spikes), seconds,
-                seconds > 0 ? static_cast<double>(spikes) / seconds : 0.0);
+    std::printf(
+        "%s: %llu detections, threshold %.6g, %zu weights kept; %llu input spikes in %.3f s (%.3g "
+        "spikes/s)\n",
+        output.c_str(), static_cast<unsigned long long>(found), static_cast<double>(used_threshold),
+        det.kept_weights(), static_cast<unsigned long long>(spikes), seconds,
+        seconds > 0 ? static_cast<double>(spikes) / seconds : 0.0);
     return 0;
 }
 

@@ -19,39 +19,43 @@ namespace evspike::cli {
 
 int run_detect_train(const args& a) {
     command_line cl;
-    cl.usage = "evspike detect train DATASET -o MODEL [--delays D] [--bin MS] [--epochs E] [...]\n"
-               "       evspike detect train --templates DATASET -o MODEL";
+    cl.usage =
+        "evspike detect train DATASET -o MODEL [--delays D] [--bin MS] [--epochs E] [...]\n"
+        "       evspike detect train --templates DATASET -o MODEL";
     std::string dataset_path, output, population, templates_path;
     train_options o;
     double delays = 0, bin_ms = 0, trial_bins = 0, tolerance_ms = -1, keep = 1.0;
     std::string init = "naive-bayes";
-    cl.options.add_options()
-        ("dataset", po::value(&dataset_path), "training raster with /motifs ground truth (evspike generate motifs)")
-        ("output,o", po::value(&output)->required(), "output detector model (.h5, SPEC §7.5)")
-        ("templates", po::value(&templates_path),
-         "build the model from the known templates of this file instead of learning (the generator's log-odds); "
-         "the threshold is calibrated on DATASET if given, else on this file")
-        ("population", po::value(&population), "population of the raster (default: the only one)")
-        ("delays", po::value(&delays), "D, delays per kernel in bins (default: the dataset's `delays`, else 31)")
-        ("bin", po::value(&bin_ms), "bin width in ms (default: the dataset's `bin`, else 1)")
-        ("epochs", po::value(&o.epochs)->default_value(4), "passes over the training data")
-        ("learning-rate", po::value(&o.learning_rate)->default_value(1e-3), "Adam step size")
-        ("batch-trials", po::value(&o.batch_trials)->default_value(8), "trials per mini-batch (one Adam step)")
-        ("trial-bins", po::value(&trial_bins),
-         "bins per trial (default: the dataset's bins + delays, else 1000); trials are cut from the raster")
-        ("l1", po::value(&o.l1)->default_value(0.0), "L1 penalty on the weights (proximal step), sparsifies")
-        ("pos-weight", po::value(&o.pos_weight)->default_value(1.0),
-         "weight of positive bins in the cross-entropy (class imbalance)")
-        ("init", po::value(&init)->default_value("naive-bayes"),
-         "starting weights: naive-bayes (count-based log-odds from the training data) or zero")
-        ("prior-strength", po::value(&o.prior_strength)->default_value(1.0),
-         "naive-bayes init: pseudo-counts at the background rate, per occurrence")
-        ("tolerance", po::value(&tolerance_ms), "calibration: matching tolerance in ms (default: one bin)")
-        ("refractory", po::value(&o.refractory_bins)->default_value(0),
-         "bins a detector stays silent after a detection (0: one motif length, D); stored in the model")
-        ("prune", po::value(&keep)->default_value(1.0),
-         "keep only this fraction of the weights, the largest by |w|, then calibrate the threshold")
-        ("seed", po::value(&o.seed)->default_value(1), "seed of the trial order");
+    cl.options.add_options()("dataset", po::value(&dataset_path),
+                             "training raster with /motifs ground truth (evspike generate motifs)")(
+        "output,o", po::value(&output)->required(), "output detector model (.h5, SPEC §7.5)")(
+        "templates", po::value(&templates_path),
+        "build the model from the known templates of this file instead of learning (the generator's "
+        "log-odds); "
+        "the threshold is calibrated on DATASET if given, else on this file")(
+        "population", po::value(&population), "population of the raster (default: the only one)")(
+        "delays", po::value(&delays),
+        "D, delays per kernel in bins (default: the dataset's `delays`, else 31)")(
+        "bin", po::value(&bin_ms), "bin width in ms (default: the dataset's `bin`, else 1)")(
+        "epochs", po::value(&o.epochs)->default_value(4), "passes over the training data")(
+        "learning-rate", po::value(&o.learning_rate)->default_value(1e-3), "Adam step size")(
+        "batch-trials", po::value(&o.batch_trials)->default_value(8),
+        "trials per mini-batch (one Adam step)")(
+        "trial-bins", po::value(&trial_bins),
+        "bins per trial (default: the dataset's bins + delays, else 1000); trials are cut from the raster")(
+        "l1", po::value(&o.l1)->default_value(0.0), "L1 penalty on the weights (proximal step), sparsifies")(
+        "pos-weight", po::value(&o.pos_weight)->default_value(1.0),
+        "weight of positive bins in the cross-entropy (class imbalance)")(
+        "init", po::value(&init)->default_value("naive-bayes"),
+        "starting weights: naive-bayes (count-based log-odds from the training data) or zero")(
+        "prior-strength", po::value(&o.prior_strength)->default_value(1.0),
+        "naive-bayes init: pseudo-counts at the background rate, per occurrence")(
+        "tolerance", po::value(&tolerance_ms), "calibration: matching tolerance in ms (default: one bin)")(
+        "refractory", po::value(&o.refractory_bins)->default_value(0),
+        "bins a detector stays silent after a detection (0: one motif length, D); stored in the model")(
+        "prune", po::value(&keep)->default_value(1.0),
+        "keep only this fraction of the weights, the largest by |w|, then calibrate the threshold")(
+        "seed", po::value(&o.seed)->default_value(1), "seed of the trial order");
     cl.positional.add("dataset", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
@@ -59,7 +63,8 @@ int run_detect_train(const args& a) {
     if (dataset_path.empty() && templates_path.empty())
         throw usage_error("a DATASET or --templates FILE is required", cl.usage);
     if (!(keep > 0 && keep <= 1)) throw usage_error("--prune must be in (0, 1]", cl.usage);
-    if (init != "naive-bayes" && init != "zero") throw usage_error("--init must be naive-bayes or zero", cl.usage);
+    if (init != "naive-bayes" && init != "zero")
+        throw usage_error("--init must be naive-bayes or zero", cl.usage);
     o.naive_bayes_init = init == "naive-bayes";
 
     const std::string data_path = dataset_path.empty() ? templates_path : dataset_path;
@@ -71,16 +76,19 @@ int run_detect_train(const args& a) {
     o.bin_ms = bin_ms > 0 ? bin_ms : detect::truth_number(truth, "bin").value_or(1.0);
     o.calibration_tolerance_ms = tolerance_ms >= 0 ? tolerance_ms : o.bin_ms;
     const auto data_bins = detect::truth_number(truth, "bins");
-    o.trial_bins = trial_bins > 0 ? static_cast<std::int64_t>(trial_bins)
-                                  : (data_bins ? static_cast<std::int64_t>(*data_bins) + static_cast<std::int64_t>(o.delays)
-                                               : std::int64_t{1000});
+    o.trial_bins =
+        trial_bins > 0
+            ? static_cast<std::int64_t>(trial_bins)
+            : (data_bins ? static_cast<std::int64_t>(*data_bins) + static_cast<std::int64_t>(o.delays)
+                         : std::int64_t{1000});
     const auto occurrences = detect::occurrences_of(truth);
     std::size_t neurons = static_cast<std::size_t>(detect::truth_number(truth, "neurons").value_or(0));
     std::size_t motifs = static_cast<std::size_t>(detect::truth_number(truth, "motifs").value_or(0));
     for (auto id : truth.occurrence_motif_ids) motifs = std::max<std::size_t>(motifs, id + 1);
     for (auto id : truth.template_motif_ids) motifs = std::max<std::size_t>(motifs, id + 1);
     for (auto id : truth.template_node_ids) neurons = std::max<std::size_t>(neurons, id + 1);
-    if (motifs == 0) throw io_error(data_path, "/motifs", "no motifs: no templates, occurrences or `motifs` attribute");
+    if (motifs == 0)
+        throw io_error(data_path, "/motifs", "no motifs: no templates, occurrences or `motifs` attribute");
     auto raster = detect::load_binned(reader, pop, o.bin_ms, neurons, 0);
     const auto t0 = std::chrono::steady_clock::now();
 
@@ -95,13 +103,14 @@ int run_detect_train(const args& a) {
         const auto pb = detect::truth_number(templ, "p_background");
         const auto pm = detect::truth_number(templ, "p_motif");
         if (!pb || !pm)
-            throw io_error(templates_path, "/motifs", "--templates needs the attributes p_background and p_motif");
+            throw io_error(templates_path, "/motifs",
+                           "--templates needs the attributes p_background and p_motif");
         to.p_background = *pb;
         to.p_motif = *pm;
         std::vector<motif_template_entry> entries;
         for (std::size_t k = 0; k < templ.template_motif_ids.size(); ++k)
-            entries.push_back({templ.template_motif_ids[k], templ.template_node_ids[k], templ.template_delays_ms[k],
-                               templ.template_weights[k]});
+            entries.push_back({templ.template_motif_ids[k], templ.template_node_ids[k],
+                               templ.template_delays_ms[k], templ.template_weights[k]});
         try {
             model = detector_from_templates(entries, to);
             model.refractory_bins = o.refractory_bins;
@@ -119,10 +128,12 @@ int run_detect_train(const args& a) {
         progress_bar bar("detect train", 1.0, quiet);
         model = train_detector(raster, occurrences, motifs, o, [&](const train_progress& p) {
             bar.update(p.fraction);
-            const bool epoch_end = p.epoch == 0 || p.fraction * static_cast<double>(p.epochs) >= static_cast<double>(p.epoch) - 1e-9;
+            const bool epoch_end = p.epoch == 0 || p.fraction * static_cast<double>(p.epochs) >=
+                                                       static_cast<double>(p.epoch) - 1e-9;
             if (!quiet && epoch_end && p.epoch > 0) {
                 bar.finish();
-                std::fprintf(stderr, "epoch %zu/%zu: loss %.6g, training recall %.4f\n", p.epoch, p.epochs, p.loss, p.recall);
+                std::fprintf(stderr, "epoch %zu/%zu: loss %.6g, training recall %.4f\n", p.epoch, p.epochs,
+                             p.loss, p.recall);
             }
         });
         bar.finish();
@@ -131,13 +142,15 @@ int run_detect_train(const args& a) {
             prune_weights(model, keep);
             calibrate_f1(model, raster, occurrences, o.calibration_tolerance_ms);
         }
-        if (!quiet) std::fprintf(stderr, "calibrated on %s: threshold %.4g\n", dataset_path.c_str(), model.threshold);
+        if (!quiet)
+            std::fprintf(stderr, "calibrated on %s: threshold %.4g\n", dataset_path.c_str(), model.threshold);
     }
     model.settings.emplace_back("prune_keep_fraction", std::to_string(keep));
     write_detector_model(output, model, invocation());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("%s: %zu motifs x %zu neurons x %zu delays of %g ms, threshold %.6g (%.1f s)\n", output.c_str(),
-                model.motifs, model.neurons, model.delays, model.bin_ms, model.threshold, seconds);
+    std::printf("%s: %zu motifs x %zu neurons x %zu delays of %g ms, threshold %.6g (%.1f s)\n",
+                output.c_str(), model.motifs, model.neurons, model.delays, model.bin_ms, model.threshold,
+                seconds);
     return 0;
 }
 

@@ -18,7 +18,9 @@ namespace evspike::cli::detect {
 inline std::string pick_population(const spike_reader& reader, const std::string& requested,
                                    const motif_truth* truth = nullptr) {
     const auto names = reader.populations();
-    const auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+    const auto has = [&](const std::string& n) {
+        return std::find(names.begin(), names.end(), n) != names.end();
+    };
     if (!requested.empty()) {
         if (!has(requested)) throw io_error(reader.path(), "/spikes/" + requested, "no such population");
         return requested;

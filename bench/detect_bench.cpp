@@ -6,9 +6,9 @@
 //   speed     input spikes per second of the event-driven run
 // Usage: detect_bench <question> [key=value ...]   (keys below; defaults = paper's)
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <string>
 #include <vector>
@@ -97,7 +97,9 @@ evaluation evaluate(const detector_model& m, const dataset& test, double keep = 
     float threshold = 0;
     for (float floor = static_cast<float>(m.threshold) - 4.0f;; floor -= 4.0f) {
         candidates = scan_candidates(det, test.raster, floor);
-        if (threshold_for_count(candidates, m.motifs, refractory, test.truth.size(), threshold) || floor < -60) break;
+        if (threshold_for_count(candidates, m.motifs, refractory, test.truth.size(), threshold) ||
+            floor < -60)
+            break;
     }
     const auto found = apply_rule(candidates, m.motifs, refractory, threshold);
     e.expected = score_detections(test.truth, to_motif_events(found, m.delays, m.bin_ms), {m.bin_ms, 1e-6});
@@ -105,9 +107,11 @@ evaluation evaluate(const detector_model& m, const dataset& test, double keep = 
 }
 
 void print(const char* label, const evaluation& e) {
-    std::printf("%-28s F1@1bin %.4f (P %.4f R %.4f, %zu det / %zu true) | expected-count: exact-bin hit rate %.4f, F1 %.4f\n",
-                label, e.calibrated.f1, e.calibrated.precision, e.calibrated.recall, e.calibrated.detections,
-                e.calibrated.occurrences, e.expected.exact_hit_rate, e.expected.f1);
+    std::printf(
+        "%-28s F1@1bin %.4f (P %.4f R %.4f, %zu det / %zu true) | expected-count: exact-bin hit rate %.4f, "
+        "F1 %.4f\n",
+        label, e.calibrated.f1, e.calibrated.precision, e.calibrated.recall, e.calibrated.detections,
+        e.calibrated.occurrences, e.expected.exact_hit_rate, e.expected.f1);
     std::fflush(stdout);
 }
 
@@ -128,11 +132,11 @@ detector_model learn(const hdsnn_params& p, const dataset& train) {
     auto m = train_detector(train.raster, train.truth, p.motifs, o, [&](const train_progress& pr) {
         if (pr.fraction == 0 || pr.fraction >= 0.999 ||
             (pr.epoch > 0 && static_cast<int>(pr.fraction * 1000) % 100 == 0))
-            std::fprintf(stderr, "  epoch %zu/%zu %.0f%% loss %.6f recall %.3f (%.0f s)\n", pr.epoch, pr.epochs,
-                         100 * pr.fraction, pr.loss, pr.recall, seconds_since(t0));
+            std::fprintf(stderr, "  epoch %zu/%zu %.0f%% loss %.6f recall %.3f (%.0f s)\n", pr.epoch,
+                         pr.epochs, 100 * pr.fraction, pr.loss, pr.recall, seconds_since(t0));
     });
-    std::printf("learned: %zu train spikes, %zu occurrences, %.1f s training + calibration\n", train.raster.size(),
-                train.truth.size(), seconds_since(t0));
+    std::printf("learned: %zu train spikes, %zu occurrences, %.1f s training + calibration\n",
+                train.raster.size(), train.truth.size(), seconds_since(t0));
     return m;
 }
 
@@ -162,9 +166,10 @@ int main(int argc, char** argv) {
         p.trials = test_trials;
         p.seed = 2;
         const auto test = make_dataset(p, kernel);
-        std::printf("N %llu M %llu D %llu: train %zu spikes %zu occurrences, test %zu spikes %zu occurrences\n",
-                    (unsigned long long)p.neurons, (unsigned long long)p.motifs, (unsigned long long)p.delays,
-                    train.raster.size(), train.truth.size(), test.raster.size(), test.truth.size());
+        std::printf(
+            "N %llu M %llu D %llu: train %zu spikes %zu occurrences, test %zu spikes %zu occurrences\n",
+            (unsigned long long)p.neurons, (unsigned long long)p.motifs, (unsigned long long)p.delays,
+            train.raster.size(), train.truth.size(), test.raster.size(), test.truth.size());
         auto tm = templates_model(p, kernel);
         calibrate_f1(tm, train.raster, train.truth, p.bin_ms);
         if (question == "accuracy") {
@@ -183,7 +188,8 @@ int main(int argc, char** argv) {
                 prune_weights(pruned, keep);
                 calibrate_f1(pruned, train.raster, train.truth, p.bin_ms);
                 char label[64];
-                std::snprintf(label, sizeof label, "keep %.4f (%zu w)", keep, compiled_detector(pruned).kept_weights());
+                std::snprintf(label, sizeof label, "keep %.4f (%zu w)", keep,
+                              compiled_detector(pruned).kept_weights());
                 print(label, evaluate(pruned, test));
             }
         }
@@ -234,9 +240,12 @@ int main(int argc, char** argv) {
             }
             const double wall = seconds_since(t0);
             const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
-            std::printf("keep %.4f: %zu kept weights, %zu spikes x %d: %.3f s CPU (%.3f s wall): %.3g input spikes/s per CPU second (%zu detections)\n",
-                        keep, det.kept_weights(), test.raster.size(), repeats, cpu, wall,
-                        static_cast<double>(test.raster.size()) * repeats / cpu, found / static_cast<std::size_t>(repeats));
+            std::printf(
+                "keep %.4f: %zu kept weights, %zu spikes x %d: %.3f s CPU (%.3f s wall): %.3g input spikes/s "
+                "per CPU second (%zu detections)\n",
+                keep, det.kept_weights(), test.raster.size(), repeats, cpu, wall,
+                static_cast<double>(test.raster.size()) * repeats / cpu,
+                found / static_cast<std::size_t>(repeats));
         }
     } else {
         std::fprintf(stderr, "unknown question %s\n", question.c_str());

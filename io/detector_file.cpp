@@ -1,11 +1,11 @@
 #include "io/detector_file.hpp"
 
 #include <hdf5.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <unistd.h>
 
 #include "core/error.hpp"
 #include "io/hdf5.hpp"
@@ -14,9 +14,7 @@ namespace evspike {
 
 namespace {
 
-std::string temp_name(const std::string& path) {
-    return path + ".tmp-" + std::to_string(::getpid());
-}
+std::string temp_name(const std::string& path) { return path + ".tmp-" + std::to_string(::getpid()); }
 
 void rename_or_throw(const std::string& from, const std::string& to) {
     std::error_code ec;
@@ -39,13 +37,16 @@ void write_weights(h5::group& g, const detector_model& m) {
     h5::handle space(H5Screate_simple(3, dims, nullptr));
     if (!space.valid()) g.fail("cannot create the dataspace", name);
     h5::handle dcpl(H5Pcreate(H5P_DATASET_CREATE));
-    if (!dcpl.valid() || H5Pset_obj_track_times(dcpl.get(), 0) < 0) g.fail("cannot set dataset properties", name);
+    if (!dcpl.valid() || H5Pset_obj_track_times(dcpl.get(), 0) < 0)
+        g.fail("cannot set dataset properties", name);
     // One motif's kernel per chunk (capped at 2^16 values, the wrapper's default size).
     hsize_t chunk[3] = {1, m.neurons, m.delays};
     while (chunk[1] > 1 && chunk[1] * chunk[2] > (hsize_t{1} << 16)) chunk[1] = (chunk[1] + 1) / 2;
-    if (H5Pset_chunk(dcpl.get(), 3, chunk) < 0 || H5Pset_shuffle(dcpl.get()) < 0 || H5Pset_deflate(dcpl.get(), 1) < 0)
+    if (H5Pset_chunk(dcpl.get(), 3, chunk) < 0 || H5Pset_shuffle(dcpl.get()) < 0 ||
+        H5Pset_deflate(dcpl.get(), 1) < 0)
         g.fail("cannot set chunking and compression", name);
-    h5::handle ds(H5Dcreate2(g.id(), name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
+    h5::handle ds(
+        H5Dcreate2(g.id(), name.c_str(), H5T_IEEE_F32LE, space.get(), H5P_DEFAULT, dcpl.get(), H5P_DEFAULT));
     if (!ds.valid()) g.fail("cannot create the dataset", name);
     if (H5Dwrite(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, m.weights.data()) < 0)
         g.fail("cannot write", name);
@@ -69,9 +70,10 @@ void write_detector_model(const std::string& path, const detector_model& model, 
             g.write_attribute<double>("threshold", model.threshold);
             g.write_attribute<std::uint64_t>("delays", model.delays);
             g.write_attribute<std::uint64_t>("refractory", static_cast<std::uint64_t>(model.refractory()));
-            g.write_attribute("alignment",
-                              "weights[b][a][d]: a spike of neuron a at bin s adds to detector b at bin s + d; "
-                              "detections are reported at the motif start, detection bin - (delays - 1)");
+            g.write_attribute(
+                "alignment",
+                "weights[b][a][d]: a spike of neuron a at bin s adds to detector b at bin s + d; "
+                "detections are reported at the motif start, detection bin - (delays - 1)");
             for (const auto& [key, value] : model.settings) g.write_attribute("train_" + key, value);
             g = h5::group();
             f.close();
@@ -91,22 +93,26 @@ detector_model read_detector_model(const std::string& path) {
     for (const char* name : {"weights", "bias"})
         if (!g.is_dataset(name)) throw io_error(path, std::string("/detector/") + name, "missing dataset");
     for (const char* name : {"bin", "threshold"})
-        if (!g.has_attribute(name)) throw io_error(path, "/detector", std::string("missing attribute '") + name + "'");
+        if (!g.has_attribute(name))
+            throw io_error(path, "/detector", std::string("missing attribute '") + name + "'");
     detector_model m;
     auto w = g.open_dataset("weights");
     const auto dims = w.dims();
     if (dims.size() != 3)
-        throw io_error(path, "/detector/weights", "expected 3 dimensions [motifs x neurons x delays], got " +
-                                                      std::to_string(dims.size()));
-    if (w.type().cls != h5::type_class::floating) throw io_error(path, "/detector/weights", "expected floating point");
+        throw io_error(
+            path, "/detector/weights",
+            "expected 3 dimensions [motifs x neurons x delays], got " + std::to_string(dims.size()));
+    if (w.type().cls != h5::type_class::floating)
+        throw io_error(path, "/detector/weights", "expected floating point");
     m.motifs = dims[0];
     m.neurons = dims[1];
     m.delays = dims[2];
     m.weights = w.read_all<float>();
     m.bias = g.read_dataset<float>("bias");
     if (m.bias.size() != m.motifs)
-        throw io_error(path, "/detector/bias", "has " + std::to_string(m.bias.size()) + " values, expected " +
-                                                   std::to_string(m.motifs) + " (one per motif)");
+        throw io_error(path, "/detector/bias",
+                       "has " + std::to_string(m.bias.size()) + " values, expected " +
+                           std::to_string(m.motifs) + " (one per motif)");
     m.bin_ms = g.read_attribute<double>("bin");
     m.threshold = g.read_attribute<double>("threshold");
     if (g.has_attribute("refractory")) m.refractory_bins = g.read_attribute<std::uint64_t>("refractory");
@@ -139,7 +145,8 @@ struct detections_writer::impl {
     }
 };
 
-detections_writer::detections_writer(std::string path, const std::string& command) : impl_(std::make_unique<impl>()) {
+detections_writer::detections_writer(std::string path, const std::string& command)
+    : impl_(std::make_unique<impl>()) {
     impl_->path = std::move(path);
     impl_->tmp = temp_name(impl_->path);
     impl_->file = h5::file::create(impl_->tmp);
@@ -208,8 +215,9 @@ motif_events read_detections(const std::string& path) {
     d.motif_ids = f.read_dataset<std::uint64_t>("detections/motif_ids");
     if (f.is_dataset("detections/scores")) d.scores = f.read_dataset<float>("detections/scores");
     if (d.motif_ids.size() != d.timestamps.size())
-        throw io_error(path, "/detections/motif_ids", "length " + std::to_string(d.motif_ids.size()) +
-                                                          " differs from timestamps (" + std::to_string(d.timestamps.size()) + ")");
+        throw io_error(path, "/detections/motif_ids",
+                       "length " + std::to_string(d.motif_ids.size()) + " differs from timestamps (" +
+                           std::to_string(d.timestamps.size()) + ")");
     if (!d.scores.empty() && d.scores.size() != d.timestamps.size())
         throw io_error(path, "/detections/scores", "length differs from timestamps");
     for (std::size_t k = 0; k < d.size(); ++k)

@@ -43,14 +43,17 @@ std::vector<label> make_labels(const motif_events& occurrences, std::size_t moti
     for (std::size_t k = 0; k < occurrences.size(); ++k) {
         if (occurrences.motif_ids[k] >= motifs)
             throw error("train: occurrence " + std::to_string(k) + " has motif id " +
-                        std::to_string(occurrences.motif_ids[k]) + " >= motifs (" + std::to_string(motifs) + ")");
+                        std::to_string(occurrences.motif_ids[k]) + " >= motifs (" + std::to_string(motifs) +
+                        ")");
         const std::int64_t start = time_to_bin(occurrences.timestamps[k], bin_ms);
-        labels.push_back({start + static_cast<std::int64_t>(delays) - 1, static_cast<std::uint32_t>(occurrences.motif_ids[k])});
+        labels.push_back({start + static_cast<std::int64_t>(delays) - 1,
+                          static_cast<std::uint32_t>(occurrences.motif_ids[k])});
     }
     std::sort(labels.begin(), labels.end());
-    labels.erase(std::unique(labels.begin(), labels.end(),
-                             [](const label& x, const label& y) { return x.bin == y.bin && x.motif == y.motif; }),
-                 labels.end());
+    labels.erase(
+        std::unique(labels.begin(), labels.end(),
+                    [](const label& x, const label& y) { return x.bin == y.bin && x.motif == y.motif; }),
+        labels.end());
     return labels;
 }
 
@@ -68,18 +71,22 @@ std::int64_t time_to_bin(double t_ms, double bin_ms) {
 
 binned_raster bin_raster(std::span<const double> timestamps_ms, std::span<const std::uint64_t> node_ids,
                          double bin_ms, std::size_t neurons, std::int64_t bins) {
-    if (timestamps_ms.size() != node_ids.size()) throw error("raster: timestamps and node_ids differ in length");
-    if (!(bin_ms > 0) || !std::isfinite(bin_ms)) throw error("raster: bin must be > 0 ms, got " + text(bin_ms));
+    if (timestamps_ms.size() != node_ids.size())
+        throw error("raster: timestamps and node_ids differ in length");
+    if (!(bin_ms > 0) || !std::isfinite(bin_ms))
+        throw error("raster: bin must be > 0 ms, got " + text(bin_ms));
     std::uint64_t max_id = 0;
     for (std::size_t k = 0; k < node_ids.size(); ++k) {
         if (!std::isfinite(timestamps_ms[k]) || timestamps_ms[k] < 0)
-            throw error("raster: spike " + std::to_string(k) + " has an invalid time " + text(timestamps_ms[k]));
+            throw error("raster: spike " + std::to_string(k) + " has an invalid time " +
+                        text(timestamps_ms[k]));
         max_id = std::max(max_id, node_ids[k]);
     }
     binned_raster r;
     r.neurons = neurons != 0 ? neurons : (node_ids.empty() ? 0 : static_cast<std::size_t>(max_id) + 1);
     if (!node_ids.empty() && max_id >= r.neurons)
-        throw error("raster: node id " + std::to_string(max_id) + " >= neurons (" + std::to_string(r.neurons) + ")");
+        throw error("raster: node id " + std::to_string(max_id) + " >= neurons (" +
+                    std::to_string(r.neurons) + ")");
     std::vector<std::pair<std::int64_t, std::uint32_t>> events(node_ids.size());
     for (std::size_t k = 0; k < node_ids.size(); ++k)
         events[k] = {time_to_bin(timestamps_ms[k], bin_ms), static_cast<std::uint32_t>(node_ids[k])};
@@ -97,8 +104,8 @@ binned_raster bin_raster(std::span<const double> timestamps_ms, std::span<const 
 
 void detector_model::validate() const {
     if (motifs == 0 || neurons == 0 || delays == 0)
-        throw model_error("detector: motifs, neurons and delays must be > 0 (got " + std::to_string(motifs) + " x " +
-                          std::to_string(neurons) + " x " + std::to_string(delays) + ")");
+        throw model_error("detector: motifs, neurons and delays must be > 0 (got " + std::to_string(motifs) +
+                          " x " + std::to_string(neurons) + " x " + std::to_string(delays) + ")");
     if (weights.size() != motifs * neurons * delays)
         throw model_error("detector: weights has " + std::to_string(weights.size()) + " values, expected " +
                           std::to_string(motifs * neurons * delays) + " (motifs x neurons x delays)");
@@ -115,7 +122,8 @@ void detector_model::validate() const {
 
 detector_model detector_from_templates(std::span<const motif_template_entry> entries,
                                        const template_model_options& o) {
-    if (!(o.p_background > 0 && o.p_background < 1)) throw model_error("templates: p_background must be in (0, 1)");
+    if (!(o.p_background > 0 && o.p_background < 1))
+        throw model_error("templates: p_background must be in (0, 1)");
     if (!(o.p_motif > 0 && o.p_motif < 1)) throw model_error("templates: p_motif must be in (0, 1)");
     detector_model m;
     m.motifs = o.motifs;
@@ -127,13 +135,14 @@ detector_model detector_from_templates(std::span<const motif_template_entry> ent
     std::vector<double> bias(o.motifs, logit(o.p_motif));
     for (const auto& e : entries) {
         if (e.motif >= o.motifs || e.node >= o.neurons)
-            throw model_error("templates: entry (motif " + std::to_string(e.motif) + ", node " + std::to_string(e.node) +
-                              ") out of range");
+            throw model_error("templates: entry (motif " + std::to_string(e.motif) + ", node " +
+                              std::to_string(e.node) + ") out of range");
         const std::int64_t delay_bins = std::llround(e.delay_ms / o.bin_ms);
         if (delay_bins < 0 || delay_bins >= static_cast<std::int64_t>(o.delays))
-            throw model_error("templates: entry (motif " + std::to_string(e.motif) + ", node " + std::to_string(e.node) +
-                              ") has delay " + text(e.delay_ms) + " ms outside the " + std::to_string(o.delays) +
-                              " delays of " + text(o.bin_ms) + " ms");
+            throw model_error("templates: entry (motif " + std::to_string(e.motif) + ", node " +
+                              std::to_string(e.node) + ") has delay " + text(e.delay_ms) +
+                              " ms outside the " + std::to_string(o.delays) + " delays of " + text(o.bin_ms) +
+                              " ms");
         const auto lag = static_cast<std::size_t>(static_cast<std::int64_t>(o.delays) - 1 - delay_bins);
         m.weight(e.motif, e.node, lag) += static_cast<float>(e.weight);
     }
@@ -144,9 +153,8 @@ detector_model detector_from_templates(std::span<const motif_template_entry> ent
             if (m.weights[k] != 0.0f) bias[b] += std::log1p(-sigmoid(logit0 + m.weights[k])) - log_not0;
     m.bias.assign(bias.begin(), bias.end());
     m.threshold = 0.0;
-    m.settings = {{"method", "templates"},
-                  {"p_background", text(o.p_background)},
-                  {"p_motif", text(o.p_motif)}};
+    m.settings = {
+        {"method", "templates"}, {"p_background", text(o.p_background)}, {"p_motif", text(o.p_motif)}};
     m.validate();
     return m;
 }
@@ -169,7 +177,8 @@ void naive_bayes_init(const binned_raster& raster, const std::vector<label>& lab
     for (const auto& l : labels) {
         occurrences[l.motif] += 1;
         const auto D64 = static_cast<std::int64_t>(D);
-        for (std::size_t k = first_spike_at(raster, l.bin - D64 + 1); k < raster.size() && raster.spike_bins[k] <= l.bin; ++k) {
+        for (std::size_t k = first_spike_at(raster, l.bin - D64 + 1);
+             k < raster.size() && raster.spike_bins[k] <= l.bin; ++k) {
             const auto d = static_cast<std::size_t>(l.bin - raster.spike_bins[k]);
             ++count[(raster.spike_neurons[k] * D + d) * M + l.motif];
         }
@@ -191,11 +200,13 @@ void naive_bayes_init(const binned_raster& raster, const std::vector<label>& lab
 
 }  // namespace
 
-detector_model train_detector(const binned_raster& raster, const motif_events& occurrences, std::size_t motifs,
-                              const train_options& o, const std::function<void(const train_progress&)>& progress) {
+detector_model train_detector(const binned_raster& raster, const motif_events& occurrences,
+                              std::size_t motifs, const train_options& o,
+                              const std::function<void(const train_progress&)>& progress) {
     if (motifs == 0) throw model_error("train: motifs must be > 0");
     if (o.delays == 0) throw model_error("train: delays must be > 0");
-    if (o.trial_bins <= 0 || o.batch_trials == 0) throw model_error("train: trial bins and batch size must be > 0");
+    if (o.trial_bins <= 0 || o.batch_trials == 0)
+        throw model_error("train: trial bins and batch size must be > 0");
     if (!(o.learning_rate > 0)) throw model_error("train: learning rate must be > 0");
     if (!(o.pos_weight > 0)) throw model_error("train: positive weight must be > 0");
     if (!(o.l1 >= 0)) throw model_error("train: l1 must be >= 0");
@@ -239,7 +250,8 @@ detector_model train_detector(const binned_raster& raster, const motif_events& o
             std::fill(gbias.begin(), gbias.end(), 0.0);
             const std::size_t last = std::min(trial_starts.size(), first + o.batch_trials);
             double cells = 0.0;
-            for (std::size_t i = first; i < last; ++i) cells += static_cast<double>(std::min(o.trial_bins, bins - trial_starts[i]));
+            for (std::size_t i = first; i < last; ++i)
+                cells += static_cast<double>(std::min(o.trial_bins, bins - trial_starts[i]));
             cells *= static_cast<double>(M);
             double batch_loss = 0.0;
             for (std::size_t i = first; i < last; ++i) {
@@ -247,7 +259,8 @@ detector_model train_detector(const binned_raster& raster, const motif_events& o
                 const std::int64_t t1 = std::min(bins, t0 + o.trial_bins);
                 const auto L = static_cast<std::size_t>(t1 - t0);
                 z.assign(L * M, 0.0f);
-                for (std::size_t t = 0; t < L; ++t) std::copy(bias.begin(), bias.end(), z.begin() + static_cast<std::ptrdiff_t>(t * M));
+                for (std::size_t t = 0; t < L; ++t)
+                    std::copy(bias.begin(), bias.end(), z.begin() + static_cast<std::ptrdiff_t>(t * M));
                 const std::size_t s_begin = first_spike_at(raster, t0 - D64 + 1);
                 const std::size_t s_end = first_spike_at(raster, t1);
                 // Forward: each spike adds its kernel rows to the D bins it reaches.
@@ -317,12 +330,14 @@ detector_model train_detector(const binned_raster& raster, const motif_events& o
             for (std::size_t b = 0; b < M; ++b) {
                 mb[b] = beta1 * mb[b] + (1 - beta1) * gbias[b];
                 vb[b] = beta2 * vb[b] + (1 - beta2) * gbias[b] * gbias[b];
-                bias[b] -= static_cast<float>(o.learning_rate * std::sqrt(c2) / c1 * mb[b] / (std::sqrt(vb[b]) + eps));
+                bias[b] -= static_cast<float>(o.learning_rate * std::sqrt(c2) / c1 * mb[b] /
+                                              (std::sqrt(vb[b]) + eps));
             }
             epoch_loss += batch_loss;
             epoch_cells += cells;
             if (progress) {
-                const double done = static_cast<double>((epoch - 1) * steps_per_epoch + first / o.batch_trials + 1);
+                const double done =
+                    static_cast<double>((epoch - 1) * steps_per_epoch + first / o.batch_trials + 1);
                 progress({epoch, o.epochs, done / static_cast<double>(o.epochs * steps_per_epoch),
                           epoch_loss / epoch_cells, positives > 0 ? hits / positives : 1.0});
             }

@@ -52,21 +52,23 @@ struct detector_model {
     std::size_t neurons = 0;
     std::size_t delays = 0;
     double bin_ms = 1.0;
-    double threshold = 0.0;              // logit units
+    double threshold = 0.0;  // logit units
     // Bins after a detection during which the detector cannot fire again; 0 means one motif
     // length (delays). Shorter values let overlapping occurrences of one motif both be found.
     std::size_t refractory_bins = 0;
     std::int64_t refractory() const {
         return static_cast<std::int64_t>(refractory_bins != 0 ? refractory_bins : delays);
     }
-    std::vector<float> weights;          // [motif][neuron][delay]
-    std::vector<float> bias;             // [motif]
+    std::vector<float> weights;                                 // [motif][neuron][delay]
+    std::vector<float> bias;                                    // [motif]
     std::vector<std::pair<std::string, std::string>> settings;  // how it was made (file attributes)
 
     float weight(std::size_t b, std::size_t a, std::size_t d) const {
         return weights[(b * neurons + a) * delays + d];
     }
-    float& weight(std::size_t b, std::size_t a, std::size_t d) { return weights[(b * neurons + a) * delays + d]; }
+    float& weight(std::size_t b, std::size_t a, std::size_t d) {
+        return weights[(b * neurons + a) * delays + d];
+    }
     // Checks sizes and finiteness; throws model_error naming what is wrong.
     void validate() const;
 };
@@ -83,7 +85,7 @@ struct motif_template_entry {
 struct template_model_options {
     std::size_t motifs = 0;
     std::size_t neurons = 0;
-    std::size_t delays = 0;     // D: the detection bin is start + D - 1
+    std::size_t delays = 0;  // D: the detection bin is start + D - 1
     double bin_ms = 1.0;
     double p_background = 0.001;  // per neuron and bin
     double p_motif = 0.001;       // per motif and bin
@@ -100,24 +102,24 @@ struct train_options {
     std::size_t delays = 31;
     double bin_ms = 1.0;
     std::size_t epochs = 10;
-    std::int64_t trial_bins = 1000;     // length of one trial (mini-batch unit), in bins
-    std::size_t batch_trials = 8;       // trials per Adam step
+    std::int64_t trial_bins = 1000;  // length of one trial (mini-batch unit), in bins
+    std::size_t batch_trials = 8;    // trials per Adam step
     double learning_rate = 1e-3;
-    double l1 = 0.0;                    // proximal L1 on the weights (per step: lr * l1)
-    double pos_weight = 1.0;            // BCE weight of positive bins (class imbalance)
-    bool naive_bayes_init = true;       // start from the count-based log-odds estimate
-    double prior_strength = 4.0;        // pseudo-counts of the naive-Bayes init
+    double l1 = 0.0;               // proximal L1 on the weights (per step: lr * l1)
+    double pos_weight = 1.0;       // BCE weight of positive bins (class imbalance)
+    bool naive_bayes_init = true;  // start from the count-based log-odds estimate
+    double prior_strength = 4.0;   // pseudo-counts of the naive-Bayes init
     double calibration_tolerance_ms = 1.0;
-    std::size_t refractory_bins = 0;    // stored in the model, see detector_model
-    std::uint64_t seed = 1;             // trial order
+    std::size_t refractory_bins = 0;  // stored in the model, see detector_model
+    std::uint64_t seed = 1;           // trial order
 };
 
 struct train_progress {
-    std::size_t epoch = 0;        // 1-based, 0 = after initialisation
+    std::size_t epoch = 0;  // 1-based, 0 = after initialisation
     std::size_t epochs = 0;
-    double fraction = 0;          // of all steps done
-    double loss = 0;              // mean BCE per bin and motif over the epoch
-    double recall = 0;            // positives with p >= 1/2 over the epoch
+    double fraction = 0;  // of all steps done
+    double loss = 0;      // mean BCE per bin and motif over the epoch
+    double recall = 0;    // positives with p >= 1/2 over the epoch
 };
 
 // Trains on one raster with known occurrences (start times of motifs, ms). Motif ids must be

@@ -20,8 +20,9 @@ std::vector<char> kept_mask(const detector_model& model, double keep_fraction) {
     std::vector<std::uint32_t> nonzero;
     for (std::size_t k = 0; k < w.size(); ++k)
         if (w[k] != 0.0f) nonzero.push_back(static_cast<std::uint32_t>(k));
-    const auto keep = std::min(
-        nonzero.size(), static_cast<std::size_t>(std::llround(keep_fraction * static_cast<double>(w.size()))));
+    const auto keep =
+        std::min(nonzero.size(),
+                 static_cast<std::size_t>(std::llround(keep_fraction * static_cast<double>(w.size()))));
     // Larger |w| first; equal |w|: lower index first, so the kept set is deterministic.
     const auto before = [&](std::uint32_t x, std::uint32_t y) {
         const float ax = std::fabs(w[x]);
@@ -29,7 +30,8 @@ std::vector<char> kept_mask(const detector_model& model, double keep_fraction) {
         return ax != ay ? ax > ay : x < y;
     };
     if (keep < nonzero.size())
-        std::nth_element(nonzero.begin(), nonzero.begin() + static_cast<std::ptrdiff_t>(keep), nonzero.end(), before);
+        std::nth_element(nonzero.begin(), nonzero.begin() + static_cast<std::ptrdiff_t>(keep), nonzero.end(),
+                         before);
     for (std::size_t k = 0; k < keep; ++k) mask[nonzero[k]] = 1;
     return mask;
 }
@@ -43,8 +45,13 @@ void prune_weights(detector_model& model, double keep_fraction) {
 }
 
 compiled_detector::compiled_detector(const detector_model& model, double keep_fraction)
-    : motifs_(model.motifs), neurons_(model.neurons), delays_(model.delays), bin_ms_(model.bin_ms),
-      threshold_(model.threshold), refractory_(model.refractory()), bias_(model.bias) {
+    : motifs_(model.motifs),
+      neurons_(model.neurons),
+      delays_(model.delays),
+      bin_ms_(model.bin_ms),
+      threshold_(model.threshold),
+      refractory_(model.refractory()),
+      bias_(model.bias) {
     model.validate();
     const auto mask = kept_mask(model, keep_fraction);
     const std::size_t pairs = neurons_ * delays_;
@@ -99,7 +106,9 @@ void compiled_detector::add_spike(std::uint32_t a, std::int64_t s, float* ring) 
 
 evidence_scanner::evidence_scanner(const compiled_detector& detector, float floor,
                                    std::function<void(const candidate&)> sink)
-    : det_(detector), floor_(floor), sink_(std::move(sink)),
+    : det_(detector),
+      floor_(floor),
+      sink_(std::move(sink)),
       ring_(detector.delays() * detector.motifs(), 0.0f),
       last_bin_of_neuron_(detector.neurons(), std::numeric_limits<std::int64_t>::min()) {
     for (float b : detector.bias()) bias_reaches_floor_ = bias_reaches_floor_ || b >= floor;
@@ -153,7 +162,8 @@ motif_events to_motif_events(std::span<const candidate> detections, std::size_t 
     motif_events events;
     events.timestamps.reserve(detections.size());
     for (const auto& c : detections) {
-        events.timestamps.push_back(static_cast<double>(c.bin - static_cast<std::int64_t>(delays) + 1) * bin_ms);
+        events.timestamps.push_back(static_cast<double>(c.bin - static_cast<std::int64_t>(delays) + 1) *
+                                    bin_ms);
         events.motif_ids.push_back(c.motif);
         events.scores.push_back(c.score);
     }
@@ -164,7 +174,8 @@ std::vector<candidate> scan_candidates(const compiled_detector& detector, const 
                                        float floor) {
     std::vector<candidate> out;
     evidence_scanner scanner(detector, floor, [&](const candidate& c) { out.push_back(c); });
-    for (std::size_t k = 0; k < raster.size(); ++k) scanner.push(raster.spike_bins[k], raster.spike_neurons[k]);
+    for (std::size_t k = 0; k < raster.size(); ++k)
+        scanner.push(raster.spike_bins[k], raster.spike_neurons[k]);
     scanner.finish();
     return out;
 }
@@ -187,14 +198,18 @@ bool threshold_for_count(std::span<const candidate> candidates, std::size_t moti
         threshold = std::numeric_limits<float>::infinity();
         return count == 0;
     }
-    const auto count_at = [&](std::size_t k) { return apply_rule(candidates, motifs, refractory_bins, levels[k]).size(); };
+    const auto count_at = [&](std::size_t k) {
+        return apply_rule(candidates, motifs, refractory_bins, levels[k]).size();
+    };
     // First level (from the top) whose count reaches `count`; counts grow as the level drops.
     std::size_t lo = 0;
     std::size_t hi = levels.size();
     while (lo < hi) {
         const std::size_t mid = lo + (hi - lo) / 2;
-        if (count_at(mid) >= count) hi = mid;
-        else lo = mid + 1;
+        if (count_at(mid) >= count)
+            hi = mid;
+        else
+            lo = mid + 1;
     }
     if (lo == levels.size()) {
         threshold = levels.back();

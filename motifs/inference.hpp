@@ -54,7 +54,7 @@ private:
         std::uint32_t motif;
         float weight;
     };
-    std::vector<std::uint32_t> offsets_;   // [neurons * delays + 1] into entries_
+    std::vector<std::uint32_t> offsets_;  // [neurons * delays + 1] into entries_
     std::vector<entry> entries_;
     std::vector<std::int32_t> dense_index_;  // [neurons * delays]: row in dense_ or -1
     std::vector<float> dense_;
@@ -64,9 +64,9 @@ private:
 void prune_weights(detector_model& model, double keep_fraction);
 
 struct candidate {
-    std::int64_t bin;      // detection bin (motif start + D - 1)
+    std::int64_t bin;  // detection bin (motif start + D - 1)
     std::uint32_t motif;
-    float score;           // bias + evidence, logit units
+    float score;  // bias + evidence, logit units
 };
 
 // The streaming scan: push spikes in non-decreasing bin order, then finish().
@@ -98,7 +98,8 @@ class detection_rule {
 public:
     detection_rule(std::size_t motifs, std::int64_t refractory_bins, float threshold)
         : next_allowed_(motifs, std::numeric_limits<std::int64_t>::min()),
-          refractory_(refractory_bins), threshold_(threshold) {}
+          refractory_(refractory_bins),
+          threshold_(threshold) {}
     bool accept(const candidate& c) {
         if (c.score < threshold_ || c.bin < next_allowed_[c.motif]) return false;
         next_allowed_[c.motif] = c.bin + refractory_;

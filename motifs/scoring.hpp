@@ -19,9 +19,9 @@ namespace evspike {
 
 // A list of motif events (true occurrences or detections), parallel arrays.
 struct motif_events {
-    std::vector<double> timestamps;          // ms, the motif's start
+    std::vector<double> timestamps;  // ms, the motif's start
     std::vector<std::uint64_t> motif_ids;
-    std::vector<float> scores;               // detections only (may be empty for truth)
+    std::vector<float> scores;  // detections only (may be empty for truth)
     std::size_t size() const { return timestamps.size(); }
 };
 
@@ -38,7 +38,7 @@ struct score_result {
     double precision = 0;           // matched / detections (1 when there are no detections)
     double recall = 0;              // matched / occurrences (1 when there are no occurrences)
     double f1 = 0;
-    double exact_hit_rate = 0;      // exact_matched / occurrences
+    double exact_hit_rate = 0;  // exact_matched / occurrences
 };
 
 // Number of one-to-one matches between two time lists (each sorted ascending) within tolerance.

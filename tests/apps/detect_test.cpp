@@ -33,103 +33,109 @@ double json_number(const std::string& json, const std::string& key) {
 }  // namespace
 
 TEST_SUITE("apps") {
+    TEST_CASE("detect: train, run and score end to end, with templates and learned") {
+        temp_dir dir;
+        write_config(dir / "m.toml");
+        REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "train.h5 -q").exit_code ==
+                0);
+        REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "test.h5 --seed 2 -q")
+                    .exit_code == 0);
 
-TEST_CASE("detect: train, run and score end to end, with templates and learned") {
-    temp_dir dir;
-    write_config(dir / "m.toml");
-    REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "train.h5 -q").exit_code == 0);
-    REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "test.h5 --seed 2 -q").exit_code == 0);
+        auto r =
+            run_evspike("detect train --templates " + dir / "train.h5" + " -o " + dir / "templates.h5 -q");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_t.h5 -q");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        r = run_evspike("detect score " + dir / "det_t.h5 " + dir / "test.h5 --json");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(json_number(r.out, "f1") > 0.9);  // 0.927 with these seeds
 
-    auto r = run_evspike("detect train --templates " + dir / "train.h5" + " -o " + dir / "templates.h5 -q");
-    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_t.h5 -q");
-    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    r = run_evspike("detect score " + dir / "det_t.h5 " + dir / "test.h5 --json");
-    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    CHECK(json_number(r.out, "f1") > 0.9);  // 0.927 with these seeds
+        r = run_evspike("detect train " + dir / "train.h5" + " -o " +
+                        dir / "learned.h5 -q --epochs 3 --learning-rate 0.01");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        r = run_evspike("detect run " + dir / "learned.h5 " + dir / "test.h5 -o " + dir / "det_l.h5 -q");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        r = run_evspike("detect score " + dir / "det_l.h5 " + dir / "test.h5 --json");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(json_number(r.out, "f1") > 0.9);  // 0.959 with these seeds
 
-    r = run_evspike("detect train " + dir / "train.h5" + " -o " + dir / "learned.h5 -q --epochs 3 --learning-rate 0.01");
-    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    r = run_evspike("detect run " + dir / "learned.h5 " + dir / "test.h5 -o " + dir / "det_l.h5 -q");
-    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    r = run_evspike("detect score " + dir / "det_l.h5 " + dir / "test.h5 --json");
-    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    CHECK(json_number(r.out, "f1") > 0.9);  // 0.959 with these seeds
+        // --expected-count gives exactly the requested number here (no ties at this scale).
+        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " +
+                        dir / "det_n.h5 -q --expected-count 7");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(read_detections(dir / "det_n.h5").size() == 7);
 
-    // --expected-count gives exactly the requested number here (no ties at this scale).
-    r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_n.h5 -q --expected-count 7");
-    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    CHECK(read_detections(dir / "det_n.h5").size() == 7);
+        // Pruning keeps fewer weights and still runs.
+        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " +
+                        dir / "det_p.h5 -q --prune 0.01");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(r.out.find("weights kept") != std::string::npos);
 
-    // Pruning keeps fewer weights and still runs.
-    r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_p.h5 -q --prune 0.01");
-    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-    CHECK(r.out.find("weights kept") != std::string::npos);
+        // Reruns are bit-identical (same command line, so the same provenance attributes).
+        std::filesystem::copy_file(dir / "det_t.h5", dir / "det_t_first.h5");
+        REQUIRE(run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_t.h5 -q")
+                    .exit_code == 0);
+        CHECK(run("cmp " + dir / "det_t.h5 " + dir / "det_t_first.h5").exit_code == 0);
+    }
 
-    // Reruns are bit-identical (same command line, so the same provenance attributes).
-    std::filesystem::copy_file(dir / "det_t.h5", dir / "det_t_first.h5");
-    REQUIRE(run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_t.h5 -q").exit_code == 0);
-    CHECK(run("cmp " + dir / "det_t.h5 " + dir / "det_t_first.h5").exit_code == 0);
-}
+    TEST_CASE("detect: model and detections files round-trip") {
+        temp_dir dir;
+        detector_model m;
+        m.motifs = 2;
+        m.neurons = 3;
+        m.delays = 4;
+        m.bin_ms = 0.5;
+        m.threshold = 1.25;
+        for (int k = 0; k < 24; ++k) m.weights.push_back(static_cast<float>(k) - 10.5f);
+        m.bias = {-3.0f, -4.0f};
+        m.settings = {{"method", "test"}};
+        write_detector_model(dir / "model.h5", m, "test");
+        const auto back = read_detector_model(dir / "model.h5");
+        CHECK(back.weights == m.weights);
+        CHECK(back.bias == m.bias);
+        CHECK(back.bin_ms == 0.5);
+        CHECK(back.threshold == 1.25);
+        CHECK(back.delays == 4);
+        motif_events d{{1.0, 2.5}, {1, 0}, {3.5f, 4.0f}};
+        write_detections(dir / "det.h5", d, "test");
+        const auto dback = read_detections(dir / "det.h5");
+        CHECK(dback.timestamps == d.timestamps);
+        CHECK(dback.motif_ids == d.motif_ids);
+        CHECK(dback.scores == d.scores);
+        CHECK_THROWS_WITH_AS(read_detector_model(dir / "det.h5"), doctest::Contains("/detector"), io_error);
+        CHECK_THROWS_WITH_AS(read_detections(dir / "model.h5"), doctest::Contains("/detections"), io_error);
+    }
 
-TEST_CASE("detect: model and detections files round-trip") {
-    temp_dir dir;
-    detector_model m;
-    m.motifs = 2;
-    m.neurons = 3;
-    m.delays = 4;
-    m.bin_ms = 0.5;
-    m.threshold = 1.25;
-    for (int k = 0; k < 24; ++k) m.weights.push_back(static_cast<float>(k) - 10.5f);
-    m.bias = {-3.0f, -4.0f};
-    m.settings = {{"method", "test"}};
-    write_detector_model(dir / "model.h5", m, "test");
-    const auto back = read_detector_model(dir / "model.h5");
-    CHECK(back.weights == m.weights);
-    CHECK(back.bias == m.bias);
-    CHECK(back.bin_ms == 0.5);
-    CHECK(back.threshold == 1.25);
-    CHECK(back.delays == 4);
-    motif_events d{{1.0, 2.5}, {1, 0}, {3.5f, 4.0f}};
-    write_detections(dir / "det.h5", d, "test");
-    const auto dback = read_detections(dir / "det.h5");
-    CHECK(dback.timestamps == d.timestamps);
-    CHECK(dback.motif_ids == d.motif_ids);
-    CHECK(dback.scores == d.scores);
-    CHECK_THROWS_WITH_AS(read_detector_model(dir / "det.h5"), doctest::Contains("/detector"), io_error);
-    CHECK_THROWS_WITH_AS(read_detections(dir / "model.h5"), doctest::Contains("/detections"), io_error);
-}
+    TEST_CASE("detect: bad inputs give clear errors and leave no output") {
+        temp_dir dir;
+        write_config(dir / "m.toml");
+        REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "d.h5 -q").exit_code == 0);
+        for (const char* cmd : {"detect train --help", "detect run --help", "detect score --help"})
+            CHECK(run_evspike(cmd).exit_code == 0);
 
-TEST_CASE("detect: bad inputs give clear errors and leave no output") {
-    temp_dir dir;
-    write_config(dir / "m.toml");
-    REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "d.h5 -q").exit_code == 0);
-    for (const char* cmd : {"detect train --help", "detect run --help", "detect score --help"})
-        CHECK(run_evspike(cmd).exit_code == 0);
+        auto r = run_evspike("detect run " + dir / "missing.h5 " + dir / "d.h5 -o " + dir / "out.h5");
+        CHECK(r.exit_code == 1);
+        CHECK(r.out.find("missing.h5") != std::string::npos);
+        r = run_evspike("detect run " + dir / "d.h5 " + dir / "d.h5 -o " + dir / "out.h5");
+        CHECK(r.exit_code == 1);
+        CHECK(r.out.find("/detector") != std::string::npos);
+        CHECK_FALSE(std::filesystem::exists(dir / "out.h5"));
+        CHECK(run_evspike("detect run a.h5 b.h5 -o c.h5 --prune 2").exit_code == 2);
+        CHECK(run_evspike("detect train -o x.h5").exit_code == 2);
+        r = run_evspike("detect score " + dir / "d.h5 " + dir / "d.h5");
+        CHECK(r.exit_code == 1);
+        CHECK(r.out.find("/detections") != std::string::npos);
 
-    auto r = run_evspike("detect run " + dir / "missing.h5 " + dir / "d.h5 -o " + dir / "out.h5");
-    CHECK(r.exit_code == 1);
-    CHECK(r.out.find("missing.h5") != std::string::npos);
-    r = run_evspike("detect run " + dir / "d.h5 " + dir / "d.h5 -o " + dir / "out.h5");
-    CHECK(r.exit_code == 1);
-    CHECK(r.out.find("/detector") != std::string::npos);
-    CHECK_FALSE(std::filesystem::exists(dir / "out.h5"));
-    CHECK(run_evspike("detect run a.h5 b.h5 -o c.h5 --prune 2").exit_code == 2);
-    CHECK(run_evspike("detect train -o x.h5").exit_code == 2);
-    r = run_evspike("detect score " + dir / "d.h5 " + dir / "d.h5");
-    CHECK(r.exit_code == 1);
-    CHECK(r.out.find("/detections") != std::string::npos);
-
-    // A model whose weights are 2-D (wrong shape), written by another tool.
-    if (std::string(evspike::test::system_python).empty()) return;
-    const std::string script = dir / "bad.py";
-    std::ofstream(script) << "import h5py, numpy as np\nf = h5py.File('" << dir / "bad.h5"
-                          << "', 'w')\ng = f.create_group('detector')\ng['weights'] = np.zeros((2, 3), 'f4')\n"
-                             "g['bias'] = np.zeros(2, 'f4')\ng.attrs['bin'] = 1.0\ng.attrs['threshold'] = 0.0\n";
-    REQUIRE(run(std::string(evspike::test::system_python) + " " + script).exit_code == 0);
-    r = run_evspike("detect run " + dir / "bad.h5 " + dir / "d.h5 -o " + dir / "out.h5");
-    CHECK(r.exit_code == 1);
-    CHECK(r.out.find("3 dimensions") != std::string::npos);
-}
-
+        // A model whose weights are 2-D (wrong shape), written by another tool.
+        if (std::string(evspike::test::system_python).empty()) return;
+        const std::string script = dir / "bad.py";
+        std::ofstream(script)
+            << "import h5py, numpy as np\nf = h5py.File('" << dir / "bad.h5"
+            << "', 'w')\ng = f.create_group('detector')\ng['weights'] = np.zeros((2, 3), 'f4')\n"
+               "g['bias'] = np.zeros(2, 'f4')\ng.attrs['bin'] = 1.0\ng.attrs['threshold'] = 0.0\n";
+        REQUIRE(run(std::string(evspike::test::system_python) + " " + script).exit_code == 0);
+        r = run_evspike("detect run " + dir / "bad.h5 " + dir / "d.h5 -o " + dir / "out.h5");
+        CHECK(r.exit_code == 1);
+        CHECK(r.out.find("3 dimensions") != std::string::npos);
+    }
 }
