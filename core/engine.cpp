@@ -37,7 +37,15 @@
 //    sample at k * interval < t_stop sees the state after every event at its time (V is
 //    right-continuous), evaluated exactly with voltage_after from the neuron's last event.
 //
-// 5. Output order: the spikes of one instant are reported sorted by global id, so each group's
+// 5. Lazy predictions. A queued crossing is never later than the neuron's exact prediction,
+//    but may be earlier: when an input moves the crossing later (or not earlier than the queued
+//    entry), the queue is left alone (for lif_delta usually without even the log: the bound g
+//    below), and the exact prediction is recomputed from the neuron's unchanged state (its last
+//    event) when the early entry pops, which then only re-queues it without touching the neuron.
+//    The exact prediction is the same value the eager scheme computed, so a neuron is due at
+//    exactly the same instants and every spike and voltage is bit-identical.
+//
+// 6. Output order: the spikes of one instant are reported sorted by global id, so each group's
 //    spikes come by time, ties by node id (SPEC §7.1 by_time).
 #include "core/engine.hpp"
 
@@ -69,6 +77,19 @@ struct alignas(64) neuron_slot {
     std::uint32_t version = 0;  // of the current crossing prediction
 };
 static_assert(sizeof(neuron_slot) == 64);
+
+// The queued crossing of a neuron (invariant 5): its time, which is <= the exact prediction.
+struct queued_prediction {
+    sim_time t;
+    std::uint8_t live = 0;   // a current entry is in the prediction queue
+    std::uint8_t exact = 0;  // t is the exact prediction (else: earlier, recompute on pop)
+};
+
+// lif_delta keeps its bound g in lif_state::I_ex, unused by that model (keeps one cache line per
+// neuron). g = the distance v_inf - V below which, at the neuron's last event, its free crossing
+// would come before the queued entry; it decays like V - v_inf. NaN: no bound (always exact).
+inline double& bound_of(lif_state& s) { return s.I_ex; }
+constexpr double no_bound = std::numeric_limits<double>::quiet_NaN();
 
 // How far ahead the delivery loop prefetches target neurons (Benchmark 4, bench/README.md).
 constexpr std::uint64_t prefetch_distance = 8;
@@ -116,10 +137,8 @@ private:
         model_of_.assign(net_.neuron_count, 0);
         due_.assign(net_.neuron_count, 0);
         last_spike_.assign(net_.neuron_count, sim_time::never());
-        if constexpr (Q::updates_in_place) {
-            handles_.resize(net_.neuron_count);
-            live_.assign(net_.neuron_count, 0);
-        }
+        if constexpr (Q::updates_in_place) handles_.resize(net_.neuron_count);
+        pred_.assign(net_.neuron_count, queued_prediction{});
         q_.reserve(1024);
         p_.reserve(2 * static_cast<std::size_t>(net_.neuron_count) + 1024);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
@@ -133,6 +152,12 @@ private:
             } catch (const model_error& e) {
                 throw config_error(key + ".params", e.what());
             }
+            // Skip the exact prediction only when the bound says "later" by a margin far above
+            // the rounding of g, of the log and of the time sum (docs/engine.md).
+            const double tau = ps.params.tau_m;
+            bound_rel_.push_back(1.0 + 1e-9 + 1e-11 / tau);
+            bound_abs_.push_back(1e-9 * (std::abs(ps.params.V_th) + std::abs(ps.params.E_L) +
+                                         std::abs(tau * ps.params.I_e / ps.params.C_m)));
             const node_group& g = net_.groups[p];
             const std::uint64_t v_seed = stream_seed(spec_.seed, "population/" + ps.name + "/V_m");
             for (std::uint32_t i = 0; i < g.size; ++i) {
@@ -144,11 +169,12 @@ private:
                     throw config_error(key + ".V_m", "initial potential is not finite");
                 // First prediction; a neuron starting at or above threshold fires at 0.
                 visit(model_of_[g.first + i], [&](const auto& m) {
+                    if constexpr (std::is_same_v<std::decay_t<decltype(m)>, lif_delta>) bound_of(n.s) = no_bound;
                     if (m.can_fire(n.s)) {
                         schedule(g.first + i, n, sim_time{});
                     } else {
                         const double h = m.next_crossing(n.s, spec_.t_stop_ms);
-                        if (h != no_crossing) schedule(g.first + i, n, sim_time{} + h);
+                        if (h != no_crossing) schedule_exact(g.first + i, n, m, sim_time{} + h);
                     }
                 });
             }
@@ -257,7 +283,21 @@ private:
         if (n.stamp == instant_) return;
         n.stamp = instant_;
         const double h = T - n.t_last;
-        if (h > 0) visit(model_of_[id], [&](const auto& m) { m.advance(n.s, h); });
+        if (h > 0) {
+            visit(model_of_[id], [&](const auto& m) {
+                if constexpr (std::is_same_v<std::decay_t<decltype(m)>, lif_delta>) {
+                    if (n.s.refractory_ms <= 0) {
+                        const double em1 = m.advance_free(n.s, h);  // exactly advance()
+                        bound_of(n.s) += bound_of(n.s) * em1;
+                    } else {
+                        m.advance(n.s, h);
+                        bound_of(n.s) = no_bound;
+                    }
+                } else {
+                    m.advance(n.s, h);
+                }
+            });
+        }
         n.t_last = T;
         touched_.push_back(id);
     }
@@ -300,7 +340,28 @@ private:
             ++stats_.stale;
             return;
         }
-        if constexpr (Q::updates_in_place) live_[id] = 0;
+        queued_prediction& q = pred_[id];
+        q.live = 0;
+        if (!q.exact) {
+            // Queued early (invariant 5): the exact prediction from the neuron's last event, the
+            // value the eager scheme queued then. Not due now: re-queue, leave the neuron alone.
+            bool due_now = false;
+            visit(model_of_[id], [&](const auto& m) {
+                const double h = m.next_crossing(n.s, t_stop_ - n.t_last);
+                if (h == no_crossing) {
+                    ++n.version;
+                    return;
+                }
+                const sim_time t = n.t_last + h;
+                if (t == T) {
+                    due_now = true;
+                    return;
+                }
+                if (t < T) throw internal_error("engine: a lazy prediction was queued too late");
+                schedule_exact(id, n, m, t);
+            });
+            if (!due_now) return;
+        }
         touch(id, n, T);
         due_[id] = 1;
     }
@@ -343,15 +404,31 @@ private:
                     last_spike_[id] = T;
                     fired_.push_back(id);
                 }
+                queued_prediction& q = pred_[id];
+                if constexpr (std::is_same_v<model, lif_delta>) {
+                    // Later than the queued entry for sure: no log, no queue operation.
+                    if (q.live && n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) {
+                        const std::uint32_t p = model_of_[id];
+                        if (m.v_inf() - n.s.V > bound_of(n.s) * bound_rel_[p] + bound_abs_[p]) {
+                            q.exact = 0;
+                            return;
+                        }
+                    }
+                }
                 const double h = m.next_crossing(n.s, t_stop_ - T);
                 if (h != no_crossing) {
-                    schedule(id, n, T + h);
+                    const sim_time t = T + h;
+                    if (q.live && !(t < q.t)) {
+                        q.exact = t == q.t;  // not earlier: the queued entry stays
+                    } else {
+                        schedule_exact(id, n, m, t);
+                    }
                 } else {
                     ++n.version;
                     if constexpr (Q::updates_in_place) {
-                        if (live_[id]) p_.cancel(handles_[id]);
-                        live_[id] = 0;
+                        if (q.live) p_.cancel(handles_[id]);
                     }
+                    q.live = 0;
                 }
             });
         }
@@ -376,16 +453,28 @@ private:
 
     void schedule(std::uint32_t id, neuron_slot& n, sim_time t) {
         const event e = event::crossing(t, id, ++n.version);
+        queued_prediction& q = pred_[id];
         if constexpr (Q::updates_in_place) {
-            if (live_[id]) {
+            if (q.live) {
                 handles_[id] = p_.reschedule(handles_[id], e);
             } else {
                 handles_[id] = p_.push(e);
-                live_[id] = 1;
             }
         } else {
             p_.push(e);
         }
+        q.t = t;
+        q.live = 1;
+        q.exact = 1;
+    }
+
+    // Queues the exact prediction t computed from the neuron's current state, and for lif_delta
+    // the bound that goes with it (invariant 5).
+    template <class M>
+    void schedule_exact(std::uint32_t id, neuron_slot& n, const M& m, sim_time t) {
+        schedule(id, n, t);
+        if constexpr (std::is_same_v<M, lif_delta>)
+            bound_of(n.s) = n.s.refractory_ms <= 0 && n.s.V < m.params().V_th ? m.v_inf() - n.s.V : no_bound;
     }
 
     // End of epoch: queue the first delay group of every spike's fan-out.
@@ -442,7 +531,8 @@ private:
     std::vector<std::uint8_t> due_;        // per neuron: its current prediction is due now
     std::vector<sim_time> last_spike_;
     std::vector<typename Q::handle> handles_;  // in-place queues: each neuron's prediction
-    std::vector<std::uint8_t> live_;
+    std::vector<queued_prediction> pred_;  // per neuron
+    std::vector<double> bound_rel_, bound_abs_;  // per population: margins of the lif_delta bound
     std::vector<source_group> sources_;
 
     std::uint32_t instant_ = 0;
