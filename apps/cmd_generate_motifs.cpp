@@ -1,14 +1,13 @@
 // evspike generate motifs CONFIG -o OUT: a raster with embedded spiking motifs and its ground
 // truth in the same file (SPEC §6, §7.3). The raster is written to a temporary file, completed
 // with /motifs, and only then renamed to OUT: a failed run leaves OUT as it was.
-#include <filesystem>
 #include <span>
 #include <string>
-#include <unistd.h>
 
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "io/generator_config.hpp"
 #include "io/motif_truth.hpp"
 #include "io/spike_file.hpp"
@@ -119,24 +118,18 @@ int run_generate_motifs(const args& a) {
         if (vm.count("template-seed") != 0) *p = template_seed;
 
     // The raster goes to a temporary beside OUT (itself written atomically by spike_writer),
-    // then /motifs is added in place, then the finished file is renamed to OUT.
-    const std::string temp = output + ".raster-" + std::to_string(::getpid()) + ".tmp";
-    std::error_code ec;
-    try {
-        {
-            spike_writer writer(temp, provenance{invocation(), c.seed(), c.text});
-            const std::size_t pop = writer.add_population(c.population);
-            const auto truth = c.model == motif_model::hdsnn ? write_hdsnn(c, writer, pop, vm.count("quiet") != 0)
-                                                              : write_jittered(c, writer, pop);
-            writer.commit();
-            add_motif_truth(temp, truth, false);
-        }
-        std::filesystem::rename(temp, output, ec);
-        if (ec) throw io_error(output, "", "cannot rename the finished file into place: " + ec.message());
-    } catch (...) {
-        std::filesystem::remove(temp, ec);
-        throw;
+    // then /motifs is added in place, then the finished file is renamed to OUT. On any throw,
+    // `out` removes the temporary.
+    atomic_path out(output);
+    {
+        spike_writer writer(out.temp(), provenance{invocation(), c.seed(), c.text});
+        const std::size_t pop = writer.add_population(c.population);
+        const auto truth = c.model == motif_model::hdsnn ? write_hdsnn(c, writer, pop, vm.count("quiet") != 0)
+                                                          : write_jittered(c, writer, pop);
+        writer.commit();
+        add_motif_truth(out.temp(), truth, false);
     }
+    out.commit();
     return 0;
 }
 

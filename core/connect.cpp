@@ -212,21 +212,24 @@ private:
         return chosen;
     }
 
-    void apply(const fixed_indegree_rule& r) {
-        for (std::uint64_t j = 0; j < tgt_.size; ++j) {
-            auto rng = substream(rule_seed_, j);
-            auto w = substream(weight_seed_, j), d = substream(delay_seed_, j);
-            const std::uint64_t excluded = same_ && !c_.autapses ? j : src_.size;
-            for (std::uint64_t i : choose(rng, src_.size, r.k, excluded, "fixed_indegree")) add(i, j, w, d);
-        }
-    }
+    void apply(const fixed_indegree_rule& r) { apply_fixed_degree(r.k, true, "fixed_indegree"); }
+    void apply(const fixed_outdegree_rule& r) { apply_fixed_degree(r.k, false, "fixed_outdegree"); }
 
-    void apply(const fixed_outdegree_rule& r) {
-        for (std::uint64_t i = 0; i < src_.size; ++i) {
-            auto rng = substream(rule_seed_, i);
-            auto w = substream(weight_seed_, i), d = substream(delay_seed_, i);
-            const std::uint64_t excluded = same_ && !c_.autapses ? i : tgt_.size;
-            for (std::uint64_t j : choose(rng, tgt_.size, r.k, excluded, "fixed_outdegree")) add(i, j, w, d);
+    // k partners per neuron: per target, drawn among the sources (fixed_indegree), or per source,
+    // drawn among the targets (fixed_outdegree); streams are keyed by the neuron that owns the draw.
+    void apply_fixed_degree(std::uint64_t k, bool per_target, const char* rule) {
+        const std::uint64_t owners = per_target ? tgt_.size : src_.size;
+        const std::uint64_t partners = per_target ? src_.size : tgt_.size;
+        for (std::uint64_t o = 0; o < owners; ++o) {
+            auto rng = substream(rule_seed_, o);
+            auto w = substream(weight_seed_, o), d = substream(delay_seed_, o);
+            const std::uint64_t excluded = same_ && !c_.autapses ? o : partners;
+            for (std::uint64_t x : choose(rng, partners, k, excluded, rule)) {
+                if (per_target)
+                    add(x, o, w, d);
+                else
+                    add(o, x, w, d);
+            }
         }
     }
 

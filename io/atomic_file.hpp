@@ -1,12 +1,36 @@
 #pragma once
-// A text or binary output file written under a temporary name beside its target and renamed over
-// it only by commit() (SPEC §8): a failed or interrupted run never leaves a half-written file at
-// the target path. The HDF5 writer does the same inside spike_writer.
+// Atomic output (SPEC §8): every output is written under a temporary name beside its target and
+// renamed over it only by commit(), so a failed or interrupted run never leaves a half-written file
+// at the target path. atomic_path is the one mechanism (the HDF5 writers fill its temp() path);
+// atomic_file is a text or binary stdio file on top of it.
 #include <cstdio>
 #include <string>
 #include <string_view>
 
 namespace evspike {
+
+class atomic_path {
+public:
+    atomic_path() = default;                            // owns nothing
+    explicit atomic_path(std::string target);           // temporary "<target>.tmp-<pid>" beside the target
+    atomic_path(std::string target, std::string temp);  // a temporary the caller named (or created)
+    atomic_path(atomic_path&& other) noexcept;
+    atomic_path& operator=(atomic_path&& other) noexcept;
+    ~atomic_path();  // without commit(): the temporary file (if any) is removed; close it first
+
+    const std::string& target() const { return target_; }
+    const std::string& temp() const { return temp_; }
+
+    // Renames the finished (closed) temporary over the target. On failure the temporary is removed
+    // and io_error naming the target is thrown.
+    void commit();
+
+private:
+    void discard() noexcept;
+    std::string target_;
+    std::string temp_;
+    bool pending_ = false;  // the temporary is ours to remove
+};
 
 class atomic_file {
 public:
@@ -21,11 +45,10 @@ public:
 
     // Flushes, checks every write succeeded, closes and renames onto the target path.
     void commit();
-    const std::string& path() const { return path_; }
+    const std::string& path() const { return out_.target(); }
 
 private:
-    std::string path_;
-    std::string temp_path_;
+    atomic_path out_;  // ~atomic_file closes file_, then out_ removes the temporary unless committed
     std::FILE* file_ = nullptr;
     bool committed_ = false;
 };

@@ -1,31 +1,21 @@
 #include "io/detector_file.hpp"
 
 #include <hdf5.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
-#include <filesystem>
 
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "io/hdf5.hpp"
+#include "io/hdf5_output.hpp"
 
 namespace evspike {
 
 namespace {
 
-std::string temp_name(const std::string& path) { return path + ".tmp-" + std::to_string(::getpid()); }
-
-void rename_or_throw(const std::string& from, const std::string& to) {
-    std::error_code ec;
-    std::filesystem::rename(from, to, ec);
-    if (ec) {
-        std::filesystem::remove(from, ec);
-        throw io_error(to, "", "cannot rename the temporary file into place");
-    }
-}
-
-void write_provenance(h5::file& f, const std::string& command) {
+// Detector files carry the version and command only (no seed or config).
+void write_version_and_command(h5::file& f, const std::string& command) {
     f.write_attribute("evspike_version", std::string(EVSPIKE_VERSION));
     f.write_attribute("evspike_command", command);
 }
@@ -57,33 +47,26 @@ void write_weights(h5::group& g, const detector_model& m) {
 
 void write_detector_model(const std::string& path, const detector_model& model, const std::string& command) {
     model.validate();
-    const std::string tmp = temp_name(path);
-    try {
-        {
-            auto f = h5::file::create(tmp);
-            write_provenance(f, command);
-            auto g = f.create_group("detector");
-            write_weights(g, model);
-            g.write_dataset<float>("bias", model.bias);
-            g.write_attribute<double>("bin", model.bin_ms);
-            g.write_attribute("bin_units", "ms");
-            g.write_attribute<double>("threshold", model.threshold);
-            g.write_attribute<std::uint64_t>("delays", model.delays);
-            g.write_attribute<std::uint64_t>("refractory", static_cast<std::uint64_t>(model.refractory()));
-            g.write_attribute(
-                "alignment",
-                "weights[b][a][d]: a spike of neuron a at bin s adds to detector b at bin s + d; "
-                "detections are reported at the motif start, detection bin - (delays - 1)");
-            for (const auto& [key, value] : model.settings) g.write_attribute("train_" + key, value);
-            g = h5::group();
-            f.close();
-        }
-        rename_or_throw(tmp, path);
-    } catch (...) {
-        std::error_code ec;
-        std::filesystem::remove(tmp, ec);
-        throw;
+    atomic_path output(path);
+    {
+        auto f = create_hdf5_output(output);
+        write_version_and_command(f, command);
+        auto g = f.create_group("detector");
+        write_weights(g, model);
+        g.write_dataset<float>("bias", model.bias);
+        g.write_attribute<double>("bin", model.bin_ms);
+        g.write_attribute("bin_units", "ms");
+        g.write_attribute<double>("threshold", model.threshold);
+        g.write_attribute<std::uint64_t>("delays", model.delays);
+        g.write_attribute<std::uint64_t>("refractory", static_cast<std::uint64_t>(model.refractory()));
+        g.write_attribute("alignment",
+                          "weights[b][a][d]: a spike of neuron a at bin s adds to detector b at bin s + d; "
+                          "detections are reported at the motif start, detection bin - (delays - 1)");
+        for (const auto& [key, value] : model.settings) g.write_attribute("train_" + key, value);
+        g = h5::group();
+        f.close();
     }
+    output.commit();  // on any throw above, `output` removes the temporary (after `f` closed it)
 }
 
 detector_model read_detector_model(const std::string& path) {
@@ -126,14 +109,13 @@ detector_model read_detector_model(const std::string& path) {
 
 struct detections_writer::impl {
     std::string path;
-    std::string tmp;
+    atomic_path output;  // declared before `file` and the handles: removes the temporary after them
     h5::file file;
     h5::group group;
     h5::dataset timestamps, motif_ids, scores;
     std::vector<double> buf_t;
     std::vector<std::uint64_t> buf_m;
     std::vector<float> buf_s;
-    bool committed = false;
 
     void flush() {
         timestamps.append<double>(buf_t);
@@ -148,9 +130,9 @@ struct detections_writer::impl {
 detections_writer::detections_writer(std::string path, const std::string& command)
     : impl_(std::make_unique<impl>()) {
     impl_->path = std::move(path);
-    impl_->tmp = temp_name(impl_->path);
-    impl_->file = h5::file::create(impl_->tmp);
-    write_provenance(impl_->file, command);
+    impl_->output = atomic_path(impl_->path);
+    impl_->file = create_hdf5_output(impl_->output);
+    write_version_and_command(impl_->file, command);
     impl_->group = impl_->file.create_group("detections");
     impl_->timestamps = impl_->group.create_extensible<double>("timestamps");
     impl_->timestamps.write_attribute("units", "ms");
@@ -158,17 +140,8 @@ detections_writer::detections_writer(std::string path, const std::string& comman
     impl_->scores = impl_->group.create_extensible<float>("scores");
 }
 
-detections_writer::~detections_writer() {
-    if (impl_ && !impl_->committed) {
-        impl_->timestamps = h5::dataset();
-        impl_->motif_ids = h5::dataset();
-        impl_->scores = h5::dataset();
-        impl_->group = h5::group();
-        impl_->file = h5::file();
-        std::error_code ec;
-        std::filesystem::remove(impl_->tmp, ec);
-    }
-}
+// Destroying impl_ closes the datasets, the group, the file, then removes the temporary unless committed.
+detections_writer::~detections_writer() = default;
 
 void detections_writer::append(double timestamp_ms, std::uint64_t motif_id, float score) {
     impl_->buf_t.push_back(timestamp_ms);
@@ -192,8 +165,7 @@ void detections_writer::commit() {
     impl_->scores = h5::dataset();
     impl_->group = h5::group();
     impl_->file.close();
-    impl_->committed = true;
-    rename_or_throw(impl_->tmp, impl_->path);
+    impl_->output.commit();
 }
 
 void write_detections(const std::string& path, const motif_events& detections, const std::string& command) {

@@ -2,9 +2,9 @@
 
 #include <filesystem>
 #include <system_error>
-#include <unistd.h>
 
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "io/hdf5.hpp"
 
 namespace evspike {
@@ -61,18 +61,13 @@ void add_motif_truth(const std::string& spike_file_path, const motif_truth& trut
         write_truth(spike_file_path, truth);
         return;
     }
-    const std::string temp = spike_file_path + ".motifs-" + std::to_string(::getpid()) + ".tmp";
+    atomic_path output(spike_file_path);  // on any throw below, removes the temporary copy
     std::error_code ec;
-    if (!std::filesystem::copy_file(spike_file_path, temp, std::filesystem::copy_options::overwrite_existing, ec))
-        throw io_error(temp, "", "cannot copy the spike file: " + ec.message());
-    try {
-        write_truth(temp, truth);
-        std::filesystem::rename(temp, spike_file_path, ec);
-        if (ec) throw io_error(spike_file_path, "", "cannot rename the completed file into place: " + ec.message());
-    } catch (...) {
-        std::filesystem::remove(temp, ec);
-        throw;
-    }
+    if (!std::filesystem::copy_file(spike_file_path, output.temp(), std::filesystem::copy_options::overwrite_existing,
+                                    ec))
+        throw io_error(output.temp(), "", "cannot copy the spike file: " + ec.message());
+    write_truth(output.temp(), truth);
+    output.commit();
 }
 
 motif_truth read_motif_truth(const std::string& path) {

@@ -12,16 +12,15 @@
 //   times, by_id non-decreasing node ids, so the reader's binary search can trust the attribute.
 #include "io/spike_file.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <limits>
 #include <map>
 
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "io/hdf5.hpp"
+#include "io/hdf5_output.hpp"
 
 namespace evspike {
 
@@ -64,7 +63,7 @@ struct spike_writer::impl {
     };
 
     std::string path;
-    std::string temp_path;
+    atomic_path output;  // declared before `file`: removes the temporary after it is closed
     h5::file file;
     h5::group spikes;
     std::vector<population> populations;  // declared after `file`: closed before it
@@ -104,39 +103,19 @@ struct spike_writer::impl {
 
 spike_writer::spike_writer(std::string path, const provenance& info) : impl_(std::make_unique<impl>()) {
     impl_->path = std::move(path);
-    impl_->temp_path = impl_->path + ".tmp-" + std::to_string(::getpid());
-    try {
-        impl_->file = h5::file::create(impl_->temp_path);
-    } catch (const io_error& e) {
-        throw io_error(impl_->path, "", std::string("cannot create the output file: ") + e.what());
-    }
-    try {
-        h5::file& f = impl_->file;
-        f.write_attribute<std::uint32_t>("magic", 0x0A7A);
-        const std::uint32_t version[] = {0, 1};
-        f.write_attribute<std::uint32_t>("version", std::span<const std::uint32_t>(version));
-        f.write_attribute("evspike_version", std::string(EVSPIKE_VERSION));
-        f.write_attribute("evspike_command", info.command);
-        f.write_attribute<std::uint64_t>("evspike_seed", info.seed);
-        f.write_attribute("evspike_config", info.config);
-        impl_->spikes = f.create_group("spikes");
-    } catch (...) {
-        // A throwing constructor runs no destructor: close and remove the temporary file here.
-        std::string temp = impl_->temp_path;
-        impl_.reset();
-        std::error_code ec;
-        std::filesystem::remove(temp, ec);
-        throw;
-    }
+    impl_->output = atomic_path(impl_->path);
+    impl_->file = create_hdf5_output(impl_->output);
+    // If anything below throws, destroying impl_ (a member) closes the file and removes the temporary.
+    h5::file& f = impl_->file;
+    f.write_attribute<std::uint32_t>("magic", 0x0A7A);
+    const std::uint32_t version[] = {0, 1};
+    f.write_attribute<std::uint32_t>("version", std::span<const std::uint32_t>(version));
+    write_provenance(f, info);
+    impl_->spikes = f.create_group("spikes");
 }
 
-spike_writer::~spike_writer() {
-    if (!impl_ || impl_->committed) return;
-    std::string temp = impl_->temp_path;
-    impl_.reset();  // close every handle, then the file
-    std::error_code ec;
-    std::filesystem::remove(temp, ec);
-}
+// Destroying impl_ closes every handle, then the file, then removes the temporary unless committed.
+spike_writer::~spike_writer() = default;
 
 std::size_t spike_writer::add_population(const std::string& name, spike_sorting sorting) {
     impl_->check_open();
@@ -203,13 +182,7 @@ void spike_writer::commit() {
     impl_->populations.clear();
     impl_->spikes = h5::group();
     impl_->file.close();
-    std::error_code ec;
-    std::filesystem::rename(impl_->temp_path, impl_->path, ec);
-    if (ec) {
-        std::filesystem::remove(impl_->temp_path);
-        throw io_error(impl_->path, "",
-                       "cannot rename the finished temporary file into place: " + ec.message());
-    }
+    impl_->output.commit();
     impl_->committed = true;
 }
 

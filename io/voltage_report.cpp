@@ -1,13 +1,12 @@
 #include "io/voltage_report.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "io/hdf5.hpp"
+#include "io/hdf5_output.hpp"
 
 namespace evspike {
 
@@ -43,7 +42,7 @@ struct voltage_report_writer::impl {
     };
 
     std::string path;
-    std::string temp_path;
+    atomic_path output;  // declared before `file`: removes the temporary after it is closed
     h5::file file;
     h5::group report;
     std::vector<population> populations;  // after `file`: closed before it
@@ -75,26 +74,11 @@ struct voltage_report_writer::impl {
 voltage_report_writer::voltage_report_writer(std::string path, const provenance& info)
     : impl_(std::make_unique<impl>()) {
     impl_->path = std::move(path);
-    impl_->temp_path = impl_->path + ".tmp-" + std::to_string(::getpid());
-    try {
-        impl_->file = h5::file::create(impl_->temp_path);
-    } catch (const io_error& e) {
-        throw io_error(impl_->path, "", std::string("cannot create the output file: ") + e.what());
-    }
-    try {
-        h5::file& f = impl_->file;
-        f.write_attribute("evspike_version", std::string(EVSPIKE_VERSION));
-        f.write_attribute("evspike_command", info.command);
-        f.write_attribute<std::uint64_t>("evspike_seed", info.seed);
-        f.write_attribute("evspike_config", info.config);
-        impl_->report = f.create_group("report");
-    } catch (...) {
-        std::string temp = impl_->temp_path;
-        impl_.reset();
-        std::error_code ec;
-        std::filesystem::remove(temp, ec);
-        throw;
-    }
+    impl_->output = atomic_path(impl_->path);
+    impl_->file = create_hdf5_output(impl_->output);
+    // If anything below throws, destroying impl_ (a member) closes the file and removes the temporary.
+    write_provenance(impl_->file, info);
+    impl_->report = impl_->file.create_group("report");
 }
 
 voltage_report_writer::voltage_report_writer(std::string path, const provenance& info,
@@ -105,13 +89,8 @@ voltage_report_writer::voltage_report_writer(std::string path, const provenance&
     add_population(population, std::move(node_ids), t_start_ms, t_stop_ms, step_ms, float64);
 }
 
-voltage_report_writer::~voltage_report_writer() {
-    if (!impl_ || impl_->committed) return;
-    std::string temp = impl_->temp_path;
-    impl_.reset();
-    std::error_code ec;
-    std::filesystem::remove(temp, ec);
-}
+// Destroying impl_ closes every handle, then the file, then removes the temporary unless committed.
+voltage_report_writer::~voltage_report_writer() = default;
 
 std::size_t voltage_report_writer::add_population(const std::string& name,
                                                   std::vector<std::uint64_t> node_ids, double t_start_ms,
@@ -203,13 +182,7 @@ void voltage_report_writer::commit() {
     impl_->populations.clear();
     impl_->report = h5::group();
     impl_->file.close();
-    std::error_code ec;
-    std::filesystem::rename(impl_->temp_path, impl_->path, ec);
-    if (ec) {
-        std::filesystem::remove(impl_->temp_path);
-        throw io_error(impl_->path, "",
-                       "cannot rename the finished temporary file into place: " + ec.message());
-    }
+    impl_->output.commit();
     impl_->committed = true;
 }
 

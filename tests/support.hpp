@@ -1,5 +1,6 @@
 #pragma once
-// Shared test helpers: per-test temporary directories and running the evspike binary.
+// Shared test helpers: per-test temporary directories, running the evspike binary, and checking
+// that bad parameters are refused naming their key.
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,9 @@
 #include <string>
 #include <sys/wait.h>
 
+#include <doctest/doctest.h>
+
+#include "core/error.hpp"
 #include "test_paths.hpp"
 
 namespace evspike::test {
@@ -61,6 +65,18 @@ inline command_result run(const std::string& command_line) {
 // Runs `evspike <args>`.
 inline command_result run_evspike(const std::string& args) {
     return run(std::string(evspike_binary) + " " + args);
+}
+
+// Checks that params.validate() refuses `params` with a config_error naming `key`.
+template <class Params>
+void check_rejected_key(const Params& params, const std::string& key) {
+    CAPTURE(key);
+    try {
+        params.validate();
+        FAIL("accepted");
+    } catch (const config_error& e) {
+        CHECK(e.key == key);
+    }
 }
 
 }  // namespace evspike::test

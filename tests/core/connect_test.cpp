@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "stats.hpp"
 
 using namespace evspike;
 
@@ -117,7 +118,7 @@ TEST_SUITE("core") {
         spec.connections = {conn("a", "a", probability_rule{0.05})};
         const auto es = edges(build_network(spec));
         const double n = 400.0 * 399.0, p = 0.05;
-        const double z = (static_cast<double>(es.size()) - n * p) / std::sqrt(n * p * (1 - p));
+        const double z = test::binomial_z(static_cast<double>(es.size()), n, p);
         CHECK(std::abs(z) < 3.89);
         for (const auto& e : es) CHECK(e.source != e.target);
         std::set<std::pair<std::uint32_t, std::uint32_t>> pairs;

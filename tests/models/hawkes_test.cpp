@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "stats.hpp"
+#include "support.hpp"
 
 using namespace evspike;
 
@@ -149,37 +150,28 @@ TEST_CASE("hawkes: an unstable kernel matrix is refused with its spectral radius
 }
 
 TEST_CASE("hawkes: bad parameters name their key") {
-    auto check_key = [](hawkes_params p, const std::string& key) {
-        CAPTURE(key);
-        try {
-            p.validate();
-            FAIL("accepted");
-        } catch (const config_error& e) {
-            CHECK(e.key == key);
-        }
-    };
     auto p = two_units(kernel_shape::exponential, 1);
     auto q = p;
     q.kernels[1].norm = -0.1;
-    check_key(q, "kernel[1].norm");
+    test::check_rejected_key(q, "kernel[1].norm");
     q = p;
     q.kernels[2].tau = 0.0;
-    check_key(q, "kernel[2].tau");
+    test::check_rejected_key(q, "kernel[2].tau");
     q = p;
     q.kernels[0].target = 2;
-    check_key(q, "kernel[0].target");
+    test::check_rejected_key(q, "kernel[0].target");
     q = p;
     q.baseline_hz[1] = -1.0;
-    check_key(q, "baseline[1]");
+    test::check_rejected_key(q, "baseline[1]");
     q = p;
     q.burn_in_ms = -5.0;
-    check_key(q, "burn_in");
+    test::check_rejected_key(q, "burn_in");
     q = two_units(kernel_shape::raised_cosine, 1);
     q.kernels[3].width = -1.0;
-    check_key(q, "kernel[3].width");
+    test::check_rejected_key(q, "kernel[3].width");
     q = two_units(kernel_shape::truncated_gaussian, 1);
     q.kernels[0].sigma = 0.0;
-    check_key(q, "kernel[0].sigma");
+    test::check_rejected_key(q, "kernel[0].sigma");
     kernel_shape s{};
     CHECK_FALSE(parse_kernel_shape("gamma", s));
     CHECK(parse_kernel_shape("raised_cosine", s));

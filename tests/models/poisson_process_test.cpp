@@ -7,10 +7,14 @@
 #include "core/error.hpp"
 #include "core/random.hpp"
 #include "models/poisson_process.hpp"
+#include "stats.hpp"
 
 using evspike::make_stream;
 using evspike::poisson_params;
 using evspike::poisson_process;
+using evspike::test::binomial_z;
+using evspike::test::ks_critical_1e3;
+using evspike::test::ks_statistic;
 
 namespace {
 
@@ -20,22 +24,6 @@ std::vector<double> train(const poisson_params& params, std::uint64_t seed, cons
     for (double t = p.next(); std::isfinite(t); t = p.next()) times.push_back(t);
     return times;
 }
-
-// Kolmogorov-Smirnov statistic of a sample against a continuous CDF.
-template <class Cdf>
-double ks_statistic(std::vector<double> sample, Cdf cdf) {
-    std::sort(sample.begin(), sample.end());
-    const double n = static_cast<double>(sample.size());
-    double d = 0;
-    for (std::size_t i = 0; i < sample.size(); ++i) {
-        const double f = cdf(sample[i]);
-        d = std::max({d, static_cast<double>(i + 1) / n - f, f - static_cast<double>(i) / n});
-    }
-    return d;
-}
-
-// Asymptotic KS critical value at p = 1e-3: sqrt(-ln(p/2)/2) / sqrt(n) = 1.9495 / sqrt(n).
-double ks_critical_1e3(std::size_t n) { return 1.9495 / std::sqrt(static_cast<double>(n)); }
 
 }  // namespace
 
@@ -123,7 +111,7 @@ TEST_SUITE("models") {
             while (std::isfinite(p.next())) ++count;
         }
         const double q = rate_hz / 1000.0 * w;  // at most one spike per neuron (w < d): Bernoulli(q)
-        const double z = (count - neurons * q) / std::sqrt(neurons * q * (1 - q));
+        const double z = binomial_z(count, neurons, q);
         CAPTURE(count);
         CHECK(std::abs(z) < 3.89);
     }

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "stats.hpp"
+#include "support.hpp"
 
 using namespace evspike;
 
@@ -69,7 +71,7 @@ TEST_CASE("hdsnn: the kernel keeps a `sparsity` fraction of weights, shaped by t
                 }
             }
         }
-    const double z = (kept - candidates * p.sparsity) / std::sqrt(candidates * p.sparsity * (1 - p.sparsity));
+    const double z = test::binomial_z(kept, candidates, p.sparsity);
     CAPTURE(z);
     CHECK(std::abs(z) < 3.89);
     const auto entries = template_entries(k);
@@ -121,7 +123,7 @@ TEST_CASE("hdsnn: occurrences are Bernoulli(p_motif) per motif and candidate bin
     const double half = static_cast<double>(p.delays / 2);
     const double candidates = static_cast<double>(p.trials * p.motifs) * (static_cast<double>(p.bins) - 2 * half);
     const double n = static_cast<double>(r.occurrence_bins.size());
-    const double z = (n - candidates * p.p_motif) / std::sqrt(candidates * p.p_motif * (1 - p.p_motif));
+    const double z = test::binomial_z(n, candidates, p.p_motif);
     CAPTURE(z);
     CHECK(std::abs(z) < 3.89);
     for (std::size_t i = 0; i < r.occurrence_bins.size(); ++i) {
@@ -141,7 +143,7 @@ TEST_CASE("hdsnn: without motifs the spike rate is p_background per neuron and b
     CHECK(r.occurrence_bins.empty());
     const double cells = static_cast<double>(p.trials * p.bins * p.neurons);
     const double n = static_cast<double>(r.spike_bins.size());
-    const double z = (n - cells * p.p_background) / std::sqrt(cells * p.p_background * (1 - p.p_background));
+    const double z = test::binomial_z(n, cells, p.p_background);
     CAPTURE(z);
     CHECK(std::abs(z) < 3.89);
     for (std::size_t i = 0; i < r.spike_bins.size(); ++i) {
@@ -183,45 +185,36 @@ TEST_CASE("hdsnn: with motifs, spikes follow sigmoid(logit(p_background) + evide
     for (const auto& s : spikes)
         if (!evidence.count(s)) background_spikes += 1.0;
     const double cells = static_cast<double>(p.trials * p.bins * p.neurons) - static_cast<double>(evidence.size());
-    const double z = (background_spikes - cells * p.p_background) / std::sqrt(cells * p.p_background * (1 - p.p_background));
+    const double z = test::binomial_z(background_spikes, cells, p.p_background);
     CAPTURE(z);
     CHECK(std::abs(z) < 3.89);
 }
 
 TEST_CASE("hdsnn: bad parameters name their key") {
-    auto check_key = [](hdsnn_params p, const std::string& key) {
-        CAPTURE(key);
-        try {
-            p.validate();
-            FAIL("accepted");
-        } catch (const config_error& e) {
-            CHECK(e.key == key);
-        }
-    };
     const auto p = small_params();
     auto q = p;
     q.sparsity = 0.0;
-    check_key(q, "sparsity");
+    test::check_rejected_key(q, "sparsity");
     q.sparsity = 1.5;
-    check_key(q, "sparsity");
+    test::check_rejected_key(q, "sparsity");
     q = p;
     q.p_background = 0.0;
-    check_key(q, "p_background");
+    test::check_rejected_key(q, "p_background");
     q = p;
     q.p_motif = -0.1;
-    check_key(q, "p_motif");
+    test::check_rejected_key(q, "p_motif");
     q = p;
     q.bins = 5;
-    check_key(q, "bins");
+    test::check_rejected_key(q, "bins");
     q = p;
     q.neurons = 0;
-    check_key(q, "neurons");
+    test::check_rejected_key(q, "neurons");
     q = p;
     q.bin_ms = 0.0;
-    check_key(q, "bin");
+    test::check_rejected_key(q, "bin");
     q = p;
     q.tau_rise = -1.0;
-    check_key(q, "tau_rise");
+    test::check_rejected_key(q, "tau_rise");
     q = p;
     q.sparsity = 1.0;
     CHECK_NOTHROW(q.validate());

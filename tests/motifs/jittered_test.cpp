@@ -9,6 +9,7 @@
 
 #include "../stats.hpp"
 #include "core/error.hpp"
+#include "support.hpp"
 
 using namespace evspike;
 
@@ -110,7 +111,7 @@ TEST_CASE("jittered: entries fire with probability `participation`, displaced by
     }
     REQUIRE(entries > 1000.0);
     const double fired = static_cast<double>(residuals.size());
-    const double z = (fired - entries * p.participation) / std::sqrt(entries * p.participation * (1 - p.participation));
+    const double z = test::binomial_z(fired, entries, p.participation);
     CAPTURE(z);
     CHECK(std::abs(z) < 3.89);
     CHECK(test::ks_p_value(residuals, [&](double x) { return 0.5 * std::erfc(-x / (p.jitter_ms * std::sqrt(2.0))); }) > 1e-3);
@@ -126,37 +127,28 @@ TEST_CASE("jittered: same seeds give identical rasters") {
 }
 
 TEST_CASE("jittered: bad parameters name their key") {
-    auto check_key = [](jittered_params p, const std::string& key) {
-        CAPTURE(key);
-        try {
-            p.validate();
-            FAIL("accepted");
-        } catch (const config_error& e) {
-            CHECK(e.key == key);
-        }
-    };
     const auto p = params();
     auto q = p;
     q.synapses = p.neurons + 1;
-    check_key(q, "synapses");
+    test::check_rejected_key(q, "synapses");
     q = p;
     q.participation = 0.0;
-    check_key(q, "participation");
+    test::check_rejected_key(q, "participation");
     q = p;
     q.jitter_ms = -1.0;
-    check_key(q, "jitter");
+    test::check_rejected_key(q, "jitter");
     q = p;
     q.duration_ms = 0.0;
-    check_key(q, "duration");
+    test::check_rejected_key(q, "duration");
     q = p;
     q.motif_rate_hz = -2.0;
-    check_key(q, "motif_rate");
+    test::check_rejected_key(q, "motif_rate");
     q = p;
     q.background_rate_hz = NAN;
-    check_key(q, "background_rate");
+    test::check_rejected_key(q, "background_rate");
     q = p;
     q.t_stop_ms = -1.0;
-    check_key(q, "t_stop");
+    test::check_rejected_key(q, "t_stop");
 }
 
 }  // TEST_SUITE
