@@ -95,6 +95,66 @@ constexpr double no_bound = std::numeric_limits<double>::quiet_NaN();
 // How far ahead the delivery loop prefetches target neurons (Benchmark 4, bench/README.md).
 constexpr std::uint64_t prefetch_distance = 8;
 
+// The spike-traffic queue (emissions and fan-out walks): an implicit 4-ary heap of bare events,
+// without the handles the prediction queue needs. With heterogeneous delays every delay group
+// re-queues its walk (replace_top), so this heap takes a sift per synaptic delivery group.
+class traffic_heap {
+public:
+    void push(const event& e) {
+        heap_.push_back(e);
+        std::size_t i = heap_.size() - 1;
+        while (i > 0) {
+            const std::size_t parent = (i - 1) / 4;
+            if (!before(e, heap_[parent])) break;
+            heap_[i] = heap_[parent];
+            i = parent;
+        }
+        heap_[i] = e;
+    }
+    const event& top() const { return heap_.front(); }
+    void pop() {
+        const event last = heap_.back();
+        heap_.pop_back();
+        if (!heap_.empty()) sift_down(last);
+    }
+    void replace_top(const event& e) { sift_down(e); }
+    bool empty() const { return heap_.empty(); }
+    std::size_t size() const { return heap_.size(); }
+    void reserve(std::size_t n) { heap_.reserve(n); }
+
+private:
+    // The order of `later` (queue/event.hpp), the time part without branches: which of two
+    // times is earlier is unpredictable, ties are rare.
+    static bool before(const event& a, const event& b) {
+        const bool whole_lt = a.time.whole_ms < b.time.whole_ms;
+        const bool whole_eq = a.time.whole_ms == b.time.whole_ms;
+        const bool frac_lt = a.time.frac_ms < b.time.frac_ms;
+        const bool frac_eq = a.time.frac_ms == b.time.frac_ms;
+        if (!(whole_eq & frac_eq)) [[likely]]
+            return whole_lt | (whole_eq & frac_lt);
+        if (a.tag != b.tag) return a.tag < b.tag;
+        return a.aux < b.aux;
+    }
+    // Puts x at the root's place and sifts it down.
+    void sift_down(const event& x) {
+        const std::size_t n = heap_.size();
+        std::size_t i = 0;
+        for (;;) {
+            const std::size_t first = 4 * i + 1;
+            if (first >= n) break;
+            std::size_t best = first;
+            const std::size_t end = first + 4 < n ? first + 4 : n;
+            for (std::size_t c = first + 1; c < end; ++c) best = before(heap_[c], heap_[best]) ? c : best;
+            if (!before(heap_[best], x)) break;
+            heap_[i] = heap_[best];
+            i = best;
+        }
+        heap_[i] = x;
+    }
+
+    std::vector<event> heap_;
+};
+
 template <event_queue Q>
 class engine {
 public:
@@ -223,8 +283,9 @@ private:
             f(*std::get_if<lif_exp>(&m));
     }
 
-    // Two queues of the same kind hold the entries: q_ the spike traffic (emissions, fan-out
-    // walks: few entries) and p_ the predictions (about one per neuron). Popping the earlier
+    // Two queues hold the entries: q_ the spike traffic (emissions, fan-out walks: few entries,
+    // always a traffic_heap) and p_ the predictions (about one per neuron, of the chosen kind
+    // Q: handles or versions are only needed there). Popping the earlier
     // top of the two yields exactly the total order of invariant 1, while the walks, popped and
     // re-pushed for every delay group, sift through a small heap (bench/README.md).
     bool empty() const { return q_.empty() && p_.empty(); }
@@ -548,7 +609,7 @@ private:
     const std::uint64_t* off_;
     sim_time t_stop_;
 
-    Q q_;  // emissions and fan-out walks
+    traffic_heap q_;  // emissions and fan-out walks
     Q p_;  // threshold-crossing predictions
     std::vector<model_variant> models_;
     std::vector<neuron_slot> neurons_;
