@@ -68,65 +68,41 @@ private:
     boost::heap::d_ary_heap<event, boost::heap::arity<Arity>, boost::heap::compare<later>> heap_;
 };
 
-// In-place updates over Boost's mutable d-ary heap (values live in a node list, the heap array
-// holds iterators to them: one allocation per push, one indirection per comparison).
+// In-place updates over any Boost.Heap with mutable handles: the mutable d-ary heap (values in a
+// node list, the heap array holds iterators to them: one allocation per push, one indirection
+// per comparison) and the pairing heap (node based; O(1) push and decrease, amortised O(log n) pop).
+template <class Heap>
+class mutable_heap_queue {
+public:
+    using handle = typename Heap::handle_type;
+    static constexpr bool updates_in_place = true;
+
+    handle push(const event& e) { return heap_.push(e); }
+    handle reschedule(handle h, const event& e) {
+        heap_.update(h, e);
+        return h;
+    }
+    void cancel(handle h) { heap_.erase(h); }
+    const event& top() const { return heap_.top(); }
+    void pop() { heap_.pop(); }
+    void replace_top(const event& e) {
+        heap_.pop();
+        heap_.push(e);
+    }
+    bool empty() const { return heap_.empty(); }
+    std::size_t size() const { return heap_.size(); }
+    void reserve(std::size_t n) {
+        if constexpr (requires(Heap& h) { h.reserve(n); }) heap_.reserve(n);
+    }
+
+private:
+    Heap heap_;
+};
+
 template <unsigned Arity>
-class mutable_d_ary_queue {
-    using heap_type = boost::heap::d_ary_heap<event, boost::heap::arity<Arity>, boost::heap::compare<later>,
-                                              boost::heap::mutable_<true>>;
-
-public:
-    using handle = typename heap_type::handle_type;
-    static constexpr bool updates_in_place = true;
-
-    handle push(const event& e) { return heap_.push(e); }
-    handle reschedule(handle h, const event& e) {
-        heap_.update(h, e);
-        return h;
-    }
-    void cancel(handle h) { heap_.erase(h); }
-    const event& top() const { return heap_.top(); }
-    void pop() { heap_.pop(); }
-    void replace_top(const event& e) {
-        heap_.pop();
-        heap_.push(e);
-    }
-    bool empty() const { return heap_.empty(); }
-    std::size_t size() const { return heap_.size(); }
-    void reserve(std::size_t n) { heap_.reserve(n); }
-
-private:
-    heap_type heap_;
-};
-
-// In-place updates over Boost's pairing heap (node based; O(1) push and decrease, amortised
-// O(log n) pop).
-class pairing_queue {
-    using heap_type = boost::heap::pairing_heap<event, boost::heap::compare<later>>;
-
-public:
-    using handle = heap_type::handle_type;
-    static constexpr bool updates_in_place = true;
-
-    handle push(const event& e) { return heap_.push(e); }
-    handle reschedule(handle h, const event& e) {
-        heap_.update(h, e);
-        return h;
-    }
-    void cancel(handle h) { heap_.erase(h); }
-    const event& top() const { return heap_.top(); }
-    void pop() { heap_.pop(); }
-    void replace_top(const event& e) {
-        heap_.pop();
-        heap_.push(e);
-    }
-    bool empty() const { return heap_.empty(); }
-    std::size_t size() const { return heap_.size(); }
-    void reserve(std::size_t) {}
-
-private:
-    heap_type heap_;
-};
+using mutable_d_ary_queue = mutable_heap_queue<boost::heap::d_ary_heap<
+    event, boost::heap::arity<Arity>, boost::heap::compare<later>, boost::heap::mutable_<true>>>;
+using pairing_queue = mutable_heap_queue<boost::heap::pairing_heap<event, boost::heap::compare<later>>>;
 
 // In-place updates over an indexed implicit d-ary heap (not Boost): entries live in one array,
 // a handle is a slot whose current array position is kept in a side table, so an update is a
