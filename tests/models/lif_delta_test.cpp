@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "models/lif_delta.hpp"
 #include "models/lif_exp.hpp"
+#include "lif_fixtures.hpp"
 
 using evspike::lif_delta;
 using evspike::lif_params;
@@ -19,17 +20,7 @@ using evspike::reset_kind;
 
 namespace {
 
-lif_params dc_params(double V_th) {
-    lif_params p;
-    p.E_L = 0.0;
-    p.I_e = 1000.0;
-    p.tau_m = 10.0;
-    p.C_m = 250.0;
-    p.V_th = V_th;
-    p.V_reset = 0.0;
-    p.t_ref = 0.0;
-    return p;
-}
+using evspike::test::dc_params;
 
 // Uneven step lengths summing to exactly `total` ms (the last step takes the remainder).
 std::vector<double> uneven_steps(double total) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/lif_exp.hpp"
+#include "lif_fixtures.hpp"
 
 using evspike::lif_exp;
 using evspike::lif_params;
@@ -18,6 +19,8 @@ using evspike::no_crossing;
 using evspike::reset_kind;
 
 namespace {
+
+using evspike::test::dc_params;
 
 // The textbook solution: V relaxes to E_L + tau_m I_e / C_m, and a current I0 e^{-t/tau_s}
 // adds I0 (e^{-t/tau_s} - e^{-t/tau_m}) / (C_m (1/tau_m - 1/tau_s)), or I0 t e^{-t/tau_m} / C_m
@@ -68,18 +71,6 @@ double first_crossing(G g, double level, double t0, double t1, double step = 1e-
         if (g(b) >= level) return bisect([&](double t) { return g(t) - level; }, a, b);
     }
     return no_crossing;
-}
-
-lif_params dc_params(double V_th) {
-    lif_params p;
-    p.E_L = 0.0;
-    p.I_e = 1000.0;
-    p.tau_m = 10.0;
-    p.C_m = 250.0;
-    p.V_th = V_th;
-    p.V_reset = 0.0;
-    p.t_ref = 0.0;
-    return p;
 }
 
 lif_params exp_params(double tau_ex, double tau_in, double V_th = 0.0) {
