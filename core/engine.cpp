@@ -2,55 +2,49 @@
 //
 // Invariants, enforced here and checked by tests/core/engine_test.cpp:
 //
-// 1. Event order (SPEC §3.1). Queue entries are processed in the total order of
-//    queue/event.hpp: time (sim_time, whole ms + fraction), then kind (source emission <
-//    predicted crossing < synaptic delivery), then the global id of the node concerned, then
-//    aux (crossing: the neuron's prediction version; delivery: the complement of the fan-out
-//    position, i.e. the older spike first). A node has at most one live emission entry and at
-//    most one current prediction, and two walks of one source can only be due together for
-//    different delay groups, so live keys are unique: the order does not depend on insertion
-//    order, on the queue implementation, or (later) on how neurons are split across ranks.
+// 1. Epochs (conservative synchronisation, as NEST and Arbor). Time advances in epochs
+//    [B_k, B_k+1) no longer than the smallest delay (B_k+1 = B_k + L, L = d_min (1 - 1e-12)). A
+//    spike emitted in epoch k reaches its targets at >= B_k + d_min > B_k+1, so every input of an
+//    epoch is known when it starts, and the neurons of one epoch are independent of each other:
+//    each is brought through the epoch on its own, its inputs and its own threshold crossings in
+//    time order. With MPI, a rank would own a set of neurons and the spikes of an epoch (the
+//    outbox below) are what ranks exchange; no result depends on which neurons share a rank or
+//    on the order neurons are processed in an epoch.
 //
-// 2. Instants and the same-time rule (SPEC §3.2). All entries due at one time T form an
-//    instant, processed in two phases.
-//    (a) Pop them in order. An emission reports a source's spike and queues its next one. A
-//        current prediction marks its neuron due (a superseded one is dropped). A delivery
-//        walks one group of equal delays of a source's fan-out: each target is advanced to T
-//        (once per instant) and receives the weight, lif_delta into a per-instant sum applied
-//        once in (b), lif_exp into its synaptic currents (which do not move V at T); then the
-//        walk is re-queued at emission time + the next delay.
-//    (b) For each neuron touched in (a), in first-touch order: a due neuron's V is set to V_th
-//        (the prediction is exact; re-evaluating the exponentials at T can land a few ulps
-//        below), the summed input is applied, the threshold is tested once, the neuron fires
-//        at most once at T, and its next crossing is predicted afresh (version + 1), so a
-//        prediction is always current whatever inputs arrived.
-//    So all inputs of an instant are applied before any threshold test, and +w and -w at one
-//    instant cancel exactly (their sum is 0.0 before it touches V).
+// 2. Fan-out walks (SPEC §3.3). A spike puts one entry in a calendar of epochs: (emission time,
+//    source, position in its delay-sorted fan-out). In an epoch, each walk delivers the synapses
+//    whose arrival falls in the epoch to per-target input lists and re-queues itself in the epoch
+//    of its next arrival; so the calendar holds one entry per spike in flight, not one per synapse.
 //
-// 3. Epochs (conservative synchronisation, as NEST and Arbor). Time advances in epochs as long
-//    as the smallest delay. Spikes emitted in an epoch wait in an outbox and are queued (their
-//    fan-out walks) at its end: since every delay >= the epoch length, no delivery falls in the
-//    epoch that produced it. With MPI, the outbox is what ranks exchange. Empty stretches are
-//    skipped (a rank would agree on the next busy epoch with one reduction).
+// 3. Event order and instants (SPEC §3.1, §3.2), per neuron. A neuron's events are its inputs
+//    and its predicted threshold crossings. At one time T (an instant of that neuron): a crossing
+//    comes first (it makes the neuron due: V is set to V_th, since re-evaluating the exponentials
+//    at T can land a few ulps below), then every input at T in the order (source global id, older
+//    spike first, fan-out position), lif_delta inputs summed into one jump; then the threshold is
+//    tested once, the neuron fires at most once at T and its next crossing is predicted afresh.
+//    So +w and -w arriving together cancel exactly (their sum is 0.0 before it touches V). The
+//    order uses only times and global ids: it does not depend on insertion order or on the queue.
 //
-// 4. Interval [0, t_stop) (SPEC §1): nothing at t >= t_stop is executed or reported. A voltage
+// 4. Lazy predictions. A neuron's queued crossing is never later than its exact prediction, but
+//    may be earlier: when an input moves the crossing later (or not earlier than the queued
+//    time), it is left alone (for lif_delta usually without even the log: the bound g below), and
+//    the exact prediction is recomputed from the neuron's unchanged state (its last event) when
+//    the early time comes, which then only re-queues it without touching the neuron. The exact
+//    prediction is the value an eager scheme computes, so a neuron is due at exactly the same
+//    instants and every spike and voltage is bit-identical. Predictions live in the neuron
+//    (pred_); the prediction queue (`--queue`) only tells which neurons have one due in an epoch.
+//
+// 5. Interval [0, t_stop) (SPEC §1): nothing at t >= t_stop is executed or reported. A voltage
 //    sample at k * interval < t_stop sees the state after every event at its time (V is
 //    right-continuous), evaluated exactly with voltage_after from the neuron's last event.
 //
-// 5. Lazy predictions. A queued crossing is never later than the neuron's exact prediction,
-//    but may be earlier: when an input moves the crossing later (or not earlier than the queued
-//    entry), the queue is left alone (for lif_delta usually without even the log: the bound g
-//    below), and the exact prediction is recomputed from the neuron's unchanged state (its last
-//    event) when the early entry pops, which then only re-queues it without touching the neuron.
-//    The exact prediction is the same value the eager scheme computed, so a neuron is due at
-//    exactly the same instants and every spike and voltage is bit-identical.
-//
-// 6. Output order: the spikes of one instant are reported sorted by global id, so each group's
-//    spikes come by time, ties by node id (SPEC §7.1 by_time).
+// 6. Output order: the spikes of an epoch are reported sorted by (time, global id), so each
+//    group's spikes come by time, ties by node id (SPEC §7.1 by_time).
 #include "core/engine.hpp"
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -68,22 +62,31 @@ namespace {
 
 using model_variant = std::variant<lif_delta, lif_exp>;
 
-// One cache line per neuron: the hot state of the delivery loop (model index and the "due"
-// flag live in side arrays, read only where needed).
+constexpr std::uint32_t none = ~0u;
+
+// One cache line per neuron: the state and what the epoch loop reads with it. Its predicted
+// crossing time (invariant 4: <= the exact prediction) is in the parallel array pred_t_.
 struct alignas(64) neuron_slot {
     lif_state s;
-    sim_time t_last;            // the time `s` holds for
-    double pending = 0.0;       // lif_delta: input summed over the current instant, mV
-    std::uint32_t stamp = ~0u;  // instant (mod 2^32, see instant()) in which last touched
-    std::uint32_t version = 0;  // of the current crossing prediction
+    sim_time t_last;              // the time `s` holds for
+    std::uint32_t version = 0;    // of its entry in the prediction queue
+    std::uint32_t probe = none;   // its first voltage probe column (a chain), or none
+    std::uint32_t model = 0;      // index into models_
+    std::uint8_t live = 0;        // pred_t_ holds a prediction
+    std::uint8_t exact = 0;       // it is the exact prediction (else: earlier, recompute when due)
+    std::uint8_t queued = 0;      // where its entry is: not_queued, in_ring or in_heap
+    std::uint8_t moved = 0;       // pred_t_ changed since that entry was queued
 };
 static_assert(sizeof(neuron_slot) == 64);
 
-// The queued crossing of a neuron (invariant 5): its time, which is <= the exact prediction.
-struct queued_prediction {
-    sim_time t;
-    std::uint8_t live = 0;   // a current entry is in the prediction queue
-    std::uint8_t exact = 0;  // t is the exact prediction (else: earlier, recompute on pop)
+// Where a neuron's prediction is queued: in the calendar's ring (within its horizon) or in the
+// prediction queue (`--queue`, beyond it).
+enum : std::uint8_t { not_queued = 0, in_ring = 1, in_heap = 2 };
+
+// An entry of the calendar's prediction ring: current while `version` is the neuron's.
+struct ring_prediction {
+    std::uint32_t id;
+    std::uint32_t version;
 };
 
 // lif_delta keeps its bound g in lif_state::I_ex, unused by that model (keeps one cache line per
@@ -92,20 +95,39 @@ struct queued_prediction {
 inline double& bound_of(lif_state& s) { return s.I_ex; }
 constexpr double no_bound = std::numeric_limits<double>::quiet_NaN();
 
-// How far ahead the delivery loop prefetches target neurons (Benchmark 4, bench/README.md).
-constexpr std::uint64_t prefetch_distance = 8;
+// A spike in flight: its walk through the delay-sorted fan-out of `source` (invariant 2).
+struct walk {
+    sim_time t_emit;
+    std::uint32_t source;
+    std::uint32_t position;  // next synapse to deliver, from offsets[source]
+};
 
-// The spike-traffic queue (emissions and fan-out walks): an implicit 4-ary heap of bare events,
-// without the handles the prediction queue needs. With heterogeneous delays every delay group
-// re-queues its walk (replace_top), so this heap takes a sift per synaptic delivery group.
-class traffic_heap {
+// One synaptic input of the current epoch, chained per target.
+struct input {
+    sim_time t;
+    std::uint32_t next;  // the target's next input (in reverse arrival order), or none
+    float weight;
+    std::uint32_t source;
+    std::uint32_t position;
+};
+
+struct spike_out {
+    sim_time t;
+    std::uint32_t id;
+    friend bool operator<(const spike_out& a, const spike_out& b) {
+        return a.t != b.t ? a.t < b.t : a.id < b.id;
+    }
+};
+
+// The source emissions: an implicit 4-ary heap of events in the order of queue/event.hpp.
+class emission_heap {
 public:
     void push(const event& e) {
         heap_.push_back(e);
         std::size_t i = heap_.size() - 1;
         while (i > 0) {
             const std::size_t parent = (i - 1) / 4;
-            if (!before(e, heap_[parent])) break;
+            if (!(e < heap_[parent])) break;
             heap_[i] = heap_[parent];
             i = parent;
         }
@@ -113,47 +135,32 @@ public:
     }
     const event& top() const { return heap_.front(); }
     void pop() {
-        const event last = heap_.back();
+        const event x = heap_.back();
         heap_.pop_back();
-        if (!heap_.empty()) sift_down(last);
-    }
-    void replace_top(const event& e) { sift_down(e); }
-    bool empty() const { return heap_.empty(); }
-    std::size_t size() const { return heap_.size(); }
-    void reserve(std::size_t n) { heap_.reserve(n); }
-
-private:
-    // The order of `later` (queue/event.hpp), the time part without branches: which of two
-    // times is earlier is unpredictable, ties are rare.
-    static bool before(const event& a, const event& b) {
-        const bool whole_lt = a.time.whole_ms < b.time.whole_ms;
-        const bool whole_eq = a.time.whole_ms == b.time.whole_ms;
-        const bool frac_lt = a.time.frac_ms < b.time.frac_ms;
-        const bool frac_eq = a.time.frac_ms == b.time.frac_ms;
-        if (!(whole_eq & frac_eq)) [[likely]]
-            return whole_lt | (whole_eq & frac_lt);
-        if (a.tag != b.tag) return a.tag < b.tag;
-        return a.aux < b.aux;
-    }
-    // Puts x at the root's place and sifts it down.
-    void sift_down(const event& x) {
         const std::size_t n = heap_.size();
+        if (n == 0) return;
         std::size_t i = 0;
         for (;;) {
             const std::size_t first = 4 * i + 1;
             if (first >= n) break;
             std::size_t best = first;
             const std::size_t end = first + 4 < n ? first + 4 : n;
-            for (std::size_t c = first + 1; c < end; ++c) best = before(heap_[c], heap_[best]) ? c : best;
-            if (!before(heap_[best], x)) break;
+            for (std::size_t c = first + 1; c < end; ++c)
+                if (heap_[c] < heap_[best]) best = c;
+            if (!(heap_[best] < x)) break;
             heap_[i] = heap_[best];
             i = best;
         }
         heap_[i] = x;
     }
+    bool empty() const { return heap_.empty(); }
 
+private:
     std::vector<event> heap_;
 };
+
+// How far ahead the epoch's neuron sweep prefetches (Benchmark 4, bench/README.md).
+constexpr std::size_t prefetch_distance = 8;
 
 template <event_queue Q>
 class engine {
@@ -168,24 +175,20 @@ public:
         build_models();
         build_sources();
         build_probes();
+        build_calendar();
+        for (std::uint32_t id = 0; id < net_.neuron_count; ++id) sync(id, neurons_[id]);
     }
 
     run_stats run() {
-        const double epoch_ms =
-            net_.synapses.empty() ? std::numeric_limits<double>::infinity() : net_.min_delay_ms;
-        sim_time epoch_start{};
-        std::uint64_t epochs = 0;
         for (;;) {
-            const sim_time epoch_end =
-                std::isinf(epoch_ms) ? t_stop_ : std::min(epoch_start + epoch_ms, t_stop_);
-            while (live_top_before(epoch_end)) instant();
-            flush_outbox();
-            drop_stale();
-            if (epoch_end >= t_stop_ || empty()) break;
-            epoch_start = std::max(epoch_end, top().time);
-            if (out_.progress && (++epochs & 1023) == 0) out_.progress(epoch_start.ms());
+            if (!advance_to_work()) break;
+            const sim_time B1 = bound(1);
+            epoch(std::min(B1, t_stop_));
+            if (!(B1 < t_stop_)) break;
+            next_epoch();
+            if (out_.progress && (++epochs_ & 1023) == 0) out_.progress(bound(0).ms());
         }
-        samples_before(t_stop_);
+        samples_until(t_stop_);
         if (out_.progress) out_.progress(spec_.t_stop_ms);
         return stats_;
     }
@@ -195,12 +198,11 @@ private:
 
     void build_models() {
         neurons_.resize(net_.neuron_count);
-        model_of_.assign(net_.neuron_count, 0);
-        due_.assign(net_.neuron_count, 0);
         last_spike_.assign(net_.neuron_count, sim_time::never());
-        if constexpr (Q::updates_in_place) handles_.resize(net_.neuron_count);
-        pred_.assign(net_.neuron_count, queued_prediction{});
-        q_.reserve(1024);
+        handles_.resize(net_.neuron_count);
+        pred_t_.resize(net_.neuron_count);
+        head_.assign(net_.neuron_count, none);
+        active_bits_.assign((net_.neuron_count + 63) / 64, 0);
         p_.reserve(2 * static_cast<std::size_t>(net_.neuron_count) + 1024);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
             const auto& ps = spec_.populations[p];
@@ -228,20 +230,21 @@ private:
             const node_group& g = net_.groups[p];
             const std::uint64_t v_seed = stream_seed(spec_.seed, "population/" + ps.name + "/V_m");
             for (std::uint32_t i = 0; i < g.size; ++i) {
-                neuron_slot& n = neurons_[g.first + i];
-                model_of_[g.first + i] = static_cast<std::uint32_t>(p);
+                const std::uint32_t id = g.first + i;
+                neuron_slot& n = neurons_[id];
+                n.model = static_cast<std::uint32_t>(p);
                 auto rng = substream(v_seed, i);
                 n.s.V = draw_value(ps.V_m, rng);
                 if (!std::isfinite(n.s.V))
                     throw config_error(key + ".V_m", "initial potential is not finite");
                 // First prediction; a neuron starting at or above threshold fires at 0.
-                visit(model_of_[g.first + i], [&](const auto& m) {
+                visit(n.model, [&](const auto& m) {
                     if constexpr (std::is_same_v<std::decay_t<decltype(m)>, lif_delta>) bound_of(n.s) = no_bound;
                     if (m.can_fire(n.s)) {
-                        schedule(g.first + i, n, sim_time{});
+                        schedule(id, sim_time{});
                     } else {
                         const double h = m.next_crossing(n.s, spec_.t_stop_ms);
-                        if (h != no_crossing) schedule_exact(g.first + i, n, m, sim_time{} + h, sim_time{});
+                        if (h != no_crossing) schedule_exact(id, n, m, sim_time{} + h, sim_time{});
                     }
                 });
             }
@@ -270,9 +273,118 @@ private:
                     throw config_error(key + ".node_ids[" + std::to_string(k) + "]", "node id out of range");
         }
         next_sample_.assign(out_.probes.size(), 0);
+        samples_.resize(out_.probes.size());
+        // Columns chained per neuron, so a neuron fills its own samples as it goes (invariant 5).
+        for (std::size_t p = 0; p < out_.probes.size(); ++p) {
+            const auto& pr = out_.probes[p];
+            for (std::size_t k = pr.node_ids.size(); k-- > 0;) {
+                const std::uint32_t id = net_.groups[pr.group].first + static_cast<std::uint32_t>(pr.node_ids[k]);
+                columns_.push_back({static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(k), id,
+                                    neurons_[id].probe, 0});
+                neurons_[id].probe = static_cast<std::uint32_t>(columns_.size() - 1);
+            }
+        }
     }
 
-    // --- the loop -----------------------------------------------------------------------------
+    // Epoch length L: just under the smallest delay (invariant 1); shorter with voltage probes,
+    // so that an epoch buffers at most ~64 samples per probe. The calendar covers the largest
+    // delay; a walk beyond it waits in far_.
+    void build_calendar() {
+        epoch_ms_ = net_.synapses.empty() ? 1.0 : net_.min_delay_ms * (1.0 - 1e-12);
+        for (const auto& pr : out_.probes) epoch_ms_ = std::min(epoch_ms_, 64.0 * pr.interval_ms);
+        const double span = net_.synapses.empty() ? 0.0 : std::ceil(net_.max_delay_ms / epoch_ms_);
+        // At least ~128 ms ahead, so that most predictions wait in the ring, not in a heap.
+        const double pred_span = std::ceil(128.0 / epoch_ms_);
+        const double slots = std::max(span + 3, pred_span);
+        const std::size_t wanted = slots < max_ring ? static_cast<std::size_t>(slots) : max_ring;
+        ring_ = std::max<std::size_t>(4, std::bit_ceil(wanted));
+        mask_ = ring_ - 1;
+        buckets_.resize(ring_);
+        pred_buckets_.resize(ring_);
+        bounds_.resize(ring_);
+        start_calendar(sim_time{});
+    }
+
+    // --- the calendar of epochs ----------------------------------------------------------------
+
+    // B_{k+j}, 0 <= j <= ring_.
+    sim_time bound(std::size_t j) const { return j < ring_ ? bounds_[(k_ + j) & mask_] : horizon_; }
+
+    void start_calendar(sim_time origin) {
+        sim_time b = origin;
+        for (std::size_t j = 0; j < ring_; ++j) {
+            bounds_[(k_ + j) & mask_] = b;
+            b += epoch_ms_;
+        }
+        horizon_ = b;
+        if (!far_.empty()) rescan_far();
+    }
+
+    void next_epoch() {
+        bounds_[k_ & mask_] = horizon_;
+        horizon_ += epoch_ms_;
+        ++k_;
+        if (!far_.empty() && far_min_ < horizon_) rescan_far();
+    }
+
+    // Queues walk w, next due at a (>= the next epoch's start, but for rounding), from slot j on.
+    void queue_walk(const walk& w, sim_time a, std::size_t& j) {
+        while (j + 1 < ring_ && !(a < bounds_[(k_ + j + 1) & mask_])) ++j;
+        if (j + 1 == ring_ && !(a < horizon_)) {
+            far_.push_back({w, a});
+            far_min_ = std::min(far_min_, a);
+            return;
+        }
+        buckets_[(k_ + j) & mask_].push_back(w);
+        ++ring_walks_;
+    }
+
+    void rescan_far() {
+        std::size_t kept = 0;
+        far_min_ = sim_time::never();
+        for (const auto& f : far_) {
+            if (f.a < horizon_) {
+                // The last slot whose start is <= a (binary search over the ring's bounds).
+                std::size_t lo = 1, hi = ring_ - 1;
+                while (lo < hi) {
+                    const std::size_t mid = (lo + hi + 1) / 2;
+                    if (!(f.a < bound(mid))) lo = mid; else hi = mid - 1;
+                }
+                buckets_[(k_ + lo) & mask_].push_back(f.w);
+                ++ring_walks_;
+            } else {
+                far_[kept++] = f;
+                far_min_ = std::min(far_min_, f.a);
+            }
+        }
+        far_.resize(kept);
+    }
+
+    // Moves to the first epoch with something to do; false if nothing is left before t_stop.
+    // Empty stretches are skipped: a rank would agree on the next busy epoch with one reduction.
+    bool advance_to_work() {
+        drop_stale();
+        sim_time next = t_stop_;
+        if (!emissions_.empty()) next = std::min(next, emissions_.top().time);
+        if (!p_.empty()) next = std::min(next, p_.top().time);
+        if (ring_walks_ == 0 && ring_preds_ == 0) {
+            if (!far_.empty()) next = std::min(next, far_min_);
+            if (!(next < t_stop_)) return false;
+            if (!(next < bound(1))) {
+                samples_until(next);
+                start_calendar(next);
+            }
+            return true;
+        }
+        while (buckets_[k_ & mask_].empty() && pred_buckets_[k_ & mask_].empty() && !(next < bound(1))) {
+            if (!(bound(1) < t_stop_)) return false;
+            samples_until(bound(1));
+            next_epoch();
+        }
+        return true;
+    }
+
+    // --- one epoch ------------------------------------------------------------------------------
 
     template <class F>
     void visit(std::uint32_t model, F&& f) {
@@ -283,20 +395,310 @@ private:
             f(*std::get_if<lif_exp>(&m));
     }
 
-    // Two queues hold the entries: q_ the spike traffic (emissions, fan-out walks: few entries,
-    // always a traffic_heap) and p_ the predictions (about one per neuron, of the chosen kind
-    // Q: handles or versions are only needed there). Popping the earlier
-    // top of the two yields exactly the total order of invariant 1, while the walks, popped and
-    // re-pushed for every delay group, sift through a small heap (bench/README.md).
-    bool empty() const { return q_.empty() && p_.empty(); }
-    bool prediction_first() const {
-        if (p_.empty()) return false;
-        if (q_.empty()) return true;
-        return later{}(q_.top(), p_.top());
-    }
-    const event& top() const { return prediction_first() ? p_.top() : q_.top(); }
+    void epoch(sim_time T1) {
+        n_inputs_ = 0;
+        begin_samples(T1, std::numeric_limits<std::size_t>::max());
 
-    // Drops superseded predictions (lazy queues), so they cost no instant.
+        while (!emissions_.empty() && emissions_.top().time < T1) {
+            const event e = emissions_.top();
+            emissions_.pop();
+            ++stats_.events;
+            ++stats_.instants;
+            spikes_.push_back({e.time, e.node()});
+            const std::size_t s = id_to_source(e.node());
+            queue_emission(s, e.node() - net_.groups[spec_.populations.size() + s].first, e.aux + 1);
+        }
+
+        for (;;) {
+            drop_stale();
+            if (p_.empty() || !(p_.top().time < T1)) break;
+            const std::uint32_t id = p_.top().node();
+            p_.pop();
+            ++stats_.events;
+            neurons_[id].queued = not_queued;
+            activate(id);
+        }
+        auto& due = pred_buckets_[k_ & mask_];
+        for (const auto& [id, version] : due) {
+            ++stats_.events;
+            neuron_slot& n = neurons_[id];
+            if (n.version != version) {
+                ++stats_.stale;
+                continue;
+            }
+            n.queued = not_queued;
+            activate(id);
+        }
+        ring_preds_ -= due.size();
+        due.clear();
+
+        auto& bucket = buckets_[k_ & mask_];
+        for (std::size_t b = 0; b < bucket.size(); ++b) {
+            // Each walk reads a stretch of the CSR: start fetching the next walks' stretches.
+            if (b + 2 < bucket.size()) {
+                const synapse* ahead = syn_ + off_[bucket[b + 2].source] + bucket[b + 2].position;
+                __builtin_prefetch(ahead);
+                __builtin_prefetch(ahead + 4);
+                __builtin_prefetch(ahead + 8);
+            }
+            walk w = bucket[b];
+            const std::uint64_t base = off_[w.source], end = off_[w.source + 1];
+            std::uint64_t k = base + w.position;
+            double d = syn_[k].delay_ms;
+            sim_time a = w.t_emit + d;
+            while (a < T1) {
+                do {
+                    add_input(a, syn_[k], w.source, static_cast<std::uint32_t>(k - base));
+                    ++k;
+                } while (k < end && syn_[k].delay_ms == d);
+                if (k == end) break;
+                d = syn_[k].delay_ms;
+                a = w.t_emit + d;
+            }
+            if (k < end && a < t_stop_) {
+                w.position = static_cast<std::uint32_t>(k - base);
+                std::size_t j = 1;
+                queue_walk(w, a, j);
+            }
+        }
+        ring_walks_ -= bucket.size();
+        bucket.clear();
+        stats_.deliveries += n_inputs_;
+        stats_.events += n_inputs_;
+
+        // Neurons in id order (invariant 1 lets them go in any order): their arrays are swept,
+        // not hopped through, and the next few are fetched ahead.
+        active_.clear();
+        for (std::size_t w = 0; w < active_bits_.size(); ++w) {
+            for (std::uint64_t bits = active_bits_[w]; bits != 0; bits &= bits - 1)
+                active_.push_back(static_cast<std::uint32_t>(64 * w + std::countr_zero(bits)));
+            active_bits_[w] = 0;
+        }
+        const std::size_t n_active = active_.size();
+        for (std::size_t a = 0; a < n_active; ++a) {
+            if (a + prefetch_distance < n_active) {
+                const std::uint32_t ahead = active_[a + prefetch_distance];
+                __builtin_prefetch(&neurons_[ahead]);
+                __builtin_prefetch(&pred_t_[ahead]);
+                const std::uint32_t first_input = head_[active_[a + prefetch_distance / 2]];
+                if (first_input != none) __builtin_prefetch(&inputs_[first_input]);
+            }
+            const std::uint32_t id = active_[a];
+            neuron_slot& n = neurons_[id];
+            visit(n.model, [&](const auto& m) { process(id, n, m, T1); });
+            head_[id] = none;
+            if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
+        }
+        end_samples();
+        report_spikes();
+        stats_.peak_queue = std::max(stats_.peak_queue, p_.size() + ring_preds_ + ring_walks_ + far_.size());
+    }
+
+    void activate(std::uint32_t id) { active_bits_[id >> 6] |= std::uint64_t{1} << (id & 63); }
+
+    void add_input(sim_time a, const synapse& sy, std::uint32_t source, std::uint32_t position) {
+        if (n_inputs_ == inputs_.size()) inputs_.resize(2 * inputs_.size() + 1024);
+        const std::uint32_t r = static_cast<std::uint32_t>(n_inputs_++);
+        inputs_[r] = {a, head_[sy.target], sy.weight, source, position};
+        head_[sy.target] = r;
+        activate(sy.target);
+    }
+
+    // Invariant 3: inputs of one time by source global id, then the older spike (the longer
+    // delay), then fan-out position.
+    bool input_before(std::uint32_t x, std::uint32_t y) const {
+        const input& a = inputs_[x];
+        const input& b = inputs_[y];
+        if (a.t != b.t) return a.t < b.t;
+        if (a.source != b.source) return a.source < b.source;
+        const double da = syn_[off_[a.source] + a.position].delay_ms;
+        const double db = syn_[off_[b.source] + b.position].delay_ms;
+        if (da != db) return da > db;
+        return a.position < b.position;
+    }
+
+    // Brings neuron id through the epoch: its inputs and its own crossings, in time order.
+    template <class M>
+    void process(std::uint32_t id, neuron_slot& n, const M& m, sim_time T1) {
+        sim_time& qt = pred_t_[id];
+        // The neuron's inputs in order (usually zero to two of them).
+        std::size_t count = 0;
+        for (std::uint32_t r = head_[id]; r != none; r = inputs_[r].next) {
+            if (count == order_.size()) order_.resize(2 * order_.size() + 64);
+            order_[count++] = r;
+        }
+        const auto before = [this](std::uint32_t x, std::uint32_t y) { return input_before(x, y); };
+        if (count <= 16) {
+            for (std::size_t i = 1; i < count; ++i)
+                for (std::size_t j = i; j > 0 && before(order_[j], order_[j - 1]); --j) std::swap(order_[j], order_[j - 1]);
+        } else {
+            std::sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(count), before);
+        }
+        std::size_t i = 0;
+        for (;;) {
+            sim_time T;
+            bool due = false;
+            const bool has_input = i < count;
+            if (n.live && qt < T1 && (!has_input || !(inputs_[order_[i]].t < qt))) {
+                if (!n.exact) {
+                    // Queued early (invariant 4): the exact prediction from the neuron's last
+                    // event. Not due now: re-queue it, leave the neuron alone.
+                    const double h = m.next_crossing(n.s, t_stop_ - n.t_last);
+                    if (h == no_crossing) {
+                        n.live = 0;
+                        continue;
+                    }
+                    const sim_time t = n.t_last + h;
+                    if (t < qt) throw internal_error("engine: a lazy prediction was queued too late");
+                    if (t != qt) {
+                        schedule_exact(id, n, m, t, qt);
+                        continue;
+                    }
+                }
+                T = qt;
+                due = true;
+                n.live = 0;
+            } else if (has_input) {
+                T = inputs_[order_[i]].t;
+            } else {
+                break;
+            }
+            if (n.probe != none) fill_samples(n.probe, n, m, T);
+            ++stats_.instants;
+            advance(id, n, m, T);
+            if (due && n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) n.s.V = m.params().V_th;
+            if constexpr (std::is_same_v<M, lif_delta>) {
+                double pending = 0.0;
+                for (; i < count && inputs_[order_[i]].t == T; ++i) pending += static_cast<double>(inputs_[order_[i]].weight);
+                if (pending != 0.0) m.receive(n.s, pending);
+            } else {
+                for (; i < count && inputs_[order_[i]].t == T; ++i) m.receive(n.s, static_cast<double>(inputs_[order_[i]].weight));
+            }
+            if (m.can_fire(n.s) && last_spike_[id] != T) {
+                m.fire(n.s);
+                last_spike_[id] = T;
+                spikes_.push_back({T, id});
+            }
+            predict(id, n, m, T);
+        }
+    }
+
+    template <class M>
+    void advance(std::uint32_t, neuron_slot& n, const M& m, sim_time T) {
+        const double h = T - n.t_last;
+        if (h > 0) {
+            if constexpr (std::is_same_v<M, lif_delta>) {
+                if (n.s.refractory_ms <= 0) {
+                    const double em1 = m.advance_free(n.s, h);  // exactly advance()
+                    bound_of(n.s) += bound_of(n.s) * em1;
+                } else {
+                    m.advance(n.s, h);
+                    bound_of(n.s) = no_bound;
+                }
+            } else {
+                m.advance(n.s, h);
+            }
+        }
+        n.t_last = T;
+    }
+
+    // The neuron's next crossing after an instant at T (invariant 4).
+    template <class M>
+    void predict(std::uint32_t id, neuron_slot& n, const M& m, sim_time T) {
+        if constexpr (std::is_same_v<M, lif_delta>) {
+            // Later than the queued time for sure: no log.
+            if (n.live && n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) {
+                const std::uint32_t p = n.model;
+                if (m.v_inf() - n.s.V > bound_of(n.s) * bound_rel_[p] + bound_abs_[p]) {
+                    n.exact = 0;
+                    return;
+                }
+            }
+        }
+        const double h = m.next_crossing(n.s, t_stop_ - T);
+        if (h != no_crossing) {
+            const sim_time t = T + h;
+            if (n.live && !(t < pred_t_[id])) {
+                n.exact = t == pred_t_[id];  // not earlier: the queued time stays
+            } else {
+                schedule_exact(id, n, m, t, T);
+            }
+        } else {
+            n.live = 0;
+        }
+    }
+
+    void schedule(std::uint32_t id, sim_time t) {
+        neuron_slot& n = neurons_[id];
+        pred_t_[id] = t;
+        n.live = 1;
+        n.exact = 1;
+        n.moved = 1;
+    }
+
+    // Keeps the exact prediction t computed from the neuron's current state at `now`, and for
+    // lif_delta the bound that goes with it (invariant 4).
+    template <class M>
+    void schedule_exact(std::uint32_t id, neuron_slot& n, const M& m, sim_time t, sim_time now) {
+        if constexpr (std::is_same_v<M, lif_delta>) {
+            if (n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) {
+                const std::uint32_t p = n.model;
+                const double ahead = t - now;
+                int k = -1;
+                while (k + 1 < slack_levels && slack_frac * ahead > slack_ms_[p][k + 1]) ++k;
+                if (k >= 0) {
+                    schedule(id, now + (ahead - slack_ms_[p][k]));
+                    n.exact = 0;
+                    bound_of(n.s) = (m.v_inf() - n.s.V) * slack_factor_[p][k];
+                } else {
+                    schedule(id, t);
+                    bound_of(n.s) = m.v_inf() - n.s.V;
+                }
+            } else {
+                schedule(id, t);
+                bound_of(n.s) = no_bound;
+            }
+        } else {
+            schedule(id, t);
+        }
+    }
+
+    // Queues the neuron's prediction after its epoch: in the ring slot of its epoch when within
+    // the calendar's horizon (O(1)), else in the prediction queue. A new version makes any older
+    // entry stale (the lazy queue and the ring drop stale entries when they come due).
+    void sync(std::uint32_t id, neuron_slot& n) {
+        n.moved = 0;
+        ++n.version;
+        const sim_time t = pred_t_[id];
+        if (n.live && t < horizon_) {
+            if (n.queued == in_heap) {
+                if constexpr (Q::updates_in_place) p_.cancel(handles_[id]);
+            }
+            pred_buckets_[(k_ + slot_of(t)) & mask_].push_back({id, n.version});
+            ++ring_preds_;
+            n.queued = in_ring;
+        } else if (n.live) {
+            const event e = event::crossing(t, id, n.version);
+            handles_[id] = n.queued == in_heap ? p_.reschedule(handles_[id], e) : p_.push(e);
+            n.queued = in_heap;
+        } else {
+            if (n.queued == in_heap) {
+                if constexpr (Q::updates_in_place) p_.cancel(handles_[id]);
+            }
+            n.queued = not_queued;
+        }
+    }
+
+    // The ring slot j (epoch k_ + j) holding time t, for bound(0) <= t < horizon_.
+    std::size_t slot_of(sim_time t) const {
+        const double guess = (t - bounds_[k_ & mask_]) / epoch_ms_;
+        std::size_t j = guess <= 0 ? 0 : std::min(static_cast<std::size_t>(guess), ring_ - 1);
+        while (j > 0 && t < bound(j)) --j;
+        while (j + 1 < ring_ && !(t < bound(j + 1))) ++j;
+        return j;
+    }
+
+    // Drops superseded predictions (lazy queues).
     void drop_stale() {
         if constexpr (!Q::updates_in_place) {
             while (!p_.empty()) {
@@ -309,138 +711,6 @@ private:
         }
     }
 
-    bool live_top_before(sim_time limit) {
-        drop_stale();
-        return !empty() && top().time < limit;
-    }
-
-    void instant() {
-        const sim_time T = top().time;
-        if (!out_.probes.empty()) samples_before(T);
-        // Stamps are 32-bit to keep a neuron in one cache line; on wrap-around all are reset so
-        // that an old stamp can never equal a new instant.
-        if (++instant_ == ~0u) {
-            for (auto& n : neurons_) n.stamp = ~0u;
-            instant_ = 0;
-        }
-        ++stats_.instants;
-        stats_.peak_queue = std::max(stats_.peak_queue, q_.size() + p_.size());
-        do {
-            event ev;
-            ++stats_.events;
-            if (prediction_first()) {
-                ev = p_.top();
-                p_.pop();
-                crossing(ev, T);
-            } else {
-                ev = q_.top();
-                // A walk stays on top while it delivers, then is re-queued in place (deliver).
-                if (ev.kind() == event_kind::delivery) {
-                    deliver(ev, T);
-                } else {
-                    q_.pop();
-                    emission(ev, T);
-                }
-            }
-            drop_stale();
-        } while (!empty() && top().time == T);
-        finish(T);
-    }
-
-    void touch(std::uint32_t id, neuron_slot& n, sim_time T) {
-        if (n.stamp == instant_) return;
-        n.stamp = instant_;
-        const double h = T - n.t_last;
-        if (h > 0) {
-            visit(model_of_[id], [&](const auto& m) {
-                if constexpr (std::is_same_v<std::decay_t<decltype(m)>, lif_delta>) {
-                    if (n.s.refractory_ms <= 0) {
-                        const double em1 = m.advance_free(n.s, h);  // exactly advance()
-                        bound_of(n.s) += bound_of(n.s) * em1;
-                    } else {
-                        m.advance(n.s, h);
-                        bound_of(n.s) = no_bound;
-                    }
-                } else {
-                    m.advance(n.s, h);
-                }
-            });
-        }
-        n.t_last = T;
-        touched_.push_back(id);
-    }
-
-    // One group of equal delays of a fan-out walk.
-    void deliver(const event& ev, sim_time T) {
-        const std::uint32_t src = ev.node();
-        const std::uint64_t base = off_[src], end = off_[src + 1];
-        std::uint64_t k = base + ev.position();
-        const double d = syn_[k].delay_ms;
-        do {
-            const synapse& sy = syn_[k];
-            // Targets are scattered: fetch a few synapses ahead (harmless past the group's end).
-            if (k + prefetch_distance < end) __builtin_prefetch(&neurons_[syn_[k + prefetch_distance].target]);
-            neuron_slot& n = neurons_[sy.target];
-            touch(sy.target, n, T);
-            model_variant& m = models_[model_of_[sy.target]];
-            if (std::holds_alternative<lif_delta>(m))
-                n.pending += static_cast<double>(sy.weight);
-            else
-                std::get_if<lif_exp>(&m)->receive(n.s, static_cast<double>(sy.weight));
-            ++k;
-        } while (k < end && syn_[k].delay_ms == d);
-        stats_.deliveries += k - base - ev.position();
-        if (k < end) {
-            // The walk resumes after other events: start fetching its next target now.
-            __builtin_prefetch(&neurons_[syn_[k].target]);
-            q_.replace_top(event::delivery(slot_time_[ev.slot] + syn_[k].delay_ms, src,
-                                           static_cast<std::uint32_t>(k - base), ev.slot));
-        } else {
-            q_.pop();
-            free_slots_.push_back(ev.slot);
-        }
-    }
-
-    void crossing(const event& ev, sim_time T) {
-        const std::uint32_t id = ev.node();
-        neuron_slot& n = neurons_[id];
-        if (ev.aux != n.version) {
-            ++stats_.stale;
-            return;
-        }
-        queued_prediction& q = pred_[id];
-        q.live = 0;
-        if (!q.exact) {
-            // Queued early (invariant 5): the exact prediction from the neuron's last event, the
-            // value the eager scheme queued then. Not due now: re-queue, leave the neuron alone.
-            bool due_now = false;
-            visit(model_of_[id], [&](const auto& m) {
-                const double h = m.next_crossing(n.s, t_stop_ - n.t_last);
-                if (h == no_crossing) {
-                    ++n.version;
-                    return;
-                }
-                const sim_time t = n.t_last + h;
-                if (t == T) {
-                    due_now = true;
-                    return;
-                }
-                if (t < T) throw internal_error("engine: a lazy prediction was queued too late");
-                schedule_exact(id, n, m, t, T);
-            });
-            if (!due_now) return;
-        }
-        touch(id, n, T);
-        due_[id] = 1;
-    }
-
-    void emission(const event& ev, sim_time) {
-        const std::uint32_t id = ev.node();
-        fired_.push_back(id);
-        const std::size_t s = id_to_source(id);
-        queue_emission(s, id - net_.groups[spec_.populations.size() + s].first, ev.aux + 1);
-    }
-
     std::size_t id_to_source(std::uint32_t id) const {
         std::size_t s = 0;
         const std::size_t first = spec_.populations.size();
@@ -451,154 +721,95 @@ private:
     void queue_emission(std::size_t s, std::uint32_t local, std::uint32_t index) {
         const double t = sources_[s].next(local);
         if (t < spec_.t_stop_ms)
-            q_.push(event::emission(sim_time::from_ms(t),
-                                    net_.groups[spec_.populations.size() + s].first + local, index));
+            emissions_.push(event::emission(sim_time::from_ms(t),
+                                            net_.groups[spec_.populations.size() + s].first + local, index));
     }
 
-    // Phase (b) of an instant: inputs, threshold, reset, new prediction.
-    void finish(sim_time T) {
-        for (const std::uint32_t id : touched_) {
-            neuron_slot& n = neurons_[id];
-            visit(model_of_[id], [&](const auto& m) {
-                using model = std::decay_t<decltype(m)>;
-                if (due_[id] && n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) n.s.V = m.params().V_th;
-                due_[id] = 0;
-                if constexpr (std::is_same_v<model, lif_delta>) {
-                    if (n.pending != 0.0) m.receive(n.s, n.pending);
-                    n.pending = 0.0;
-                }
-                if (m.can_fire(n.s) && last_spike_[id] != T) {
-                    m.fire(n.s);
-                    last_spike_[id] = T;
-                    fired_.push_back(id);
-                }
-                queued_prediction& q = pred_[id];
-                if constexpr (std::is_same_v<model, lif_delta>) {
-                    // Later than the queued entry for sure: no log, no queue operation.
-                    if (q.live && n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) {
-                        const std::uint32_t p = model_of_[id];
-                        if (m.v_inf() - n.s.V > bound_of(n.s) * bound_rel_[p] + bound_abs_[p]) {
-                            q.exact = 0;
-                            return;
-                        }
-                    }
-                }
-                const double h = m.next_crossing(n.s, t_stop_ - T);
-                if (h != no_crossing) {
-                    const sim_time t = T + h;
-                    if (q.live && !(t < q.t)) {
-                        q.exact = t == q.t;  // not earlier: the queued entry stays
-                    } else {
-                        schedule_exact(id, n, m, t, T);
-                    }
-                } else {
-                    ++n.version;
-                    if constexpr (Q::updates_in_place) {
-                        if (q.live) p_.cancel(handles_[id]);
-                    }
-                    q.live = 0;
-                }
-            });
-        }
-        touched_.clear();
-        if (fired_.empty()) return;
-        if (fired_.size() > 1) std::sort(fired_.begin(), fired_.end());
-        for (const std::uint32_t id : fired_) {
+    // The epoch's spikes, by (time, global id): reported, and their walks queued.
+    void report_spikes() {
+        if (spikes_.empty()) return;
+        if (spikes_.size() > 1) std::sort(spikes_.begin(), spikes_.end());
+        for (const auto& [t, id] : spikes_) {
             ++stats_.spikes;
             if (out_.spikes != nullptr) {
                 const std::size_t g = group_index(id);
-                if (g < out_.record.size() && out_.record[g])
-                    out_.spikes->on_spike(g, id - net_.groups[g].first, T.ms());
+                if (g < out_.record.size() && out_.record[g]) out_.spikes->on_spike(g, id - net_.groups[g].first, t.ms());
             }
-            if (off_[id] != off_[id + 1]) outbox_.push_back({id, T});
+            if (off_[id] == off_[id + 1]) continue;
+            const sim_time a = t + syn_[off_[id]].delay_ms;
+            if (!(a < t_stop_)) continue;
+            std::size_t j = 1;
+            queue_walk({t, id, 0}, a, j);
         }
-        fired_.clear();
+        spikes_.clear();
     }
 
     std::size_t group_index(std::uint32_t id) const {
         return static_cast<std::size_t>(&net_.group_of(id) - net_.groups.data());
     }
 
-    void schedule(std::uint32_t id, neuron_slot& n, sim_time t) {
-        const event e = event::crossing(t, id, ++n.version);
-        queued_prediction& q = pred_[id];
-        if constexpr (Q::updates_in_place) {
-            if (q.live) {
-                handles_[id] = p_.reschedule(handles_[id], e);
-            } else {
-                handles_[id] = p_.push(e);
-            }
-        } else {
-            p_.push(e);
-        }
-        q.t = t;
-        q.live = 1;
-        q.exact = 1;
-    }
+    // --- voltage samples (invariant 5) ----------------------------------------------------------
 
-    // Queues the exact prediction t computed from the neuron's current state, and for lif_delta
-    // the bound that goes with it (invariant 5).
-    template <class M>
-    void schedule_exact(std::uint32_t id, neuron_slot& n, const M& m, sim_time t, sim_time now) {
-        if constexpr (std::is_same_v<M, lif_delta>) {
-            if (n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) {
-                const std::uint32_t p = model_of_[id];
-                const double ahead = t - now;
-                int k = -1;
-                while (k + 1 < slack_levels && slack_frac * ahead > slack_ms_[p][k + 1]) ++k;
-                if (k >= 0) {
-                    schedule(id, n, now + (ahead - slack_ms_[p][k]));
-                    pred_[id].exact = 0;
-                    bound_of(n.s) = (m.v_inf() - n.s.V) * slack_factor_[p][k];
-                } else {
-                    schedule(id, n, t);
-                    bound_of(n.s) = m.v_inf() - n.s.V;
-                }
-            } else {
-                schedule(id, n, t);
-                bound_of(n.s) = no_bound;
-            }
-        } else {
-            schedule(id, n, t);
-        }
-    }
-
-    // End of epoch: queue the first delay group of every spike's fan-out.
-    void flush_outbox() {
-        for (const auto& [id, t] : outbox_) {
-            std::uint32_t slot = 0;
-            if (free_slots_.empty()) {
-                slot = static_cast<std::uint32_t>(slot_time_.size());
-                slot_time_.push_back(t);
-            } else {
-                slot = free_slots_.back();
-                free_slots_.pop_back();
-                slot_time_[slot] = t;
-            }
-            q_.push(event::delivery(t + syn_[off_[id]].delay_ms, id, 0, slot));
-        }
-        outbox_.clear();
-    }
-
-    // Voltage samples at times < T (all events before them are done).
-    void samples_before(sim_time T) {
+    // The sample times of every probe before T (at most `cap` each); true if a probe has more.
+    bool begin_samples(sim_time T, std::size_t cap) {
+        bool more = false;
         for (std::size_t p = 0; p < out_.probes.size(); ++p) {
-            const auto& pr = out_.probes[p];
-            for (;;) {
-                const double s_ms = static_cast<double>(next_sample_[p]) * pr.interval_ms;
+            auto& sp = samples_[p];
+            sp.t.clear();
+            sp.t_ms.clear();
+            for (std::uint64_t k = next_sample_[p];; ++k) {
+                const double s_ms = static_cast<double>(k) * out_.probes[p].interval_ms;
                 const sim_time s = sim_time::from_ms(s_ms);
                 if (!(s < T) || !(s < t_stop_)) break;
-                sample_buffer_.resize(pr.node_ids.size());
-                const std::uint32_t first = net_.groups[pr.group].first;
-                for (std::size_t k = 0; k < pr.node_ids.size(); ++k) {
-                    const std::uint32_t id = first + static_cast<std::uint32_t>(pr.node_ids[k]);
-                    const neuron_slot& n = neurons_[id];
-                    visit(model_of_[id],
-                          [&](const auto& m) { sample_buffer_[k] = m.voltage_after(n.s, s - n.t_last); });
+                if (sp.t.size() == cap) {
+                    more = true;
+                    break;
                 }
-                if (out_.voltages != nullptr) out_.voltages->on_sample(p, s_ms, sample_buffer_);
-                ++next_sample_[p];
+                sp.t.push_back(s);
+                sp.t_ms.push_back(s_ms);
             }
+            sp.V.resize(sp.t.size() * out_.probes[p].node_ids.size());
+        }
+        for (auto& c : columns_) c.filled = 0;
+        return more;
+    }
+
+    // Fills the samples before T of the columns chained from `first` (one neuron's).
+    template <class M>
+    void fill_samples(std::uint32_t first, const neuron_slot& n, const M& m, sim_time T) {
+        for (std::uint32_t c = first; c != none; c = columns_[c].next) {
+            probe_column& col = columns_[c];
+            auto& sp = samples_[col.probe];
+            const std::size_t width = out_.probes[col.probe].node_ids.size();
+            for (; col.filled < sp.t.size() && sp.t[col.filled] < T; ++col.filled)
+                sp.V[col.filled * width + col.column] = m.voltage_after(n.s, sp.t[col.filled] - n.t_last);
+        }
+    }
+
+    void end_samples() {
+        if (out_.probes.empty()) return;
+        for (const auto& c : columns_) {
+            if (c.filled == samples_[c.probe].t.size()) continue;
+            const neuron_slot& n = neurons_[c.neuron];
+            visit(n.model, [&](const auto& m) { fill_samples(n.probe, n, m, sim_time::never()); });
+        }
+        for (std::size_t p = 0; p < out_.probes.size(); ++p) {
+            const auto& sp = samples_[p];
+            const std::size_t width = out_.probes[p].node_ids.size();
+            for (std::size_t k = 0; k < sp.t.size(); ++k)
+                if (out_.voltages != nullptr)
+                    out_.voltages->on_sample(p, sp.t_ms[k], std::span<const double>(sp.V.data() + k * width, width));
+            next_sample_[p] += sp.t.size();
+        }
+    }
+
+    // Samples before T of neurons with no event before T (skipped stretches, the end).
+    void samples_until(sim_time T) {
+        if (out_.probes.empty()) return;
+        for (;;) {
+            const bool more = begin_samples(T, 4096);
+            end_samples();
+            if (!more) break;
         }
     }
 
@@ -609,37 +820,64 @@ private:
     const std::uint64_t* off_;
     sim_time t_stop_;
 
-    traffic_heap q_;  // emissions and fan-out walks
-    Q p_;  // threshold-crossing predictions
     std::vector<model_variant> models_;
     std::vector<neuron_slot> neurons_;
-    std::vector<std::uint32_t> model_of_;  // per neuron: index into models_
-    std::vector<std::uint8_t> due_;        // per neuron: its current prediction is due now
     std::vector<sim_time> last_spike_;
-    std::vector<typename Q::handle> handles_;  // in-place queues: each neuron's prediction
-    std::vector<queued_prediction> pred_;  // per neuron
+    std::vector<sim_time> pred_t_;  // per neuron: its predicted crossing (invariant 4)
+    Q p_;  // which neurons have a prediction due when (one entry per predicting neuron)
+    std::vector<typename Q::handle> handles_;
     std::vector<double> bound_rel_, bound_abs_;
     // lif_delta: a prediction `ahead` ms away is queued slack_ms_[k] earlier, the largest level
     // below slack_frac * ahead, so that inputs moving it a little earlier cost no log and no
-    // queue operation (invariant 5). Levels tau_m/20 * 2^k; slack_factor_ = exp(-slack / tau_m).
+    // queue operation (invariant 4). Levels tau_m/20 * 2^k; slack_factor_ = exp(-slack / tau_m).
     // Measured on Benchmark 4 (bench/README.md): ~2x fewer queue updates than no slack.
     static constexpr int slack_levels = 8;
     static constexpr double slack_frac = 0.3;
-    std::vector<std::array<double, slack_levels>> slack_ms_, slack_factor_;  // per population: margins of the lif_delta bound
+    std::vector<std::array<double, slack_levels>> slack_ms_, slack_factor_;  // per population
     std::vector<source_group> sources_;
+    emission_heap emissions_;
 
-    std::uint32_t instant_ = 0;
-    std::vector<std::uint32_t> touched_;
-    std::vector<std::uint32_t> fired_;
-    struct outgoing {
-        std::uint32_t id;
-        sim_time t;
+    // The calendar: epoch k_ is [bound(0), bound(1)); bucket (k_ + j) & mask_ holds the walks
+    // next due in epoch k_ + j.
+    static constexpr std::size_t max_ring = std::size_t{1} << 16;
+    double epoch_ms_ = 1.0;
+    std::size_t ring_ = 4, mask_ = 3;
+    std::uint64_t k_ = 0;
+    std::vector<sim_time> bounds_;
+    sim_time horizon_;  // bound(ring_)
+    std::vector<std::vector<walk>> buckets_;
+    std::vector<std::vector<ring_prediction>> pred_buckets_;  // predictions due in epoch k_ + j
+    std::size_t ring_preds_ = 0;
+    std::size_t ring_walks_ = 0;
+    struct far_walk {
+        walk w;
+        sim_time a;
     };
-    std::vector<outgoing> outbox_;
-    std::vector<sim_time> slot_time_;  // emission times of spikes whose walk is under way
-    std::vector<std::uint32_t> free_slots_;
+    std::vector<far_walk> far_;  // walks due beyond the calendar
+    sim_time far_min_ = sim_time::never();
+    std::uint64_t epochs_ = 0;
+
+    // The current epoch.
+    std::vector<std::uint64_t> active_bits_;  // neurons with an input or a crossing in it
+    std::vector<std::uint32_t> active_;       // the same, as a list in id order
+    std::vector<std::uint32_t> head_;         // per neuron: its last input in inputs_, or none
+    std::vector<input> inputs_;               // the first n_inputs_ are this epoch's
+    std::size_t n_inputs_ = 0;
+    std::vector<std::uint32_t> order_;        // one neuron's inputs, sorted
+    std::vector<spike_out> spikes_;
+
+    struct probe_column {
+        std::uint32_t probe, column, neuron;
+        std::uint32_t next;          // the neuron's next column, or none
+        std::size_t filled;          // samples of the epoch filled
+    };
+    std::vector<probe_column> columns_;
+    struct probe_samples {
+        std::vector<sim_time> t;
+        std::vector<double> t_ms, V;  // V: sample-major, one row per sample time
+    };
+    std::vector<probe_samples> samples_;
     std::vector<std::uint64_t> next_sample_;
-    std::vector<double> sample_buffer_;
     run_stats stats_;
 };
 

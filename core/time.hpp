@@ -27,14 +27,24 @@ struct sim_time {
 
     sim_time operator+(double duration_ms) const {
         const double sum = frac_ms + duration_ms;
-        const double whole = std::floor(sum);
-        return {whole_ms + static_cast<std::int64_t>(whole), sum - whole};
+        // floor(sum), cheaper than std::floor on baseline x86-64 (no SSE4.1 round; the engine
+        // adds a delay per synapse): truncate, then step down below zero. Same value as floor.
+        std::int64_t whole = static_cast<std::int64_t>(sum);
+        whole -= sum < static_cast<double>(whole);
+        return {whole_ms + whole, sum - static_cast<double>(whole)};
     }
     sim_time& operator+=(double duration_ms) { return *this = *this + duration_ms; }
 
-    // Ordered by whole ms, then fraction (the fields' order).
+    // Ordered by whole ms, then fraction (the fields' order). The engine compares times in its
+    // innermost loops: < and friends are spelled out so that they inline to two comparisons.
     friend auto operator<=>(const sim_time&, const sim_time&) = default;
     friend bool operator==(const sim_time&, const sim_time&) = default;
+    friend bool operator<(const sim_time& a, const sim_time& b) {
+        return a.whole_ms < b.whole_ms || (a.whole_ms == b.whole_ms && a.frac_ms < b.frac_ms);
+    }
+    friend bool operator>(const sim_time& a, const sim_time& b) { return b < a; }
+    friend bool operator<=(const sim_time& a, const sim_time& b) { return !(b < a); }
+    friend bool operator>=(const sim_time& a, const sim_time& b) { return !(a < b); }
 };
 
 // Duration a - b in ms.
