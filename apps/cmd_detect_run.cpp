@@ -65,8 +65,9 @@ std::uint64_t scan_file(const spike_reader& reader, const std::string& pop, cons
 int run_detect_run(const args& a) {
     command_line cl;
     cl.usage =
-        "evspike detect run MODEL RASTER -o DETECTIONS [--prune F] [--expected-count N] [--threshold X]";
-    std::string model_path, raster_path, output, population;
+        "evspike detect run MODEL RASTER -o DETECTIONS [--prune F] [--expected-count N] [--threshold X]\n"
+        "       [--refractory R] [--rule peak|first-crossing] [--population NAME]";
+    std::string model_path, raster_path, output, population, rule;
     double keep = 1.0, threshold = NAN;
     std::uint64_t expected = 0;
     std::size_t refractory_bins = 0;
@@ -80,7 +81,10 @@ int run_detect_run(const args& a) {
         "expected-count", po::value(&expected),
         "set the threshold so that the number of detections equals N (the paper's accuracy protocol)")(
         "threshold", po::value(&threshold), "override the model's threshold (logit units)")(
-        "refractory", po::value(&refractory_bins), "override the model's refractory period (bins, >= 1)");
+        "refractory", po::value(&refractory_bins), "override the model's refractory period (bins, >= 1)")(
+        "rule", po::value(&rule),
+        "override the model's detection rule: first-crossing, or peak (the highest score within the "
+        "refractory period)");
     cl.positional.add("model", 1).add("raster", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
@@ -97,6 +101,13 @@ int run_detect_run(const args& a) {
     if (vm.count("refractory") != 0) {
         if (refractory_bins == 0) throw usage_error("--refractory must be >= 1", cl.usage);
         model.refractory_bins = refractory_bins;
+    }
+    if (vm.count("rule") != 0) {
+        try {
+            model.rule = parse_detection_rule(rule);
+        } catch (const model_error& e) {
+            throw usage_error(std::string("--rule: ") + e.what(), cl.usage);
+        }
     }
     const spike_reader reader(raster_path);
     const auto pop = detect::pick_population(reader, population);
@@ -123,28 +134,28 @@ int run_detect_run(const args& a) {
             spikes = scan_file(
                 reader, pop, det, floor, [&](const candidate& c) { candidates.push_back(c); }, &bar);
             bar.finish();
-            ok = threshold_for_count(candidates, model.motifs, refractory, expected, used_threshold);
+            ok = threshold_for_count(candidates, model.motifs, refractory, model.rule, expected,
+                                     used_threshold);
             if (ok) break;
         }
         if (!ok)
             throw error(raster_path + ": cannot reach " + std::to_string(expected) +
                         " detections at any threshold (the raster yields fewer)");
-        for (const auto& c : apply_rule(candidates, model.motifs, refractory, used_threshold)) emit(c);
+        for (const auto& c : apply_rule(candidates, model.motifs, refractory, used_threshold, model.rule))
+            emit(c);
     } else {
-        detection_rule rule(model.motifs, refractory, used_threshold);
+        detection_rule rule(model.motifs, refractory, used_threshold, model.rule);
         progress_bar bar("detect run", total, quiet);
         spikes = scan_file(
-            reader, pop, det, used_threshold,
-            [&](const candidate& c) {
-                if (rule.accept(c)) emit(c);
-            },
-            &bar);
+            reader, pop, det, used_threshold, [&](const candidate& c) { rule.push(c, emit); }, &bar);
+        rule.finish(emit);
         bar.finish();
     }
     writer.set_attribute("threshold", static_cast<double>(used_threshold));
     writer.set_attribute("bin", model.bin_ms);
     writer.set_attribute("delays", static_cast<double>(model.delays));
     writer.set_attribute("refractory", static_cast<double>(refractory));
+    writer.set_attribute("rule", to_string(model.rule));
     writer.set_attribute("prune_keep_fraction", keep);
     writer.set_attribute("kept_weights", static_cast<double>(det.kept_weights()));
     writer.set_attribute("model", model_path);

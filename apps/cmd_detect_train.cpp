@@ -25,7 +25,7 @@ int run_detect_train(const args& a) {
     std::string dataset_path, output, population, templates_path;
     train_options o;
     double delays = 0, bin_ms = 0, trial_bins = 0, tolerance_ms = -1, keep = 1.0;
-    std::string init = "naive-bayes";
+    std::string init = "naive-bayes", rule;
     cl.options.add_options()("dataset", po::value(&dataset_path),
                              "training raster with /motifs ground truth (evspike generate motifs)")(
         "output,o", po::value(&output)->required(), "output detector model (.h5, SPEC §7.5)")(
@@ -53,6 +53,9 @@ int run_detect_train(const args& a) {
         "tolerance", po::value(&tolerance_ms), "calibration: matching tolerance in ms (default: one bin)")(
         "refractory", po::value(&o.refractory_bins)->default_value(0),
         "bins a detector stays silent after a detection (0: one motif length, D); stored in the model")(
+        "rule", po::value(&rule)->default_value("first-crossing"),
+        "detection rule used by calibration and stored in the model: first-crossing, or peak (the "
+        "highest score within the refractory period)")(
         "prune", po::value(&keep)->default_value(1.0),
         "keep only this fraction of the weights, the largest by |w|, then calibrate the threshold")(
         "seed", po::value(&o.seed)->default_value(1), "seed of the trial order");
@@ -66,6 +69,11 @@ int run_detect_train(const args& a) {
     if (init != "naive-bayes" && init != "zero")
         throw usage_error("--init must be naive-bayes or zero", cl.usage);
     o.naive_bayes_init = init == "naive-bayes";
+    try {
+        o.rule = parse_detection_rule(rule);
+    } catch (const model_error& e) {
+        throw usage_error(std::string("--rule: ") + e.what(), cl.usage);
+    }
 
     const std::string data_path = dataset_path.empty() ? templates_path : dataset_path;
     const auto truth = read_motif_truth(data_path);
@@ -114,6 +122,7 @@ int run_detect_train(const args& a) {
         try {
             model = detector_from_templates(entries, to);
             model.refractory_bins = o.refractory_bins;
+            model.rule = o.rule;
         } catch (const model_error& e) {
             throw io_error(templates_path, "/motifs/templates", e.what());
         }

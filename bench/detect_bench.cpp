@@ -4,12 +4,16 @@
 //   motifs    F1 against the number of motifs (templates model, and learned with --learned 1)
 //   prune     F1 against the fraction of weights pruned
 //   speed     input spikes per second of the event-driven run
+//   losses    where the occurrences missed at the exact bin go (templates, expected count)
 // Usage: detect_bench <question> [key=value ...]   (keys below; defaults = paper's)
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -65,6 +69,11 @@ hdsnn_params params_from_args() {
     return p;
 }
 
+detection_rule_kind rule_from_args() {
+    const auto it = args.find("rule");
+    return it == args.end() ? detection_rule_kind::first_crossing : parse_detection_rule(it->second);
+}
+
 detector_model templates_model(const hdsnn_params& p, const hdsnn_kernel& kernel) {
     std::vector<motif_template_entry> entries;
     for (const auto& e : template_entries(kernel))
@@ -78,6 +87,7 @@ detector_model templates_model(const hdsnn_params& p, const hdsnn_kernel& kernel
     o.p_motif = p.p_motif;
     auto m = detector_from_templates(entries, o);
     m.refractory_bins = static_cast<std::size_t>(arg("refractory", 0));
+    m.rule = rule_from_args();
     return m;
 }
 
@@ -88,27 +98,111 @@ struct evaluation {
     score_result expected;
 };
 
+// Detections at the threshold that gives the true count (the paper's protocol), with the
+// candidates (scores >= a floor below that threshold) they came from.
+struct expected_count_run {
+    std::vector<candidate> candidates;
+    float threshold = 0;
+    std::vector<candidate> found;
+};
+
+expected_count_run run_at_expected_count(const detector_model& m, const compiled_detector& det,
+                                         const dataset& test) {
+    expected_count_run r;
+    for (float floor = static_cast<float>(m.threshold) - 4.0f;; floor -= 4.0f) {
+        r.candidates = scan_candidates(det, test.raster, floor);
+        if (threshold_for_count(r.candidates, m.motifs, m.refractory(), m.rule, test.truth.size(),
+                                r.threshold) ||
+            floor < -60)
+            break;
+    }
+    r.found = apply_rule(r.candidates, m.motifs, m.refractory(), r.threshold, m.rule);
+    return r;
+}
+
 evaluation evaluate(const detector_model& m, const dataset& test, double keep = 1.0) {
     const compiled_detector det(m, keep);
     evaluation e;
     e.calibrated = score_detections(test.truth, detect(det, test.raster), {m.bin_ms, 1e-6});
-    const auto refractory = m.refractory();
-    std::vector<candidate> candidates;
-    float threshold = 0;
-    for (float floor = static_cast<float>(m.threshold) - 4.0f;; floor -= 4.0f) {
-        candidates = scan_candidates(det, test.raster, floor);
-        if (threshold_for_count(candidates, m.motifs, refractory, test.truth.size(), threshold) ||
-            floor < -60)
-            break;
-    }
-    const auto found = apply_rule(candidates, m.motifs, refractory, threshold);
-    e.expected = score_detections(test.truth, to_motif_events(found, m.delays, m.bin_ms), {m.bin_ms, 1e-6});
+    const auto r = run_at_expected_count(m, det, test);
+    e.expected = score_detections(test.truth, to_motif_events(r.found, m.delays, m.bin_ms), {m.bin_ms, 1e-6});
     return e;
+}
+
+// Classifies the true occurrences that the expected-count run misses at the exact bin.
+void losses(const detector_model& m, const dataset& test) {
+    const compiled_detector det(m);
+    const auto r = run_at_expected_count(m, det, test);
+    const auto D = static_cast<std::int64_t>(m.delays);
+    const auto R = m.refractory();
+    std::map<std::pair<std::uint32_t, std::int64_t>, float> score;  // (motif, bin) -> score >= floor
+    for (const auto& c : r.candidates) score[{c.motif, c.bin}] = c.score;
+    std::set<std::pair<std::uint32_t, std::int64_t>> detected, truth;
+    for (const auto& c : r.found) detected.insert({c.motif, c.bin});
+    for (std::size_t k = 0; k < test.truth.size(); ++k)
+        truth.insert({static_cast<std::uint32_t>(test.truth.motif_ids[k]),
+                      static_cast<std::int64_t>(std::llround(test.truth.timestamps[k] / m.bin_ms)) + D - 1});
+    std::map<std::string, std::size_t> why;
+    for (const auto& [b, t] : truth) {
+        if (detected.count({b, t}) != 0) {
+            ++why["hit at the exact bin"];
+            continue;
+        }
+        const auto it = score.find({b, t});
+        const bool above = it != score.end() && it->second >= r.threshold;
+        // The nearest detection of this motif within R bins either side.
+        std::int64_t nearest = 0;
+        bool any = false;
+        for (std::int64_t g = 1; g < R && !any; ++g)
+            for (std::int64_t u : {t - g, t + g})
+                if (!any && detected.count({b, u}) != 0) {
+                    nearest = u;
+                    any = true;
+                }
+        std::string k;
+        if (!above)
+            k = any && std::llabs(nearest - t) == 1 ? "below threshold, detected 1 bin off"
+                                                    : "below threshold at the true bin";
+        else if (!any)
+            k = "above threshold, no detection within R (?)";
+        else if (truth.count({b, nearest}) != 0)
+            k = std::string("above, suppressed by another occurrence of the motif ") +
+                (nearest < t ? "before" : "after") +
+                (std::llabs(nearest - t) < 3 ? " (< 3 bins)" : " (>= 3 bins)");
+        else if (std::llabs(nearest - t) <= 2)
+            k = std::string("above, suppressed by a false detection ") +
+                (nearest < t ? "1-2 bins before" : "1-2 bins after");
+        else
+            k = "above, suppressed by a false detection >= 3 bins away";
+        ++why[k];
+    }
+    // Ceiling of any rule whose detections of one motif are >= R bins apart: the largest subset of
+    // each motif's occurrences with gaps >= R (greedy in time order is optimal).
+    std::size_t reachable = 0;
+    std::uint32_t motif = 0;
+    std::int64_t last = 0;
+    bool first = true;
+    for (const auto& [b, t] : truth) {  // sorted by (motif, bin)
+        if (first || b != motif || t - last >= R) {
+            ++reachable;
+            last = t;
+        }
+        motif = b;
+        first = false;
+    }
+    std::printf(
+        "rule %s, refractory %lld, threshold %.3f, %zu detections, %zu occurrences; at most %zu (%.4f) "
+        "can be found with detections >= R apart\n",
+        to_string(m.rule), static_cast<long long>(R), r.threshold, r.found.size(), truth.size(), reachable,
+        static_cast<double>(reachable) / static_cast<double>(truth.size()));
+    for (const auto& [k, n] : why)
+        std::printf("  %-64s %6zu (%.4f)\n", k.c_str(), n,
+                    static_cast<double>(n) / static_cast<double>(truth.size()));
 }
 
 void print(const char* label, const evaluation& e) {
     std::printf(
-        "%-28s F1@1bin %.4f (P %.4f R %.4f, %zu det / %zu true) | expected-count: exact-bin hit rate %.4f, "
+        "%-36s F1@1bin %.4f (P %.4f R %.4f, %zu det / %zu true) | expected-count: exact-bin hit rate %.4f, "
         "F1 %.4f\n",
         label, e.calibrated.f1, e.calibrated.precision, e.calibrated.recall, e.calibrated.detections,
         e.calibrated.occurrences, e.expected.exact_hit_rate, e.expected.f1);
@@ -128,6 +222,7 @@ detector_model learn(const hdsnn_params& p, const dataset& train) {
     o.batch_trials = static_cast<std::size_t>(arg("batch", 8));
     o.naive_bayes_init = arg("nb", 1) != 0;
     o.refractory_bins = static_cast<std::size_t>(arg("refractory", 0));
+    o.rule = rule_from_args();
     const auto t0 = std::chrono::steady_clock::now();
     auto m = train_detector(train.raster, train.truth, p.motifs, o, [&](const train_progress& pr) {
         if (pr.fraction == 0 || pr.fraction >= 0.999 ||
@@ -144,7 +239,7 @@ detector_model learn(const hdsnn_params& p, const dataset& train) {
 
 int main(int argc, char** argv) {
     if (argc < 2) {
-        std::fprintf(stderr, "usage: detect_bench accuracy|motifs|prune|speed [key=value ...]\n");
+        std::fprintf(stderr, "usage: detect_bench accuracy|losses|motifs|prune|speed [key=value ...]\n");
         return 2;
     }
     const std::string question = argv[1];
@@ -158,7 +253,7 @@ int main(int argc, char** argv) {
     const std::uint64_t train_trials = static_cast<std::uint64_t>(arg("train_trials", 100));
     const std::uint64_t test_trials = static_cast<std::uint64_t>(arg("test_trials", 20));
 
-    if (question == "accuracy" || question == "prune") {
+    if (question == "accuracy" || question == "prune" || question == "losses") {
         const auto kernel = make_hdsnn_kernel(p);
         p.trials = train_trials;
         p.seed = 1;
@@ -172,7 +267,26 @@ int main(int argc, char** argv) {
             train.raster.size(), train.truth.size(), test.raster.size(), test.truth.size());
         auto tm = templates_model(p, kernel);
         calibrate_f1(tm, train.raster, train.truth, p.bin_ms);
-        if (question == "accuracy") {
+        if (question == "losses") {
+            losses(tm, test);
+        } else if (question == "accuracy" && arg("sweep", 0) != 0) {
+            // Both rules at refractory D and 3 bins, each recalibrated on train, one learned model.
+            const auto sweep = [&](const char* name, const detector_model& base) {
+                for (auto rule : {detection_rule_kind::first_crossing, detection_rule_kind::peak})
+                    for (std::size_t refractory : {std::size_t{0}, std::size_t{3}}) {
+                        auto m = base;
+                        m.rule = rule;
+                        m.refractory_bins = refractory;
+                        calibrate_f1(m, train.raster, train.truth, p.bin_ms);
+                        char label[64];
+                        std::snprintf(label, sizeof label, "%s %s R %lld", name, to_string(rule),
+                                      static_cast<long long>(m.refractory()));
+                        print(label, evaluate(m, test));
+                    }
+            };
+            sweep("templates", tm);
+            if (arg("learned", 1) != 0) sweep("learned", learn(p, train));
+        } else if (question == "accuracy") {
             std::printf("templates: threshold %.3f (calibrated on train)\n", tm.threshold);
             print("templates", evaluate(tm, test));
 
@@ -224,28 +338,48 @@ int main(int argc, char** argv) {
         const auto test = make_dataset(p, kernel);
         auto tm = templates_model(p, kernel);
         calibrate_f1(tm, train.raster, train.truth, p.bin_ms);
-        for (double keep : {1.0, 1.0 / 31}) {
-            const compiled_detector det(tm, keep);
+        // (kept fraction, dense-row fraction): the full model, the same with every row stored
+        // dense (the cost of a dense learned model; same detections), and pruned to 1/31.
+        const double dense_fraction = arg("dense", 0.25);
+        for (const auto& [keep, dense] :
+             {std::pair{1.0, dense_fraction}, std::pair{1.0, 0.0}, std::pair{1.0 / 31, dense_fraction}}) {
+            const compiled_detector det(tm, keep, dense);
             std::size_t found = 0;
+            std::uint64_t hash = 1469598103934665603ull;  // FNV-1a over (bin, motif, score bits)
+            const auto mix = [&](std::uint64_t x) { hash = (hash ^ x) * 1099511628211ull; };
             const int repeats = static_cast<int>(arg("repeats", 3));
             const auto t0 = std::chrono::steady_clock::now();
             const std::clock_t c0 = std::clock();
             for (int r = 0; r < repeats; ++r) {
-                detection_rule rule(det.motifs(), det.refractory(), static_cast<float>(det.threshold()));
+                detection_rule rule(det.motifs(), det.refractory(), static_cast<float>(det.threshold()),
+                                    det.rule());
+                const auto count = [&](const candidate& c) {
+                    ++found;
+                    if (r == 0) {
+                        std::uint32_t bits = 0;
+                        std::memcpy(&bits, &c.score, sizeof bits);
+                        mix(static_cast<std::uint64_t>(c.bin));
+                        mix(c.motif);
+                        mix(bits);
+                    }
+                };
                 evidence_scanner scanner(det, static_cast<float>(det.threshold()),
-                                         [&](const candidate& c) { found += rule.accept(c) ? 1 : 0; });
+                                         [&](const candidate& c) { rule.push(c, count); });
                 for (std::size_t k = 0; k < test.raster.size(); ++k)
                     scanner.push(test.raster.spike_bins[k], test.raster.spike_neurons[k]);
                 scanner.finish();
+                rule.finish(count);
             }
             const double wall = seconds_since(t0);
             const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
             std::printf(
-                "keep %.4f: %zu kept weights, %zu spikes x %d: %.3f s CPU (%.3f s wall): %.3g input spikes/s "
-                "per CPU second (%zu detections)\n",
-                keep, det.kept_weights(), test.raster.size(), repeats, cpu, wall,
+                "keep %.4f dense-from %.2f: %zu kept weights, %zu spikes x %d: %.3f s CPU (%.3f s wall): "
+                "%.3g "
+                "input spikes/s per CPU second (%zu detections, hash %016llx)\n",
+                keep, dense, det.kept_weights(), test.raster.size(), repeats, cpu, wall,
                 static_cast<double>(test.raster.size()) * repeats / cpu,
-                found / static_cast<std::size_t>(repeats));
+                found / static_cast<std::size_t>(repeats), static_cast<unsigned long long>(hash));
+            std::fflush(stdout);
         }
     } else {
         std::fprintf(stderr, "unknown question %s\n", question.c_str());

@@ -59,6 +59,7 @@ void write_detector_model(const std::string& path, const detector_model& model, 
         g.write_attribute<double>("threshold", model.threshold);
         g.write_attribute<std::uint64_t>("delays", model.delays);
         g.write_attribute<std::uint64_t>("refractory", static_cast<std::uint64_t>(model.refractory()));
+        g.write_attribute("rule", to_string(model.rule));
         g.write_attribute("alignment",
                           "weights[b][a][d]: a spike of neuron a at bin s adds to detector b at bin s + d; "
                           "detections are reported at the motif start, detection bin - (delays - 1)");
@@ -99,6 +100,14 @@ detector_model read_detector_model(const std::string& path) {
     m.bin_ms = g.read_attribute<double>("bin");
     m.threshold = g.read_attribute<double>("threshold");
     if (g.has_attribute("refractory")) m.refractory_bins = g.read_attribute<std::uint64_t>("refractory");
+    // Files written before the rule was stored were calibrated with first-crossing, the default.
+    if (g.has_attribute("rule")) {
+        try {
+            m.rule = parse_detection_rule(g.read_string_attribute("rule"));
+        } catch (const model_error& e) {
+            throw io_error(path, "/detector", e.what());
+        }
+    }
     try {
         m.validate();
     } catch (const model_error& e) {

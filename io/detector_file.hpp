@@ -3,6 +3,7 @@
 // - the detector model (SPEC §7.5): /detector/weights float32 [motifs x neurons x delays] (delay
 //   index = lag in bins from the spike to the detection bin, see motifs/detector.hpp),
 //   /detector/bias float32 [motifs], attributes `bin` (ms), `threshold` (logit units), `delays`,
+//   `refractory` (bins), `rule` ("first-crossing" or "peak"; absent: first-crossing),
 //   and the training settings as attributes (`method`, `epochs`, ...);
 // - detections (SPEC §7.4): /detections/{timestamps float64 (ms, the motif's start), motif_ids
 //   uint64, scores float32 (bias + evidence, logit units)}, streamed in chunks.

@@ -102,6 +102,16 @@ binned_raster bin_raster(std::span<const double> timestamps_ms, std::span<const 
     return r;
 }
 
+const char* to_string(detection_rule_kind kind) {
+    return kind == detection_rule_kind::peak ? "peak" : "first-crossing";
+}
+
+detection_rule_kind parse_detection_rule(const std::string& text) {
+    if (text == "peak") return detection_rule_kind::peak;
+    if (text == "first-crossing") return detection_rule_kind::first_crossing;
+    throw model_error("detector: unknown detection rule '" + text + "' (peak or first-crossing)");
+}
+
 void detector_model::validate() const {
     if (motifs == 0 || neurons == 0 || delays == 0)
         throw model_error("detector: motifs, neurons and delays must be > 0 (got " + std::to_string(motifs) +
@@ -350,6 +360,7 @@ detector_model train_detector(const binned_raster& raster, const motif_events& o
     m.delays = D;
     m.bin_ms = o.bin_ms;
     m.refractory_bins = o.refractory_bins;
+    m.rule = o.rule;
     m.bias = bias;
     m.weights.assign(M * N * D, 0.0f);
     for (std::size_t a = 0; a < N; ++a)
@@ -374,6 +385,7 @@ score_result calibrate_f1(detector_model& model, const binned_raster& raster, co
                           double tolerance_ms) {
     const compiled_detector det(model);
     const auto refractory = model.refractory();
+    const auto rule = model.rule;
     // Collect candidates above a floor low enough to hold the best threshold, yet bounded in memory.
     const std::size_t cap = std::max<std::size_t>(1'000'000, 20 * occurrences.size());
     std::vector<candidate> candidates;
@@ -392,7 +404,7 @@ score_result calibrate_f1(detector_model& model, const binned_raster& raster, co
     best.f1 = -1;
     float best_threshold = levels.empty() ? 0.0f : levels.back();
     const auto evaluate = [&](float threshold) {
-        const auto found = apply_rule(candidates, model.motifs, refractory, threshold);
+        const auto found = apply_rule(candidates, model.motifs, refractory, threshold, rule);
         const auto r = score_detections(occurrences, to_motif_events(found, model.delays, model.bin_ms), so);
         if (r.f1 > best.f1 || (r.f1 == best.f1 && threshold > best_threshold)) {
             best = r;

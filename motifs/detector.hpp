@@ -47,6 +47,23 @@ std::int64_t time_to_bin(double t_ms, double bin_ms);
 binned_raster bin_raster(std::span<const double> timestamps_ms, std::span<const std::uint64_t> node_ids,
                          double bin_ms, std::size_t neurons = 0, std::int64_t bins = 0);
 
+// How a detector turns the bins at or above its threshold into detections, with refractory
+// period R (docs/detection.md, "Detection rule").
+enum class detection_rule_kind {
+    // The first bin at or above threshold is emitted at once; the detector is then silent for R
+    // bins. The default (the rule). An early partial match can block the true peak.
+    first_crossing,
+    // Non-maximum suppression under the refractory period: a bin at or above threshold opens a
+    // window; a later bin with a strictly higher score within R bins of the current best takes
+    // its place (ties: the earlier bin); the best is emitted once R bins have passed without a
+    // higher one. Detections stay >= R bins apart; look-ahead is R bins.
+    peak,
+};
+
+// "peak" / "first-crossing"; parse throws model_error naming the value.
+const char* to_string(detection_rule_kind kind);
+detection_rule_kind parse_detection_rule(const std::string& text);
+
 struct detector_model {
     std::size_t motifs = 0;
     std::size_t neurons = 0;
@@ -59,9 +76,10 @@ struct detector_model {
     std::int64_t refractory() const {
         return static_cast<std::int64_t>(refractory_bins != 0 ? refractory_bins : delays);
     }
-    std::vector<float> weights;                                 // [motif][neuron][delay]
-    std::vector<float> bias;                                    // [motif]
-    std::vector<std::pair<std::string, std::string>> settings;  // how it was made (file attributes)
+    detection_rule_kind rule = detection_rule_kind::first_crossing;  // stored in the model file as `rule`
+    std::vector<float> weights;                                      // [motif][neuron][delay]
+    std::vector<float> bias;                                         // [motif]
+    std::vector<std::pair<std::string, std::string>> settings;       // how it was made (file attributes)
 
     float weight(std::size_t b, std::size_t a, std::size_t d) const {
         return weights[(b * neurons + a) * delays + d];
@@ -111,7 +129,9 @@ struct train_options {
     double prior_strength = 4.0;   // pseudo-counts of the naive-Bayes init
     double calibration_tolerance_ms = 1.0;
     std::size_t refractory_bins = 0;  // stored in the model, see detector_model
-    std::uint64_t seed = 1;           // trial order
+    detection_rule_kind rule =
+        detection_rule_kind::first_crossing;  // stored in the model, used by calibration
+    std::uint64_t seed = 1;                   // trial order
 };
 
 struct train_progress {

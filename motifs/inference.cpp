@@ -36,6 +36,13 @@ std::vector<char> kept_mask(const detector_model& model, double keep_fraction) {
     return mask;
 }
 
+// target[b] += w[b]: one add per element in index order, so the sums are the same bits whatever
+// the instruction set; compiled for AVX2 too and chosen at load time (dense learned models).
+__attribute__((target_clones("avx2", "default"))) void add_row(float* __restrict target,
+                                                               const float* __restrict w, std::size_t n) {
+    for (std::size_t b = 0; b < n; ++b) target[b] += w[b];
+}
+
 }  // namespace
 
 void prune_weights(detector_model& model, double keep_fraction) {
@@ -44,31 +51,38 @@ void prune_weights(detector_model& model, double keep_fraction) {
         if (mask[k] == 0) model.weights[k] = 0.0f;
 }
 
-compiled_detector::compiled_detector(const detector_model& model, double keep_fraction)
+compiled_detector::compiled_detector(const detector_model& model, double keep_fraction, double dense_fraction)
     : motifs_(model.motifs),
       neurons_(model.neurons),
       delays_(model.delays),
       bin_ms_(model.bin_ms),
       threshold_(model.threshold),
       refractory_(model.refractory()),
+      rule_(model.rule),
       bias_(model.bias) {
     model.validate();
+    if (!(dense_fraction >= 0.0 && dense_fraction <= 1.0))
+        throw model_error("detect: the dense-row fraction must be in [0, 1]");
+    if (delays_ * motifs_ > std::numeric_limits<std::uint32_t>::max())
+        throw model_error("detect: delays x motifs must fit in 32 bits");
     const auto mask = kept_mask(model, keep_fraction);
-    const std::size_t pairs = neurons_ * delays_;
-    offsets_.assign(pairs + 1, 0);
-    dense_index_.assign(pairs, -1);
-    // A (neuron, lag) with many kept motifs is added as a contiguous row (vectorised); sparse
-    // ones as (motif, weight) lists. Crossover at 1/4 of the motifs (bench/detect_bench speed: between
-    // 1/1 and 1/8 the differences were within the noise of this shared machine).
-    const std::size_t dense_from = std::max<std::size_t>(1, motifs_ / 4);
+    entry_offsets_.assign(neurons_ + 1, 0);
+    dense_offsets_.assign(neurons_ + 1, 0);
+    // A (neuron, lag) with many kept motifs is added as a contiguous row (vectorised, AVX2 when
+    // available); sparse ones as (cell, weight) entries, all lags of a neuron in one list so that
+    // a spike runs one loop. Crossover at 1/4 of the motifs (bench/detect_bench speed dense=...:
+    // 0.1 to 0.25 were within the noise of this shared machine; all-dense rows run the
+    // 13 %-dense templates model ~20 % slower).
+    const auto dense_from = std::max<std::size_t>(
+        1, static_cast<std::size_t>(std::ceil(dense_fraction * static_cast<double>(motifs_))));
     for (std::size_t a = 0; a < neurons_; ++a) {
         for (std::size_t d = 0; d < delays_; ++d) {
-            const std::size_t pair = a * delays_ + d;
             std::size_t count = 0;
             for (std::size_t b = 0; b < motifs_; ++b) count += mask[(b * neurons_ + a) * delays_ + d];
             kept_ += count;
             if (count >= dense_from) {
-                dense_index_[pair] = static_cast<std::int32_t>(dense_.size() / motifs_);
+                dense_rows_.push_back(
+                    {static_cast<std::uint32_t>(d), static_cast<std::uint32_t>(dense_.size())});
                 for (std::size_t b = 0; b < motifs_; ++b) {
                     const std::size_t k = (b * neurons_ + a) * delays_ + d;
                     dense_.push_back(mask[k] != 0 ? model.weights[k] : 0.0f);
@@ -77,31 +91,23 @@ compiled_detector::compiled_detector(const detector_model& model, double keep_fr
                 for (std::size_t b = 0; b < motifs_; ++b) {
                     const std::size_t k = (b * neurons_ + a) * delays_ + d;
                     if (mask[k] == 0) continue;
-                    entries_.push_back({static_cast<std::uint32_t>(b), model.weights[k]});
+                    entries_.push_back({static_cast<std::uint32_t>(d * motifs_ + b), model.weights[k]});
                 }
             }
-            offsets_[pair + 1] = static_cast<std::uint32_t>(entries_.size());
         }
+        entry_offsets_[a + 1] = entries_.size();
+        dense_offsets_[a + 1] = dense_rows_.size();
     }
 }
 
-void compiled_detector::add_spike(std::uint32_t a, std::int64_t s, float* ring) const {
-    const std::size_t M = motifs_;
-    std::size_t row = static_cast<std::size_t>(s % static_cast<std::int64_t>(delays_));
-    const std::size_t base = static_cast<std::size_t>(a) * delays_;
-    for (std::size_t d = 0; d < delays_; ++d) {
-        float* __restrict target = ring + row * M;
-        const std::int32_t dense = dense_index_[base + d];
-        if (dense >= 0) {
-            const float* __restrict w = dense_.data() + static_cast<std::size_t>(dense) * M;
-            for (std::size_t b = 0; b < M; ++b) target[b] += w[b];
-        } else {
-            const entry* e = entries_.data() + offsets_[base + d];
-            const entry* end = entries_.data() + offsets_[base + d + 1];
-            for (; e != end; ++e) target[e->motif] += e->weight;
-        }
-        if (++row == delays_) row = 0;
-    }
+void compiled_detector::add_spike(std::uint32_t a, float* rows) const {
+    float* __restrict r = rows;
+    const entry* e = entries_.data() + entry_offsets_[a];
+    const entry* const end = entries_.data() + entry_offsets_[a + 1];
+    for (; e != end; ++e) r[e->cell] += e->weight;
+    for (std::size_t k = dense_offsets_[a]; k < dense_offsets_[a + 1]; ++k)
+        add_row(r + static_cast<std::size_t>(dense_rows_[k].lag) * motifs_,
+                dense_.data() + dense_rows_[k].offset, motifs_);
 }
 
 evidence_scanner::evidence_scanner(const compiled_detector& detector, float floor,
@@ -109,24 +115,34 @@ evidence_scanner::evidence_scanner(const compiled_detector& detector, float floo
     : det_(detector),
       floor_(floor),
       sink_(std::move(sink)),
-      ring_(detector.delays() * detector.motifs(), 0.0f),
+      window_(2 * detector.delays() * detector.motifs(), 0.0f),
       last_bin_of_neuron_(detector.neurons(), std::numeric_limits<std::int64_t>::min()) {
     for (float b : detector.bias()) bias_reaches_floor_ = bias_reaches_floor_ || b >= floor;
 }
 
 void evidence_scanner::finalize_until(std::int64_t end_bin) {
     const std::size_t M = det_.motifs();
-    const auto D = static_cast<std::int64_t>(det_.delays());
     const auto bias = det_.bias();
+    const std::vector<float> zeros(bias_reaches_floor_ ? M : 0, 0.0f);
     for (std::int64_t t = next_bin_; t < end_bin; ++t) {
-        if (t >= pending_end_) {
-            if (!bias_reaches_floor_) break;  // the rest holds no evidence and bias alone stays below
-        }
-        float* row = ring_.data() + static_cast<std::size_t>(t % D) * M;
-        for (std::size_t b = 0; b < M; ++b) {
-            const float score = bias[b] + row[b];
-            if (score >= floor_) sink_(candidate{t, static_cast<std::uint32_t>(b), score});
-            row[b] = 0.0f;
+        // Bins from pending_end_ on hold no evidence (and may lie past the window).
+        const bool evidence = t < pending_end_;
+        if (!evidence && !bias_reaches_floor_) break;  // and bias alone stays below the floor
+        const float* __restrict row =
+            evidence ? window_.data() + static_cast<std::size_t>(t - window_start_) * M : zeros.data();
+        const float* __restrict bias_row = bias.data();
+        // Most bins hold no candidate: a branch-free (vectorised) test first, the emitting loop
+        // only when needed. Same scores, same order as one combined loop.
+        int any = 0;
+        for (std::size_t b = 0; b < M; ++b) any |= static_cast<int>(bias_row[b] + row[b] >= floor_);
+        if (any != 0)
+            for (std::size_t b = 0; b < M; ++b) {
+                const float score = bias_row[b] + row[b];
+                if (score >= floor_) sink_(candidate{t, static_cast<std::uint32_t>(b), score});
+            }
+        if (evidence) {
+            float* used = window_.data() + static_cast<std::size_t>(t - window_start_) * M;
+            std::fill(used, used + M, 0.0f);
         }
     }
     next_bin_ = std::max(next_bin_, end_bin);
@@ -143,18 +159,43 @@ void evidence_scanner::push(std::int64_t bin, std::uint32_t neuron) {
     if (last_bin_of_neuron_[neuron] == bin) return;  // A is binary: one spike per neuron and bin
     last_bin_of_neuron_[neuron] = bin;
     ++spikes_;
-    det_.add_spike(neuron, bin, ring_.data());
-    pending_end_ = std::max(pending_end_, bin + static_cast<std::int64_t>(det_.delays()));
+    const auto D = static_cast<std::int64_t>(det_.delays());
+    if (bin + D > window_start_ + 2 * D) {
+        // Slide the window to start at `bin` (bins before it are tested and zeroed): the pending
+        // rows [bin, pending_end_) move to the front. Once per D bins at most.
+        const std::size_t M = det_.motifs();
+        const auto shift = static_cast<std::size_t>(bin - window_start_) * M;
+        const auto live = static_cast<std::size_t>(std::max<std::int64_t>(0, pending_end_ - bin)) * M;
+        std::copy(window_.begin() + static_cast<std::ptrdiff_t>(shift),
+                  window_.begin() + static_cast<std::ptrdiff_t>(shift + live), window_.begin());
+        std::fill(window_.begin() + static_cast<std::ptrdiff_t>(live),
+                  window_.begin() + static_cast<std::ptrdiff_t>(std::min(window_.size(), shift + live)),
+                  0.0f);
+        window_start_ = bin;
+    }
+    det_.add_spike(neuron, window_.data() + static_cast<std::size_t>(bin - window_start_) * det_.motifs());
+    pending_end_ = std::max(pending_end_, bin + D);
 }
 
 void evidence_scanner::finish() { finalize_until(pending_end_); }
 
+detection_rule::detection_rule(std::size_t motifs, std::int64_t refractory_bins, float threshold,
+                               detection_rule_kind kind)
+    : next_allowed_(motifs, none),
+      pending_(motifs, candidate{none, 0, 0.0f}),
+      refractory_(refractory_bins),
+      threshold_(threshold),
+      kind_(kind) {
+    if (refractory_bins < 1) throw model_error("detect: the refractory period must be >= 1 bin");
+}
+
 std::vector<candidate> apply_rule(std::span<const candidate> candidates, std::size_t motifs,
-                                  std::int64_t refractory_bins, float threshold) {
-    detection_rule rule(motifs, refractory_bins, threshold);
+                                  std::int64_t refractory_bins, float threshold, detection_rule_kind kind) {
+    detection_rule rule(motifs, refractory_bins, threshold, kind);
     std::vector<candidate> out;
-    for (const auto& c : candidates)
-        if (rule.accept(c)) out.push_back(c);
+    const auto keep = [&](const candidate& c) { out.push_back(c); };
+    for (const auto& c : candidates) rule.push(c, keep);
+    rule.finish(keep);
     return out;
 }
 
@@ -183,12 +224,14 @@ std::vector<candidate> scan_candidates(const compiled_detector& detector, const 
 motif_events detect(const compiled_detector& detector, const binned_raster& raster) {
     const auto threshold = static_cast<float>(detector.threshold());
     const auto candidates = scan_candidates(detector, raster, threshold);
-    const auto found = apply_rule(candidates, detector.motifs(), detector.refractory(), threshold);
+    const auto found =
+        apply_rule(candidates, detector.motifs(), detector.refractory(), threshold, detector.rule());
     return to_motif_events(found, detector.delays(), detector.bin_ms());
 }
 
 bool threshold_for_count(std::span<const candidate> candidates, std::size_t motifs,
-                         std::int64_t refractory_bins, std::size_t count, float& threshold) {
+                         std::int64_t refractory_bins, detection_rule_kind kind, std::size_t count,
+                         float& threshold) {
     std::vector<float> levels;
     levels.reserve(candidates.size());
     for (const auto& c : candidates) levels.push_back(c.score);
@@ -199,7 +242,7 @@ bool threshold_for_count(std::span<const candidate> candidates, std::size_t moti
         return count == 0;
     }
     const auto count_at = [&](std::size_t k) {
-        return apply_rule(candidates, motifs, refractory_bins, levels[k]).size();
+        return apply_rule(candidates, motifs, refractory_bins, levels[k], kind).size();
     };
     // First level (from the top) whose count reaches `count`; counts grow as the level drops.
     std::size_t lo = 0;

@@ -2,18 +2,22 @@
 // Event-driven inference of the HD-SNN detector (`evspike detect run`).
 //
 // Each input spike (bin s, neuron a) adds K_b(a, d) to detector b at bin s + d for every kept
-// (non-zero, not pruned) weight. Pending evidence lives in a ring of D bins x motifs: a calendar
-// of short buckets (SPEC §3.3), one per bin, which comes due in time order. When the input moves
+// (non-zero, not pruned) weight. Pending evidence lives in a window of 2 D bins x motifs: a
+// calendar of short buckets (SPEC §3.3), one per bin, which comes due in time order. When the input moves
 // past bin t, bin t has received every contribution (all spikes at bins <= t were applied: the
 // same-time rule), and each detector tests bias + evidence >= threshold. A detector that fires
-// is refractory for D bins (one motif length). Cost: spikes x kept weights + bins x motifs.
+// is refractory for R bins (default D, one motif length). Cost: spikes x kept weights + bins x
+// motifs. Every cell receives its adds in input-spike order, whatever the storage of the
+// weights (sparse lists or dense rows) or the loop order, so scores are the same bits.
 //
 // The scan emits "candidates" (bins whose score reaches a floor); the detection rule (threshold
-// + refractoriness) then runs on them in time order. Online, the floor is the threshold; for
+// + refractoriness, first crossing or peak) then runs on them in time order. Online, the floor is the
+// threshold; for
 // --expected-count and calibration the floor is lower and the rule is replayed at several
 // thresholds on the stored candidates, with identical results to an online run at that threshold.
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <limits>
 #include <span>
@@ -29,7 +33,10 @@ class compiled_detector {
 public:
     // keep_fraction in (0, 1]: keeps the top keep_fraction of all weights by |w| (ties broken by
     // position, so the count is exact and deterministic); zero weights are never kept.
-    explicit compiled_detector(const detector_model& model, double keep_fraction = 1.0);
+    // dense_fraction in [0, 1]: a (neuron, lag) with at least this fraction of the motifs kept is
+    // stored as a dense row (results are the same bits either way; only speed differs).
+    explicit compiled_detector(const detector_model& model, double keep_fraction = 1.0,
+                               double dense_fraction = 0.25);
 
     std::size_t motifs() const { return motifs_; }
     std::size_t neurons() const { return neurons_; }
@@ -37,26 +44,34 @@ public:
     double bin_ms() const { return bin_ms_; }
     double threshold() const { return threshold_; }
     std::int64_t refractory() const { return refractory_; }
+    detection_rule_kind rule() const { return rule_; }
     std::size_t kept_weights() const { return kept_; }
     std::span<const float> bias() const { return bias_; }
 
-    // Adds neuron a's contributions for one spike at bin s to the ring (row of bin s + d is
-    // (s + d) mod D).
-    void add_spike(std::uint32_t a, std::int64_t s, float* ring) const;
+    // Adds neuron a's contributions for one spike at bin s to `rows`: D contiguous rows of
+    // `motifs` floats, the evidence of bins s .. s + D - 1.
+    void add_spike(std::uint32_t a, float* rows) const;
 
 private:
     std::size_t motifs_, neurons_, delays_;
     double bin_ms_, threshold_;
     std::int64_t refractory_;
+    detection_rule_kind rule_;
     std::size_t kept_ = 0;
     std::vector<float> bias_;
+    // Per neuron a, its kept weights: sparse entries [entry_offsets_[a], entry_offsets_[a + 1])
+    // with cell = lag * motifs + motif, and dense rows [dense_offsets_[a], dense_offsets_[a + 1]).
     struct entry {
-        std::uint32_t motif;
+        std::uint32_t cell;
         float weight;
     };
-    std::vector<std::uint32_t> offsets_;  // [neurons * delays + 1] into entries_
+    struct dense_row {
+        std::uint32_t lag;
+        std::uint32_t offset;  // into dense_, motifs values
+    };
+    std::vector<std::size_t> entry_offsets_, dense_offsets_;
     std::vector<entry> entries_;
-    std::vector<std::int32_t> dense_index_;  // [neurons * delays]: row in dense_ or -1
+    std::vector<dense_row> dense_rows_;
     std::vector<float> dense_;
 };
 
@@ -86,35 +101,86 @@ private:
     float floor_;
     bool bias_reaches_floor_ = false;
     std::function<void(const candidate&)> sink_;
-    std::vector<float> ring_;
+    // Evidence of bins [window_start_, window_start_ + 2 D), [bin][motif]: a spike's D rows are
+    // contiguous, so an add needs no wrap-around; the window slides forward when a spike's rows
+    // would pass its end.
+    std::vector<float> window_;
+    std::int64_t window_start_ = 0;
     std::vector<std::int64_t> last_bin_of_neuron_;
     std::int64_t next_bin_ = 0;     // first bin not yet tested
     std::int64_t pending_end_ = 0;  // one past the last bin that holds evidence
     std::uint64_t spikes_ = 0;
 };
 
-// Threshold + refractoriness, fed candidates in (bin, motif) order.
+// Threshold + refractoriness + the detection rule (detection_rule_kind), fed candidates in
+// (bin, motif) order. Detections come out through `emit`, in (bin, motif) order: at once for
+// first_crossing; for peak when a later candidate shows that R bins have passed (or at finish()).
+// Memory: one pending detection per motif. Replaying stored candidates (collected with a floor
+// <= threshold) gives exactly the detections of an online run.
 class detection_rule {
 public:
-    detection_rule(std::size_t motifs, std::int64_t refractory_bins, float threshold)
-        : next_allowed_(motifs, std::numeric_limits<std::int64_t>::min()),
-          refractory_(refractory_bins),
-          threshold_(threshold) {}
-    bool accept(const candidate& c) {
-        if (c.score < threshold_ || c.bin < next_allowed_[c.motif]) return false;
-        next_allowed_[c.motif] = c.bin + refractory_;
-        return true;
+    detection_rule(std::size_t motifs, std::int64_t refractory_bins, float threshold,
+                   detection_rule_kind kind = detection_rule_kind::first_crossing);
+
+    template <class Emit>
+    void push(const candidate& c, Emit&& emit) {
+        release_before(c.bin, emit);
+        if (c.score < threshold_) return;
+        if (kind_ == detection_rule_kind::first_crossing) {
+            if (c.bin < next_allowed_[c.motif]) return;
+            next_allowed_[c.motif] = c.bin + refractory_;
+            emit(c);
+            return;
+        }
+        auto& p = pending_[c.motif];
+        if (p.bin != none) {
+            // Within R bins of the current best: only a strictly higher score replaces it.
+            if (c.score > p.score) {
+                p = c;
+                due_.push_back({c.bin, c.motif});
+            }
+            return;
+        }
+        if (c.bin < next_allowed_[c.motif]) return;
+        p = c;
+        due_.push_back({c.bin, c.motif});
+    }
+    // Emits every pending detection.
+    template <class Emit>
+    void finish(Emit&& emit) {
+        release_before(std::numeric_limits<std::int64_t>::max(), emit);
     }
 
 private:
+    static constexpr std::int64_t none = std::numeric_limits<std::int64_t>::min();
+    // Emits the pending detections whose window (best bin + R) ends at or before bin t.
+    template <class Emit>
+    void release_before(std::int64_t t, Emit& emit) {
+        while (!due_.empty() && due_.front().bin < t - refractory_ + 1) {
+            const auto [bin, motif] = due_.front();
+            due_.pop_front();
+            auto& p = pending_[motif];
+            if (p.bin != bin) continue;  // replaced by a higher score later
+            emit(p);
+            next_allowed_[motif] = bin + refractory_;
+            p.bin = none;
+        }
+    }
+    struct due_entry {
+        std::int64_t bin;
+        std::uint32_t motif;
+    };
     std::vector<std::int64_t> next_allowed_;
+    std::vector<candidate> pending_;  // bin == none: no pending detection
+    std::deque<due_entry> due_;       // pending (bin, motif) in push order, i.e. (bin, motif) order
     std::int64_t refractory_;
     float threshold_;
+    detection_rule_kind kind_;
 };
 
 // Detections from stored candidates at a threshold (>= the floor they were collected with).
 std::vector<candidate> apply_rule(std::span<const candidate> candidates, std::size_t motifs,
-                                  std::int64_t refractory_bins, float threshold);
+                                  std::int64_t refractory_bins, float threshold, detection_rule_kind kind);
 
 // Converts detections (detection bins) to motif events at the motif's start time.
 motif_events to_motif_events(std::span<const candidate> detections, std::size_t delays, double bin_ms);
@@ -128,6 +194,7 @@ motif_events detect(const compiled_detector& detector, const binned_raster& rast
 // threshold), searched over candidate scores. Candidates must be collected with a floor low
 // enough: returns false if even the lowest candidate score gives fewer than `count` detections.
 bool threshold_for_count(std::span<const candidate> candidates, std::size_t motifs,
-                         std::int64_t refractory_bins, std::size_t count, float& threshold);
+                         std::int64_t refractory_bins, detection_rule_kind kind, std::size_t count,
+                         float& threshold);
 
 }  // namespace evspike

@@ -125,11 +125,11 @@ TEST_SUITE("motifs") {
         const std::vector<candidate> candidates{
             {5, 0, 1.0f}, {6, 0, 2.0f}, {20, 0, 0.5f}, {7, 1, 3.0f}, {40, 1, -1.0f}};
         float threshold = 0;
-        REQUIRE(threshold_for_count(candidates, 2, 5, 3, threshold));
-        CHECK(apply_rule(candidates, 2, 5, threshold).size() == 3);
-        REQUIRE(threshold_for_count(candidates, 2, 5, 1, threshold));
+        REQUIRE(threshold_for_count(candidates, 2, 5, detection_rule_kind::first_crossing, 3, threshold));
+        CHECK(apply_rule(candidates, 2, 5, threshold, detection_rule_kind::first_crossing).size() == 3);
+        REQUIRE(threshold_for_count(candidates, 2, 5, detection_rule_kind::first_crossing, 1, threshold));
         CHECK(threshold == 3.0f);
-        CHECK_FALSE(threshold_for_count(candidates, 2, 5, 10, threshold));
+        CHECK_FALSE(threshold_for_count(candidates, 2, 5, detection_rule_kind::first_crossing, 10, threshold));
     }
 
     TEST_CASE("inference: bad inputs give clear errors") {
