@@ -82,6 +82,7 @@ struct candidate {
     std::int64_t bin;  // detection bin (motif start + D - 1)
     std::uint32_t motif;
     float score;  // bias + evidence, logit units
+    friend bool operator==(const candidate&, const candidate&) = default;
 };
 
 // The streaming scan: push spikes in non-decreasing bin order, then finish().

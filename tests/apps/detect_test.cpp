@@ -71,6 +71,17 @@ TEST_SUITE("apps") {
         REQUIRE_MESSAGE(r.exit_code == 0, r.out);
         CHECK(r.out.find("weights kept") != std::string::npos);
 
+        // --rule peak runs (the model's rule overridden) and is recorded; a bad rule is a usage error.
+        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " +
+                        dir / "det_peak.h5 -q --rule peak");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(read_detections(dir / "det_peak.h5").size() > 0);
+        CHECK(run("h5dump -a /detections/rule " + dir / "det_peak.h5").out.find("\"peak\"") !=
+              std::string::npos);
+        CHECK(run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " +
+                          dir / "det_bad.h5 -q --rule best")
+                  .exit_code == 2);
+
         // Reruns are bit-identical (same command line, so the same provenance attributes).
         std::filesystem::copy_file(dir / "det_t.h5", dir / "det_t_first.h5");
         REQUIRE(run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_t.h5 -q")
@@ -96,6 +107,13 @@ TEST_SUITE("apps") {
         CHECK(back.bin_ms == 0.5);
         CHECK(back.threshold == 1.25);
         CHECK(back.delays == 4);
+        CHECK(back.rule == detection_rule_kind::first_crossing);
+        m.rule = detection_rule_kind::peak;
+        m.refractory_bins = 3;
+        write_detector_model(dir / "model_peak.h5", m, "test");
+        const auto peak = read_detector_model(dir / "model_peak.h5");
+        CHECK(peak.rule == detection_rule_kind::peak);
+        CHECK(peak.refractory() == 3);
         motif_events d{{1.0, 2.5}, {1, 0}, {3.5f, 4.0f}};
         write_detections(dir / "det.h5", d, "test");
         const auto dback = read_detections(dir / "det.h5");

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "core/error.hpp"
 #include "core/random.hpp"
@@ -71,6 +72,121 @@ TEST_SUITE("motifs") {
         CHECK(found.timestamps[0] == 30.0);
     }
 
+    TEST_CASE("inference: the peak rule finds the true peak one bin after an early partial match") {
+        // Motif 0: neurons 0, 1, 2 at 0, 2, 4 ms (weight 5) and neuron 3 at 3 ms (weight 2). The
+        // raster holds the motif from 10 ms and a shifted copy of its first three entries from 9 ms:
+        // the evidence is 15 at bin 13 (start 9, a partial match) and 17 at bin 14 (start 10).
+        const std::vector<motif_template_entry> entries{
+            {0, 0, 0.0, 5.0}, {0, 1, 2.0, 5.0}, {0, 2, 4.0, 5.0}, {0, 3, 3.0, 2.0}};
+        template_model_options o;
+        o.motifs = 1;
+        o.neurons = 4;
+        o.delays = 5;
+        o.p_background = 0.01;
+        o.p_motif = 1e-4;
+        auto m = detector_from_templates(entries, o);
+        m.threshold = m.bias[0] + 14.0;  // both bins reach it
+        const auto raster =
+            raster_of({{9.0, 0}, {10.0, 0}, {11.0, 1}, {12.0, 1}, {13.0, 2}, {13.0, 3}, {14.0, 2}}, 4);
+        const auto scores = scan_candidates(compiled_detector(m), raster, static_cast<float>(m.threshold));
+        REQUIRE(scores.size() == 2);
+        CHECK(scores[0].bin == 13);
+        CHECK(scores[1].bin == 14);
+        CHECK(scores[1].score > scores[0].score);
+
+        // First crossing: the partial match at start 9 fires and blocks the peak (refractory D = 5).
+        m.rule = detection_rule_kind::first_crossing;
+        auto found = detect(compiled_detector(m), raster);
+        REQUIRE(found.size() == 1);
+        CHECK(found.timestamps[0] == 9.0);
+        // Peak: the higher score one bin later wins; still one detection within the refractory period.
+        m.rule = detection_rule_kind::peak;
+        found = detect(compiled_detector(m), raster);
+        REQUIRE(found.size() == 1);
+        CHECK(found.timestamps[0] == 10.0);
+    }
+
+    TEST_CASE(
+        "inference: the peak rule keeps the refractory period, breaks ties by the earlier bin, and "
+        "replays like an online run") {
+        const auto peak = detection_rule_kind::peak;
+        // Motif 0, R = 5: 10 (1.0) opens, 11 (3.0) takes over, 13 (2.0) and 15 (0.9) are within 5
+        // bins of 11 and lower; 16 is the first bin allowed after 11. Motif 1: equal scores at 20
+        // and 22: the earlier wins. Motif 0 at 30 (below threshold) is ignored.
+        const std::vector<candidate> candidates{{10, 0, 1.0f}, {11, 0, 3.0f}, {13, 0, 2.0f}, {15, 0, 0.9f},
+                                                {16, 0, 1.0f}, {20, 1, 2.0f}, {22, 1, 2.0f}, {30, 0, 0.1f}};
+        const auto found = apply_rule(candidates, 2, 5, 0.5f, peak);
+        REQUIRE(found.size() == 3);
+        CHECK(found[0].bin == 11);
+        CHECK(found[0].score == 3.0f);
+        CHECK(found[1].bin == 16);
+        CHECK(found[2].bin == 20);
+        CHECK(found[2].motif == 1);
+        const auto first = apply_rule(candidates, 2, 5, 0.5f, detection_rule_kind::first_crossing);
+        REQUIRE(first.size() == 3);
+        CHECK(first[0].bin == 10);
+        CHECK(first[1].bin == 15);  // 10 + 5, the first bin allowed after 10
+
+        // Random candidates: detections are >= R apart per motif, none has a higher candidate within
+        // R bins after it, they come out in (bin, motif) order, and a second run gives the same.
+        auto rng = make_stream(11, "test.peak");
+        std::vector<candidate> many;
+        for (std::int64_t t = 0; t < 2000; ++t)
+            for (std::uint32_t b = 0; b < 3; ++b)
+                if (uniform01(rng) < 0.3)
+                    many.push_back({t, b, static_cast<float>(std::floor(uniform01(rng) * 8.0))});
+        const std::int64_t R = 7;
+        const auto det = apply_rule(many, 3, R, 2.0f, peak);
+        REQUIRE(det.size() > 50);
+        CHECK(det == apply_rule(many, 3, R, 2.0f, peak));
+        std::vector<std::int64_t> last(3, -1000);
+        for (std::size_t k = 0; k < det.size(); ++k) {
+            CHECK(det[k].score >= 2.0f);
+            CHECK(det[k].bin - last[det[k].motif] >= R);
+            last[det[k].motif] = det[k].bin;
+            if (k > 0)
+                CHECK((det[k - 1].bin < det[k].bin ||
+                       (det[k - 1].bin == det[k].bin && det[k - 1].motif < det[k].motif)));
+            for (const auto& c : many)
+                if (c.motif == det[k].motif && c.bin > det[k].bin && c.bin < det[k].bin + R)
+                    CHECK(c.score <= det[k].score);
+        }
+        // Online, candidates streamed one by one with detections as they are decided: the same list.
+        detection_rule rule(3, R, 2.0f, peak);
+        std::vector<candidate> online;
+        const auto keep = [&](const candidate& c) { online.push_back(c); };
+        for (const auto& c : many) rule.push(c, keep);
+        rule.finish(keep);
+        CHECK(online == det);
+    }
+
+    TEST_CASE("inference: dense and sparse weight storage give the same score bits") {
+        auto rng = make_stream(5, "test.dense");
+        detector_model m;
+        m.motifs = 37;
+        m.neurons = 9;
+        m.delays = 6;
+        m.weights.resize(m.motifs * m.neurons * m.delays);
+        for (auto& w : m.weights)
+            w = uniform01(rng) < 0.3 ? static_cast<float>(uniform01(rng) * 4 - 2) : 0.0f;
+        m.bias.assign(m.motifs, -1.0f);
+        std::vector<double> t;
+        std::vector<std::uint64_t> a;
+        for (int k = 0; k < 400; ++k) {
+            t.push_back(std::floor(uniform01(rng) * 300.0));  // spans many window slides
+            a.push_back(rng() % m.neurons);
+        }
+        const auto raster = bin_raster(t, a, 1.0, m.neurons);
+        const auto sparse = scan_candidates(compiled_detector(m, 1.0, 1.0), raster, -1e30f);
+        const auto dense = scan_candidates(compiled_detector(m, 1.0, 0.0), raster, -1e30f);
+        REQUIRE(sparse.size() == dense.size());
+        bool same = true;
+        for (std::size_t k = 0; k < sparse.size(); ++k)
+            same = same && sparse[k].bin == dense[k].bin && sparse[k].motif == dense[k].motif &&
+                   std::memcmp(&sparse[k].score, &dense[k].score, sizeof(float)) == 0;
+        CHECK(same);
+    }
+
     TEST_CASE("inference: evidence equals the definition p(b, t) = bias + sum A(a, t - d) K_b(a, d)") {
         // A random dense model and raster, with dense and sparse rows mixed; every bin is a candidate.
         auto rng = make_stream(3, "test");
@@ -129,7 +245,8 @@ TEST_SUITE("motifs") {
         CHECK(apply_rule(candidates, 2, 5, threshold, detection_rule_kind::first_crossing).size() == 3);
         REQUIRE(threshold_for_count(candidates, 2, 5, detection_rule_kind::first_crossing, 1, threshold));
         CHECK(threshold == 3.0f);
-        CHECK_FALSE(threshold_for_count(candidates, 2, 5, detection_rule_kind::first_crossing, 10, threshold));
+        CHECK_FALSE(
+            threshold_for_count(candidates, 2, 5, detection_rule_kind::first_crossing, 10, threshold));
     }
 
     TEST_CASE("inference: bad inputs give clear errors") {
