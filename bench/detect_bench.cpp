@@ -341,8 +341,13 @@ int main(int argc, char** argv) {
         // (kept fraction, dense-row fraction): the full model, the same with every row stored
         // dense (the cost of a dense learned model; same detections), and pruned to 1/31.
         const double dense_fraction = arg("dense", 0.25);
-        for (const auto& [keep, dense] :
-             {std::pair{1.0, dense_fraction}, std::pair{1.0, 0.0}, std::pair{1.0 / 31, dense_fraction}}) {
+        struct config {
+            double keep, dense;
+            bool prefilter;
+        };
+        for (const auto& [keep, dense, prefilter] :
+             {config{1.0, dense_fraction, false}, config{1.0, dense_fraction, true}, config{1.0, 0.0, false},
+              config{1.0 / 31, dense_fraction, false}, config{1.0 / 31, dense_fraction, true}}) {
             const compiled_detector det(tm, keep, dense);
             std::size_t found = 0;
             std::uint64_t hash = 1469598103934665603ull;  // FNV-1a over (bin, motif, score bits)
@@ -363,8 +368,9 @@ int main(int argc, char** argv) {
                         mix(bits);
                     }
                 };
-                evidence_scanner scanner(det, static_cast<float>(det.threshold()),
-                                         [&](const candidate& c) { rule.push(c, count); });
+                evidence_scanner scanner(
+                    det, static_cast<float>(det.threshold()),
+                    [&](const candidate& c) { rule.push(c, count); }, prefilter);
                 for (std::size_t k = 0; k < test.raster.size(); ++k)
                     scanner.push(test.raster.spike_bins[k], test.raster.spike_neurons[k]);
                 scanner.finish();
@@ -373,11 +379,12 @@ int main(int argc, char** argv) {
             const double wall = seconds_since(t0);
             const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
             std::printf(
-                "keep %.4f dense-from %.2f: %zu kept weights, %zu spikes x %d: %.3f s CPU (%.3f s wall): "
+                "keep %.4f dense-from %.2f prefilter %d: %zu kept weights, %zu spikes x %d: %.3f s CPU (%.3f "
+                "s wall): "
                 "%.3g "
                 "input spikes/s per CPU second (%zu detections, hash %016llx)\n",
-                keep, dense, det.kept_weights(), test.raster.size(), repeats, cpu, wall,
-                static_cast<double>(test.raster.size()) * repeats / cpu,
+                keep, dense, prefilter && det.has_prefilter() ? 1 : 0, det.kept_weights(), test.raster.size(),
+                repeats, cpu, wall, static_cast<double>(test.raster.size()) * repeats / cpu,
                 found / static_cast<std::size_t>(repeats), static_cast<unsigned long long>(hash));
             std::fflush(stdout);
         }

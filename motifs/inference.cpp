@@ -98,6 +98,45 @@ compiled_detector::compiled_detector(const detector_model& model, double keep_fr
         entry_offsets_[a + 1] = entries_.size();
         dense_offsets_[a + 1] = dense_rows_.size();
     }
+    build_prefilter(model, mask);
+}
+
+void compiled_detector::build_prefilter(const detector_model& model, const std::vector<char>& mask) {
+    std::size_t positives = 0;
+    for (const auto& e : entries_) positives += e.weight > 0 ? 1 : 0;
+    if (!dense_rows_.empty() || 2 * positives > entries_.size()) return;
+    positive_offsets_.assign(neurons_ + 1, 0);
+    for (std::size_t a = 0; a < neurons_; ++a) {
+        for (std::size_t k = entry_offsets_[a]; k < entry_offsets_[a + 1]; ++k)
+            if (entries_[k].weight > 0) positive_.push_back(entries_[k]);
+        positive_offsets_[a + 1] = positive_.size();
+    }
+    kept_table_.assign(model.weights.size(), 0.0f);
+    for (std::size_t k = 0; k < mask.size(); ++k)
+        if (mask[k] != 0) kept_table_[k] = model.weights[k];
+    // Rounding slack (Higham, recursive summation: |fl(sum) - sum| <= gamma_n sum |x|, gamma_n =
+    // n u / (1 - n u)), n <= neurons x delays terms per (bin, motif). The exact sum E <= the positive
+    // sum P in real arithmetic; in floats fl(bias + E) - fl(bias + P) <= gamma_n (|P| + |N|) +
+    // gamma_n |P| + u (|bias| + |P| + |N|) twice, plus the rounding of the test itself. Bounded with
+    // the motif's totals of positive (|P|) and negative (|N|) kept weights, doubled for safety.
+    const double u = std::ldexp(1.0, -24);
+    const double n = static_cast<double>(neurons_ * delays_ + 2);
+    const double gamma = n * u / (1.0 - n * u);
+    slack_.assign(motifs_, 0.0f);
+    for (std::size_t b = 0; b < motifs_; ++b) {
+        double pos = 0.0, neg = 0.0;
+        for (std::size_t k = b * neurons_ * delays_; k < (b + 1) * neurons_ * delays_; ++k)
+            (kept_table_[k] > 0 ? pos : neg) += std::fabs(kept_table_[k]);
+        const double total = std::fabs(static_cast<double>(bias_[b])) + pos + neg;
+        slack_[b] = static_cast<float>(2.0 * (gamma * (2.0 * pos + neg) + 4.0 * u * total) + 1e-6);
+    }
+}
+
+void compiled_detector::add_spike_positive(std::uint32_t a, float* rows) const {
+    float* __restrict r = rows;
+    const entry* e = positive_.data() + positive_offsets_[a];
+    const entry* const end = positive_.data() + positive_offsets_[a + 1];
+    for (; e != end; ++e) r[e->cell] += e->weight;
 }
 
 void compiled_detector::add_spike(std::uint32_t a, float* rows) const {
@@ -111,12 +150,13 @@ void compiled_detector::add_spike(std::uint32_t a, float* rows) const {
 }
 
 evidence_scanner::evidence_scanner(const compiled_detector& detector, float floor,
-                                   std::function<void(const candidate&)> sink)
+                                   std::function<void(const candidate&)> sink, bool prefilter)
     : det_(detector),
       floor_(floor),
       sink_(std::move(sink)),
       window_(2 * detector.delays() * detector.motifs(), 0.0f),
-      last_bin_of_neuron_(detector.neurons(), std::numeric_limits<std::int64_t>::min()) {
+      last_bin_of_neuron_(detector.neurons(), std::numeric_limits<std::int64_t>::min()),
+      prefilter_(prefilter && detector.has_prefilter()) {
     for (float b : detector.bias()) bias_reaches_floor_ = bias_reaches_floor_ || b >= floor;
 }
 
@@ -134,12 +174,35 @@ void evidence_scanner::finalize_until(std::int64_t end_bin) {
         // Most bins hold no candidate: a branch-free (vectorised) test first, the emitting loop
         // only when needed. Same scores, same order as one combined loop.
         int any = 0;
-        for (std::size_t b = 0; b < M; ++b) any |= static_cast<int>(bias_row[b] + row[b] >= floor_);
-        if (any != 0)
-            for (std::size_t b = 0; b < M; ++b) {
-                const float score = bias_row[b] + row[b];
-                if (score >= floor_) sink_(candidate{t, static_cast<std::uint32_t>(b), score});
+        if (prefilter_) {
+            const float* __restrict slack = det_.bound_slack().data();
+            for (std::size_t b = 0; b < M; ++b)
+                any |= static_cast<int>(bias_row[b] + row[b] + slack[b] >= floor_);
+            if (any != 0) {
+                // The spikes that reach bin t: bins t - D + 1 .. t (all pushed spikes are <= t).
+                const auto D = static_cast<std::int64_t>(det_.delays());
+                while (history_head_ < history_.size() && history_[history_head_].first <= t - D)
+                    ++history_head_;
+                for (std::size_t b = 0; b < M; ++b) {
+                    if (!(bias_row[b] + row[b] + slack[b] >= floor_)) continue;
+                    float evidence = 0.0f;  // the full scan's cell: the same adds, in input order
+                    for (std::size_t k = history_head_; k < history_.size(); ++k) {
+                        const float w = det_.kept_weight(b, history_[k].second,
+                                                         static_cast<std::size_t>(t - history_[k].first));
+                        if (w != 0.0f) evidence += w;
+                    }
+                    const float score = bias_row[b] + evidence;
+                    if (score >= floor_) sink_(candidate{t, static_cast<std::uint32_t>(b), score});
+                }
             }
+        } else {
+            for (std::size_t b = 0; b < M; ++b) any |= static_cast<int>(bias_row[b] + row[b] >= floor_);
+            if (any != 0)
+                for (std::size_t b = 0; b < M; ++b) {
+                    const float score = bias_row[b] + row[b];
+                    if (score >= floor_) sink_(candidate{t, static_cast<std::uint32_t>(b), score});
+                }
+        }
         if (evidence) {
             float* used = window_.data() + static_cast<std::size_t>(t - window_start_) * M;
             std::fill(used, used + M, 0.0f);
@@ -173,7 +236,19 @@ void evidence_scanner::push(std::int64_t bin, std::uint32_t neuron) {
                   0.0f);
         window_start_ = bin;
     }
-    det_.add_spike(neuron, window_.data() + static_cast<std::size_t>(bin - window_start_) * det_.motifs());
+    float* rows = window_.data() + static_cast<std::size_t>(bin - window_start_) * det_.motifs();
+    if (prefilter_) {
+        det_.add_spike_positive(neuron, rows);
+        // Bins from `bin` on are still to test: they need the spikes of bins > bin - D only.
+        while (history_head_ < history_.size() && history_[history_head_].first <= bin - D) ++history_head_;
+        if (history_head_ > 4096 && 2 * history_head_ > history_.size()) {  // drop spikes out of reach
+            history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(history_head_));
+            history_head_ = 0;
+        }
+        history_.emplace_back(bin, neuron);
+    } else {
+        det_.add_spike(neuron, rows);
+    }
     pending_end_ = std::max(pending_end_, bin + D);
 }
 
@@ -212,9 +287,10 @@ motif_events to_motif_events(std::span<const candidate> detections, std::size_t 
 }
 
 std::vector<candidate> scan_candidates(const compiled_detector& detector, const binned_raster& raster,
-                                       float floor) {
+                                       float floor, bool prefilter) {
     std::vector<candidate> out;
-    evidence_scanner scanner(detector, floor, [&](const candidate& c) { out.push_back(c); });
+    evidence_scanner scanner(
+        detector, floor, [&](const candidate& c) { out.push_back(c); }, prefilter);
     for (std::size_t k = 0; k < raster.size(); ++k)
         scanner.push(raster.spike_bins[k], raster.spike_neurons[k]);
     scanner.finish();
@@ -223,7 +299,7 @@ std::vector<candidate> scan_candidates(const compiled_detector& detector, const 
 
 motif_events detect(const compiled_detector& detector, const binned_raster& raster) {
     const auto threshold = static_cast<float>(detector.threshold());
-    const auto candidates = scan_candidates(detector, raster, threshold);
+    const auto candidates = scan_candidates(detector, raster, threshold, true);
     const auto found =
         apply_rule(candidates, detector.motifs(), detector.refractory(), threshold, detector.rule());
     return to_motif_events(found, detector.delays(), detector.bin_ms());

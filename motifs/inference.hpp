@@ -21,6 +21,7 @@
 #include <functional>
 #include <limits>
 #include <span>
+#include <utility>
 #include <vector>
 
 #include "motifs/detector.hpp"
@@ -52,6 +53,18 @@ public:
     // `motifs` floats, the evidence of bins s .. s + D - 1.
     void add_spike(std::uint32_t a, float* rows) const;
 
+    // The positive-bound prefilter (see evidence_scanner): available when no row is dense and at
+    // most half of the kept weights are positive, i.e. when it at least halves the adds.
+    bool has_prefilter() const { return !kept_table_.empty(); }
+    // Adds only the positive kept weights (an upper bound of the evidence, up to rounding).
+    void add_spike_positive(std::uint32_t a, float* rows) const;
+    // The kept weight of (motif b, neuron a, lag d), 0 if not kept.
+    float kept_weight(std::size_t b, std::size_t a, std::size_t d) const {
+        return kept_table_[(b * neurons_ + a) * delays_ + d];
+    }
+    // Rounding slack of motif b: bias + positive sum + slack >= floor whenever the exact score is.
+    std::span<const float> bound_slack() const { return slack_; }
+
 private:
     std::size_t motifs_, neurons_, delays_;
     double bin_ms_, threshold_;
@@ -73,6 +86,12 @@ private:
     std::vector<entry> entries_;
     std::vector<dense_row> dense_rows_;
     std::vector<float> dense_;
+    // Prefilter: positive sparse entries per neuron, kept weights [motif][neuron][lag], slack.
+    std::vector<std::size_t> positive_offsets_;
+    std::vector<entry> positive_;
+    std::vector<float> kept_table_;
+    std::vector<float> slack_;
+    void build_prefilter(const detector_model& model, const std::vector<char>& mask);
 };
 
 // Keeps the top keep_fraction of weights by |w| in a model (the others set to 0).
@@ -86,10 +105,17 @@ struct candidate {
 };
 
 // The streaming scan: push spikes in non-decreasing bin order, then finish().
+//
+// With `prefilter` (and a detector that has one), the window holds only the sums of the positive
+// weights, an upper bound of the evidence; a (bin, motif) whose bound (plus a rigorous rounding
+// slack) reaches the floor gets its exact score recomputed from the spikes of the last D bins, in
+// input order, i.e. the same float additions in the same order as the full scan: the candidates
+// are the same bits. It pays when the floor is high (an online run at the threshold), not for
+// the low floors of calibration.
 class evidence_scanner {
 public:
     evidence_scanner(const compiled_detector& detector, float floor,
-                     std::function<void(const candidate&)> sink);
+                     std::function<void(const candidate&)> sink, bool prefilter = false);
     // Throws error if bins go backwards or the neuron is out of range.
     void push(std::int64_t bin, std::uint32_t neuron);
     // Tests every bin still pending (up to the last spike's bin + D - 1).
@@ -108,7 +134,10 @@ private:
     std::vector<float> window_;
     std::int64_t window_start_ = 0;
     std::vector<std::int64_t> last_bin_of_neuron_;
-    std::int64_t next_bin_ = 0;     // first bin not yet tested
+    bool prefilter_ = false;
+    std::vector<std::pair<std::int64_t, std::uint32_t>> history_;  // prefilter: applied spikes
+    std::size_t history_head_ = 0;                                 // first one still in reach
+    std::int64_t next_bin_ = 0;                                    // first bin not yet tested
     std::int64_t pending_end_ = 0;  // one past the last bin that holds evidence
     std::uint64_t spikes_ = 0;
 };
@@ -188,7 +217,7 @@ motif_events to_motif_events(std::span<const candidate> detections, std::size_t 
 
 // Whole-raster helpers (in memory).
 std::vector<candidate> scan_candidates(const compiled_detector& detector, const binned_raster& raster,
-                                       float floor);
+                                       float floor, bool prefilter = false);
 motif_events detect(const compiled_detector& detector, const binned_raster& raster);
 
 // The threshold at which apply_rule gives the count closest to `count` (ties: the higher
