@@ -64,11 +64,33 @@ using model_variant = std::variant<lif_delta, lif_exp>;
 
 constexpr std::uint32_t none = ~0u;
 
+// lif_delta neurons are kept in "exponential time" (docs/engine.md): with a reference time t_ref
+// shared by the run, u = (V - v_inf) e^{(t - t_ref)/tau_m} does not change between inputs, so an
+// input of w mV at T adds w e^{(T - t_ref)/tau_m} to u (the factor is computed once per delay
+// group of a fan-out walk, not per target), the threshold V >= V_th reads u >= theta e^{...}
+// (theta = V_th - v_inf), and the free crossing is t_ref + tau_m ln(u / theta): no exponential
+// per input and no time since the last event. t_ref moves every 16 tau_m (all u rescaled) so
+// that the factors stay below e^16 and keep ~1e-15 relative accuracy.
+struct exp_time_state {
+    double u;          // (V - v_inf) e^{(t - t_ref)/tau_m} of the free neuron
+    double u_q;        // u above which the free crossing comes before the queued time
+    double held;       // V - v_inf while refractory
+    sim_time free_at;  // end of refractoriness
+};
+
+// lif_exp neurons: the model's state at its last event.
+struct generic_state {
+    lif_state s;
+    sim_time t_last;  // the time `s` holds for
+};
+
 // One cache line per neuron: the state and what the epoch loop reads with it. Its predicted
 // crossing time (invariant 4: <= the exact prediction) is in the parallel array pred_t_.
 struct alignas(64) neuron_slot {
-    lif_state s;
-    sim_time t_last;              // the time `s` holds for
+    union {
+        generic_state g;
+        exp_time_state x;
+    };
     std::uint32_t version = 0;    // of its entry in the prediction queue
     std::uint32_t probe = none;   // its first voltage probe column (a chain), or none
     std::uint32_t model = 0;      // index into models_
@@ -76,6 +98,7 @@ struct alignas(64) neuron_slot {
     std::uint8_t exact = 0;       // it is the exact prediction (else: earlier, recompute when due)
     std::uint8_t queued = 0;      // where its entry is: not_queued, in_ring or in_heap
     std::uint8_t moved = 0;       // pred_t_ changed since that entry was queued
+    neuron_slot() : g{} {}
 };
 static_assert(sizeof(neuron_slot) == 64);
 
@@ -89,11 +112,26 @@ struct ring_prediction {
     std::uint32_t version;
 };
 
-// lif_delta keeps its bound g in lif_state::I_ex, unused by that model (keeps one cache line per
-// neuron). g = the distance v_inf - V below which, at the neuron's last event, its free crossing
-// would come before the queued entry; it decays like V - v_inf. NaN: no bound (always exact).
-inline double& bound_of(lif_state& s) { return s.I_ex; }
-constexpr double no_bound = std::numeric_limits<double>::quiet_NaN();
+// lif_delta: a prediction `ahead` ms away is queued slack_ms[k] earlier, the largest level below
+// slack_frac * ahead, so that inputs moving it a little earlier cost no log and no queue
+// operation (invariant 4). Levels tau_m/20 * 2^k. Measured on Benchmark 4 (bench/README.md):
+// ~2x fewer queue updates than no slack.
+constexpr int slack_levels = 8;
+constexpr double slack_frac = 0.3;
+
+// A lif_delta population in exponential time.
+struct exp_time_params {
+    double v_inf, theta, tau, inv_tau, t_ref;
+    double V_th, V_reset;
+    bool hard_reset;
+    bool drifts_up;  // v_inf > V_th: it crosses on its own
+    std::uint32_t tau_class;  // index of its tau_m among the lif_delta populations'
+    // u_q = u * slack_factor[k] for an entry queued slack_ms[k] early: e^{-slack/tau_m}, made
+    // a little larger (u < 0: a later crossing) so that rounding cannot make the entry late.
+    std::array<double, slack_levels> slack_ms, slack_factor;
+};
+
+constexpr std::uint32_t generic_class = none;  // class_of_ of a lif_exp neuron
 
 // A spike in flight: its walk through the delay-sorted fan-out of `source` (invariant 2).
 struct walk {
@@ -105,8 +143,8 @@ struct walk {
 // One synaptic input of the current epoch, chained per target.
 struct input {
     sim_time t;
-    std::uint32_t next;  // the target's next input (in reverse arrival order), or none
-    float weight;
+    double value;            // lif_delta: w e^{(t - t_ref)/tau_m}; lif_exp: w (pA)
+    std::uint32_t next;      // the target's next input (in reverse arrival order), or none
     std::uint32_t source;
     std::uint32_t position;
 };
@@ -203,7 +241,7 @@ private:
         pred_t_.resize(net_.neuron_count);
         head_.assign(net_.neuron_count, none);
         active_bits_.assign((net_.neuron_count + 63) / 64, 0);
-        p_.reserve(2 * static_cast<std::size_t>(net_.neuron_count) + 1024);
+        class_of_.assign(net_.neuron_count, generic_class);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
             const auto& ps = spec_.populations[p];
             const std::string key = "population[" + std::to_string(p) + "]";
@@ -215,18 +253,7 @@ private:
             } catch (const model_error& e) {
                 throw config_error(key + ".params", e.what());
             }
-            // Skip the exact prediction only when the bound says "later" by a margin far above
-            // the rounding of g, of the log and of the time sum (docs/engine.md).
-            const double tau = ps.params.tau_m;
-            bound_rel_.push_back(1.0 + 1e-9 + 1e-11 / tau);
-            slack_ms_.emplace_back();
-            slack_factor_.emplace_back();
-            for (int k = 0; k < slack_levels; ++k) {
-                slack_ms_.back()[k] = tau / 20 * (1 << k);
-                slack_factor_.back()[k] = std::exp(-slack_ms_.back()[k] / tau);
-            }
-            bound_abs_.push_back(1e-9 * (std::abs(ps.params.V_th) + std::abs(ps.params.E_L) +
-                                         std::abs(tau * ps.params.I_e / ps.params.C_m)));
+            exp_time_.push_back(exp_time_of(ps));
             const node_group& g = net_.groups[p];
             const std::uint64_t v_seed = stream_seed(spec_.seed, "population/" + ps.name + "/V_m");
             for (std::uint32_t i = 0; i < g.size; ++i) {
@@ -234,21 +261,56 @@ private:
                 neuron_slot& n = neurons_[id];
                 n.model = static_cast<std::uint32_t>(p);
                 auto rng = substream(v_seed, i);
-                n.s.V = draw_value(ps.V_m, rng);
-                if (!std::isfinite(n.s.V))
-                    throw config_error(key + ".V_m", "initial potential is not finite");
+                const double V = draw_value(ps.V_m, rng);
+                if (!std::isfinite(V)) throw config_error(key + ".V_m", "initial potential is not finite");
                 // First prediction; a neuron starting at or above threshold fires at 0.
-                visit(n.model, [&](const auto& m) {
-                    if constexpr (std::is_same_v<std::decay_t<decltype(m)>, lif_delta>) bound_of(n.s) = no_bound;
-                    if (m.can_fire(n.s)) {
+                if (ps.model == model_kind::lif_delta) {
+                    const exp_time_params& P = exp_time_.back();
+                    class_of_[id] = P.tau_class;
+                    n.x = exp_time_state{V - P.v_inf, 0.0, 0.0, sim_time{}};  // t_ref = 0: e^0 = 1
+                    if (V >= P.V_th)
+                        schedule(id, sim_time{});
+                    else
+                        predict_exact_time(id, n, P, sim_time{});
+                } else {
+                    const lif_exp& m = std::get<lif_exp>(models_.back());
+                    n.g.s.V = V;
+                    n.g.t_last = sim_time{};
+                    if (m.can_fire(n.g.s)) {
                         schedule(id, sim_time{});
                     } else {
-                        const double h = m.next_crossing(n.s, spec_.t_stop_ms);
-                        if (h != no_crossing) schedule_exact(id, n, m, sim_time{} + h, sim_time{});
+                        const double h = m.next_crossing(n.g.s, spec_.t_stop_ms);
+                        if (h != no_crossing) schedule(id, sim_time{} + h);
                     }
-                });
+                }
             }
         }
+    }
+
+    exp_time_params exp_time_of(const population_spec& ps) {
+        exp_time_params P{};
+        if (ps.model != model_kind::lif_delta) return P;
+        const lif_params& q = ps.params;
+        P.v_inf = q.E_L + q.tau_m * q.I_e / q.C_m;
+        P.theta = q.V_th - P.v_inf;
+        P.tau = q.tau_m;
+        P.inv_tau = 1.0 / q.tau_m;
+        P.t_ref = q.t_ref;
+        P.V_th = q.V_th;
+        P.V_reset = q.V_reset;
+        P.hard_reset = q.reset == reset_kind::hard;
+        P.drifts_up = P.v_inf > q.V_th;
+        const auto it = std::find(class_tau_.begin(), class_tau_.end(), q.tau_m);
+        P.tau_class = static_cast<std::uint32_t>(it - class_tau_.begin());
+        if (it == class_tau_.end()) class_tau_.push_back(q.tau_m);
+        min_class_tau_ = *std::min_element(class_tau_.begin(), class_tau_.end());
+        class_group_.assign(class_tau_.size(), 0);
+        class_factor_.assign(class_tau_.size(), 0.0);
+        for (int k = 0; k < slack_levels; ++k) {
+            P.slack_ms[k] = q.tau_m / 20 * (1 << k);
+            P.slack_factor[k] = std::exp(-P.slack_ms[k] / q.tau_m) * (1.0 + 1e-9);
+        }
+        return P;
     }
 
     void build_sources() {
@@ -386,17 +448,9 @@ private:
 
     // --- one epoch ------------------------------------------------------------------------------
 
-    template <class F>
-    void visit(std::uint32_t model, F&& f) {
-        model_variant& m = models_[model];
-        if (auto* d = std::get_if<lif_delta>(&m))
-            f(*d);
-        else
-            f(*std::get_if<lif_exp>(&m));
-    }
-
     void epoch(sim_time T1) {
         n_inputs_ = 0;
+        if (!class_tau_.empty() && bound(0) - t_ref_ > 16.0 * min_class_tau_) move_reference(bound(0));
         begin_samples(T1, std::numeric_limits<std::size_t>::max());
 
         while (!emissions_.empty() && emissions_.top().time < T1) {
@@ -447,8 +501,21 @@ private:
             double d = syn_[k].delay_ms;
             sim_time a = w.t_emit + d;
             while (a < T1) {
+                // One delay group: one arrival time, so one factor e^{(a - t_ref)/tau_m} per
+                // tau_m class of lif_delta targets (invariant 7).
+                ++group_;
                 do {
-                    add_input(a, syn_[k], w.source, static_cast<std::uint32_t>(k - base));
+                    const synapse& sy = syn_[k];
+                    const std::uint32_t c = class_of_[sy.target];
+                    double value = static_cast<double>(sy.weight);
+                    if (c != generic_class) {
+                        if (class_group_[c] != group_) {
+                            class_group_[c] = group_;
+                            class_factor_[c] = std::exp((a - t_ref_) / class_tau_[c]);
+                        }
+                        value *= class_factor_[c];
+                    }
+                    add_input(a, value, sy.target, w.source, static_cast<std::uint32_t>(k - base));
                     ++k;
                 } while (k < end && syn_[k].delay_ms == d);
                 if (k == end) break;
@@ -485,7 +552,10 @@ private:
             }
             const std::uint32_t id = active_[a];
             neuron_slot& n = neurons_[id];
-            visit(n.model, [&](const auto& m) { process(id, n, m, T1); });
+            if (class_of_[id] != generic_class)
+                process_exp_time(id, n, exp_time_[n.model], T1);
+            else
+                process(id, n, std::get<lif_exp>(models_[n.model]), T1);
             head_[id] = none;
             if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
         }
@@ -496,12 +566,12 @@ private:
 
     void activate(std::uint32_t id) { active_bits_[id >> 6] |= std::uint64_t{1} << (id & 63); }
 
-    void add_input(sim_time a, const synapse& sy, std::uint32_t source, std::uint32_t position) {
+    void add_input(sim_time a, double value, std::uint32_t target, std::uint32_t source, std::uint32_t position) {
         if (n_inputs_ == inputs_.size()) inputs_.resize(2 * inputs_.size() + 1024);
         const std::uint32_t r = static_cast<std::uint32_t>(n_inputs_++);
-        inputs_[r] = {a, head_[sy.target], sy.weight, source, position};
-        head_[sy.target] = r;
-        activate(sy.target);
+        inputs_[r] = {a, value, head_[target], source, position};
+        head_[target] = r;
+        activate(target);
     }
 
     // Invariant 3: inputs of one time by source global id, then the older spike (the longer
@@ -517,11 +587,9 @@ private:
         return a.position < b.position;
     }
 
-    // Brings neuron id through the epoch: its inputs and its own crossings, in time order.
-    template <class M>
-    void process(std::uint32_t id, neuron_slot& n, const M& m, sim_time T1) {
-        sim_time& qt = pred_t_[id];
-        // The neuron's inputs in order (usually zero to two of them).
+    // Collects neuron id's inputs of the epoch into order_, sorted (invariant 3); returns how
+    // many (usually zero to two).
+    std::size_t gather(std::uint32_t id) {
         std::size_t count = 0;
         for (std::uint32_t r = head_[id]; r != none; r = inputs_[r].next) {
             if (count == order_.size()) order_.resize(2 * order_.size() + 64);
@@ -534,6 +602,28 @@ private:
         } else {
             std::sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(count), before);
         }
+        return count;
+    }
+
+    // An early entry came due at q and the exact prediction from the state is t: is the neuron
+    // due at q? (Re-evaluating a prediction can differ from the value first computed by a few
+    // ulps, e.g. after the reference time moved: within 1e-12 ms it is the same crossing.)
+    bool due_at(sim_time t, sim_time q) const {
+        if (t == q) return true;
+        if (t < q) {
+            if (q - t > 1e-12) throw internal_error("engine: a lazy prediction was queued too late");
+            return true;
+        }
+        return false;
+    }
+
+    // --- lif_exp: the model's own propagation ----------------------------------------------------
+
+    // Brings neuron id through the epoch: its inputs and its own crossings, in time order.
+    template <class M>
+    void process(std::uint32_t id, neuron_slot& n, const M& m, sim_time T1) {
+        sim_time& qt = pred_t_[id];
+        const std::size_t count = gather(id);
         std::size_t i = 0;
         for (;;) {
             sim_time T;
@@ -543,15 +633,14 @@ private:
                 if (!n.exact) {
                     // Queued early (invariant 4): the exact prediction from the neuron's last
                     // event. Not due now: re-queue it, leave the neuron alone.
-                    const double h = m.next_crossing(n.s, t_stop_ - n.t_last);
+                    const double h = m.next_crossing(n.g.s, t_stop_ - n.g.t_last);
                     if (h == no_crossing) {
                         n.live = 0;
                         continue;
                     }
-                    const sim_time t = n.t_last + h;
-                    if (t < qt) throw internal_error("engine: a lazy prediction was queued too late");
-                    if (t != qt) {
-                        schedule_exact(id, n, m, t, qt);
+                    const sim_time t = n.g.t_last + h;
+                    if (!due_at(t, qt)) {
+                        schedule(id, t);
                         continue;
                     }
                 }
@@ -563,69 +652,161 @@ private:
             } else {
                 break;
             }
-            if (n.probe != none) fill_samples(n.probe, n, m, T);
+            if (n.probe != none) fill_samples(n.probe, T);
             ++stats_.instants;
-            advance(id, n, m, T);
-            if (due && n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) n.s.V = m.params().V_th;
-            if constexpr (std::is_same_v<M, lif_delta>) {
-                double pending = 0.0;
-                for (; i < count && inputs_[order_[i]].t == T; ++i) pending += static_cast<double>(inputs_[order_[i]].weight);
-                if (pending != 0.0) m.receive(n.s, pending);
-            } else {
-                for (; i < count && inputs_[order_[i]].t == T; ++i) m.receive(n.s, static_cast<double>(inputs_[order_[i]].weight));
-            }
-            if (m.can_fire(n.s) && last_spike_[id] != T) {
-                m.fire(n.s);
+            const double h = T - n.g.t_last;
+            if (h > 0) m.advance(n.g.s, h);
+            n.g.t_last = T;
+            if (due && n.g.s.refractory_ms <= 0 && n.g.s.V < m.params().V_th) n.g.s.V = m.params().V_th;
+            for (; i < count && inputs_[order_[i]].t == T; ++i) m.receive(n.g.s, inputs_[order_[i]].value);
+            if (m.can_fire(n.g.s) && last_spike_[id] != T) {
+                m.fire(n.g.s);
                 last_spike_[id] = T;
                 spikes_.push_back({T, id});
             }
-            predict(id, n, m, T);
+            const double h_next = m.next_crossing(n.g.s, t_stop_ - T);
+            if (h_next != no_crossing) {
+                const sim_time t = T + h_next;
+                if (n.live && !(t < qt))
+                    n.exact = t == qt;  // not earlier: the queued time stays
+                else
+                    schedule(id, t);
+            } else {
+                n.live = 0;
+            }
         }
     }
 
-    template <class M>
-    void advance(std::uint32_t, neuron_slot& n, const M& m, sim_time T) {
-        const double h = T - n.t_last;
-        if (h > 0) {
-            if constexpr (std::is_same_v<M, lif_delta>) {
-                if (n.s.refractory_ms <= 0) {
-                    const double em1 = m.advance_free(n.s, h);  // exactly advance()
-                    bound_of(n.s) += bound_of(n.s) * em1;
-                } else {
-                    m.advance(n.s, h);
-                    bound_of(n.s) = no_bound;
-                }
-            } else {
-                m.advance(n.s, h);
-            }
-        }
-        n.t_last = T;
+    // --- lif_delta: exponential time (invariant 7) -------------------------------------------------
+
+    // e^{(t - t_ref)/tau_m}.
+    double factor(const exp_time_params& P, sim_time t) const { return std::exp((t - t_ref_) / P.tau); }
+
+    double voltage(const exp_time_params& P, const exp_time_state& x, sim_time t) const {
+        if (x.free_at - t > refractory_tolerance_ms) return P.v_inf + x.held;
+        return P.v_inf + x.u / factor(P, t);
     }
 
-    // The neuron's next crossing after an instant at T (invariant 4).
-    template <class M>
-    void predict(std::uint32_t id, neuron_slot& n, const M& m, sim_time T) {
-        if constexpr (std::is_same_v<M, lif_delta>) {
-            // Later than the queued time for sure: no log.
-            if (n.live && n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) {
-                const std::uint32_t p = n.model;
-                if (m.v_inf() - n.s.V > bound_of(n.s) * bound_rel_[p] + bound_abs_[p]) {
-                    n.exact = 0;
-                    return;
-                }
-            }
-        }
-        const double h = m.next_crossing(n.s, t_stop_ - T);
-        if (h != no_crossing) {
-            const sim_time t = T + h;
-            if (n.live && !(t < pred_t_[id])) {
-                n.exact = t == pred_t_[id];  // not earlier: the queued time stays
-            } else {
-                schedule_exact(id, n, m, t, T);
-            }
+    // The exact crossing from the state at `now`, or never() (none before t_stop).
+    sim_time crossing_time(const exp_time_params& P, const exp_time_state& x, sim_time now) const {
+        if (x.free_at - now > refractory_tolerance_ms && x.held >= P.theta)
+            return x.free_at < t_stop_ ? x.free_at : sim_time::never();  // held above: fires when free
+        if (!P.drifts_up) return sim_time::never();
+        // u < theta e^{...} < 0 here (below threshold, v_inf above it): the ratio is > 1.
+        const sim_time t = t_ref_ + P.tau * std::log(x.u / P.theta);
+        return t < t_stop_ ? t : sim_time::never();
+    }
+
+    // Queues the exact crossing t, computed at `now`: a slack early when far ahead, with the u_q
+    // that goes with the queued time (invariant 4).
+    void schedule_exact_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time t, sim_time now) {
+        const double ahead = t - now;
+        int k = -1;
+        while (k + 1 < slack_levels && slack_frac * ahead > P.slack_ms[k + 1]) ++k;
+        if (k >= 0 && n.x.free_at - now <= refractory_tolerance_ms) {
+            schedule(id, now + (ahead - P.slack_ms[k]));
+            n.exact = 0;
+            n.x.u_q = n.x.u * P.slack_factor[k];
         } else {
-            n.live = 0;
+            schedule(id, t);
+            n.x.u_q = n.x.u;
         }
+    }
+
+    void predict_exact_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time now) {
+        const sim_time t = crossing_time(P, n.x, now);
+        if (t.is_never()) {
+            n.live = 0;
+            return;
+        }
+        if (n.live && !(t < pred_t_[id])) {
+            n.exact = t == pred_t_[id];  // not earlier: the queued time stays
+            n.x.u_q = n.x.u;             // crossings of any u' <= u come at t or later
+            return;
+        }
+        schedule_exact_time(id, n, P, t, now);
+    }
+
+    void process_exp_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
+        exp_time_state& x = n.x;
+        sim_time& qt = pred_t_[id];
+        const std::size_t count = gather(id);
+        std::size_t i = 0;
+        for (;;) {
+            sim_time T;
+            bool due = false;
+            const bool has_input = i < count;
+            if (n.live && qt < T1 && (!has_input || !(inputs_[order_[i]].t < qt))) {
+                if (!n.exact) {
+                    const sim_time t = crossing_time(P, x, qt);
+                    if (t.is_never()) {
+                        n.live = 0;
+                        continue;
+                    }
+                    if (!due_at(t, qt)) {
+                        schedule_exact_time(id, n, P, t, qt);
+                        continue;
+                    }
+                }
+                T = qt;
+                due = true;
+                n.live = 0;
+            } else if (has_input) {
+                T = inputs_[order_[i]].t;
+            } else {
+                break;
+            }
+            if (n.probe != none) fill_samples(n.probe, T);
+            ++stats_.instants;
+            double pending = 0.0;
+            for (; i < count && inputs_[order_[i]].t == T; ++i) pending += inputs_[order_[i]].value;
+            bool predict = due || !n.live;
+            bool fire = false;
+            double E = 0.0;
+            if (x.free_at - T <= refractory_tolerance_ms) {  // free (inputs while refractory are lost)
+                if (due) {
+                    // The prediction is exact: V = V_th (re-evaluating u against the factor at T
+                    // can land a few ulps below), then the inputs of the instant.
+                    E = factor(P, T);
+                    const double at_threshold = P.theta * E;
+                    if (x.u < at_threshold) x.u = at_threshold;
+                    if (pending != 0.0) x.u += pending;
+                    fire = x.u >= at_threshold;
+                } else {
+                    if (pending != 0.0) x.u += pending;
+                    if (!n.live || x.u > x.u_q || !P.drifts_up) {
+                        E = factor(P, T);
+                        fire = x.u >= P.theta * E;
+                        predict = true;
+                    } else if (x.u != x.u_q) {
+                        n.exact = 0;  // inhibited: the crossing moved later, the entry is early
+                    }
+                }
+            }
+            if (fire && last_spike_[id] != T) {
+                const double D = P.hard_reset ? P.V_reset - P.v_inf : x.u / E - (P.V_th - P.V_reset);
+                x.held = D;
+                x.free_at = T + P.t_ref;
+                x.u = D * factor(P, x.free_at);
+                last_spike_[id] = T;
+                spikes_.push_back({T, id});
+                predict = true;
+            }
+            if (predict) predict_exact_time(id, n, P, T);
+        }
+    }
+
+    // Moves t_ref to T (every 16 tau_m): every u is rescaled, so the factors stay small.
+    void move_reference(sim_time T) {
+        std::vector<double> scale(class_tau_.size());
+        for (std::size_t c = 0; c < class_tau_.size(); ++c) scale[c] = std::exp(-(T - t_ref_) / class_tau_[c]);
+        for (std::uint32_t id = 0; id < net_.neuron_count; ++id) {
+            const std::uint32_t c = class_of_[id];
+            if (c == generic_class) continue;
+            neurons_[id].x.u *= scale[c];
+            neurons_[id].x.u_q *= scale[c];
+        }
+        t_ref_ = T;
     }
 
     void schedule(std::uint32_t id, sim_time t) {
@@ -634,33 +815,6 @@ private:
         n.live = 1;
         n.exact = 1;
         n.moved = 1;
-    }
-
-    // Keeps the exact prediction t computed from the neuron's current state at `now`, and for
-    // lif_delta the bound that goes with it (invariant 4).
-    template <class M>
-    void schedule_exact(std::uint32_t id, neuron_slot& n, const M& m, sim_time t, sim_time now) {
-        if constexpr (std::is_same_v<M, lif_delta>) {
-            if (n.s.refractory_ms <= 0 && n.s.V < m.params().V_th) {
-                const std::uint32_t p = n.model;
-                const double ahead = t - now;
-                int k = -1;
-                while (k + 1 < slack_levels && slack_frac * ahead > slack_ms_[p][k + 1]) ++k;
-                if (k >= 0) {
-                    schedule(id, now + (ahead - slack_ms_[p][k]));
-                    n.exact = 0;
-                    bound_of(n.s) = (m.v_inf() - n.s.V) * slack_factor_[p][k];
-                } else {
-                    schedule(id, t);
-                    bound_of(n.s) = m.v_inf() - n.s.V;
-                }
-            } else {
-                schedule(id, t);
-                bound_of(n.s) = no_bound;
-            }
-        } else {
-            schedule(id, t);
-        }
     }
 
     // Queues the neuron's prediction after its epoch: in the ring slot of its epoch when within
@@ -775,23 +929,28 @@ private:
     }
 
     // Fills the samples before T of the columns chained from `first` (one neuron's).
-    template <class M>
-    void fill_samples(std::uint32_t first, const neuron_slot& n, const M& m, sim_time T) {
+    void fill_samples(std::uint32_t first, sim_time T) {
         for (std::uint32_t c = first; c != none; c = columns_[c].next) {
             probe_column& col = columns_[c];
             auto& sp = samples_[col.probe];
             const std::size_t width = out_.probes[col.probe].node_ids.size();
             for (; col.filled < sp.t.size() && sp.t[col.filled] < T; ++col.filled)
-                sp.V[col.filled * width + col.column] = m.voltage_after(n.s, sp.t[col.filled] - n.t_last);
+                sp.V[col.filled * width + col.column] = voltage_of(col.neuron, sp.t[col.filled]);
         }
+    }
+
+    // V of neuron id at t, exactly, from its state at its last event (no event in between).
+    double voltage_of(std::uint32_t id, sim_time t) const {
+        const neuron_slot& n = neurons_[id];
+        if (class_of_[id] != generic_class) return voltage(exp_time_[n.model], n.x, t);
+        return std::get<lif_exp>(models_[n.model]).voltage_after(n.g.s, t - n.g.t_last);
     }
 
     void end_samples() {
         if (out_.probes.empty()) return;
         for (const auto& c : columns_) {
             if (c.filled == samples_[c.probe].t.size()) continue;
-            const neuron_slot& n = neurons_[c.neuron];
-            visit(n.model, [&](const auto& m) { fill_samples(n.probe, n, m, sim_time::never()); });
+            fill_samples(neurons_[c.neuron].probe, sim_time::never());
         }
         for (std::size_t p = 0; p < out_.probes.size(); ++p) {
             const auto& sp = samples_[p];
@@ -826,14 +985,15 @@ private:
     std::vector<sim_time> pred_t_;  // per neuron: its predicted crossing (invariant 4)
     Q p_;  // which neurons have a prediction due when (one entry per predicting neuron)
     std::vector<typename Q::handle> handles_;
-    std::vector<double> bound_rel_, bound_abs_;
-    // lif_delta: a prediction `ahead` ms away is queued slack_ms_[k] earlier, the largest level
-    // below slack_frac * ahead, so that inputs moving it a little earlier cost no log and no
-    // queue operation (invariant 4). Levels tau_m/20 * 2^k; slack_factor_ = exp(-slack / tau_m).
-    // Measured on Benchmark 4 (bench/README.md): ~2x fewer queue updates than no slack.
-    static constexpr int slack_levels = 8;
-    static constexpr double slack_frac = 0.3;
-    std::vector<std::array<double, slack_levels>> slack_ms_, slack_factor_;  // per population
+    std::vector<exp_time_params> exp_time_;   // per population (lif_delta ones)
+    std::vector<std::uint32_t> class_of_;      // per neuron: its tau_m class, or generic_class
+    std::vector<double> class_tau_;            // per class
+    double min_class_tau_ = 0.0;
+    sim_time t_ref_;                           // the reference time of exponential time
+    // Per class: the factor of the current delay group (computed once per group and class).
+    std::vector<std::uint64_t> class_group_;
+    std::vector<double> class_factor_;
+    std::uint64_t group_ = 0;
     std::vector<source_group> sources_;
     emission_heap emissions_;
 
