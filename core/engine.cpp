@@ -302,7 +302,10 @@ private:
         P.drifts_up = P.v_inf > q.V_th;
         const auto it = std::find(class_tau_.begin(), class_tau_.end(), q.tau_m);
         P.tau_class = static_cast<std::uint32_t>(it - class_tau_.begin());
-        if (it == class_tau_.end()) class_tau_.push_back(q.tau_m);
+        if (it == class_tau_.end()) {
+            class_tau_.push_back(q.tau_m);
+            class_inv_tau_.push_back(P.inv_tau);
+        }
         min_class_tau_ = *std::min_element(class_tau_.begin(), class_tau_.end());
         class_group_.assign(class_tau_.size(), 0);
         class_factor_.assign(class_tau_.size(), 0.0);
@@ -511,7 +514,7 @@ private:
                     if (c != generic_class) {
                         if (class_group_[c] != group_) {
                             class_group_[c] = group_;
-                            class_factor_[c] = std::exp((a - t_ref_) / class_tau_[c]);
+                            class_factor_[c] = std::exp((a - t_ref_) * class_inv_tau_[c]);
                         }
                         value *= class_factor_[c];
                     }
@@ -680,7 +683,7 @@ private:
     // --- lif_delta: exponential time (invariant 7) -------------------------------------------------
 
     // e^{(t - t_ref)/tau_m}.
-    double factor(const exp_time_params& P, sim_time t) const { return std::exp((t - t_ref_) / P.tau); }
+    double factor(const exp_time_params& P, sim_time t) const { return std::exp((t - t_ref_) * P.inv_tau); }
 
     double voltage(const exp_time_params& P, const exp_time_state& x, sim_time t) const {
         if (x.free_at - t > refractory_tolerance_ms) return P.v_inf + x.held;
@@ -987,7 +990,7 @@ private:
     std::vector<typename Q::handle> handles_;
     std::vector<exp_time_params> exp_time_;   // per population (lif_delta ones)
     std::vector<std::uint32_t> class_of_;      // per neuron: its tau_m class, or generic_class
-    std::vector<double> class_tau_;            // per class
+    std::vector<double> class_tau_, class_inv_tau_;  // per class
     double min_class_tau_ = 0.0;
     sim_time t_ref_;                           // the reference time of exponential time
     // Per class: the factor of the current delay group (computed once per group and class).
