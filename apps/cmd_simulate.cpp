@@ -68,8 +68,9 @@ int run_simulate(const args& a) {
         "t-stop", po::value(&t_stop_ms), "simulate [0, MS) (overrides t_stop)")(
         "seed", po::value(&seed), "random seed (overrides seed)")(
         "queue", po::value(&queue_name)->default_value("indexed"),
-        "event queue: indexed (default, fastest: bench/README.md), mutable (Boost d-ary), pairing (Boost), "
-        "lazy (Boost d-ary, lazy invalidation); all give identical results");
+        "queue for threshold predictions beyond the engine's calendar (~128 ms ahead): indexed (default: "
+        "bench/README.md), mutable (Boost d-ary), pairing (Boost), lazy (Boost d-ary, lazy invalidation); "
+        "all give identical results");
     cl.positional.add("config", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
@@ -165,7 +166,7 @@ int run_simulate(const args& a) {
             static_cast<unsigned long long>(stats.deliveries), net->synapse_count(), net->bytes_per_synapse(),
             build_s, run_s, run_s > 0 ? static_cast<double>(stats.deliveries) / run_s : 0.0);
         std::printf(
-            "queue: %llu entries popped (%llu superseded predictions), %llu instants, peak size %zu\n",
+            "events: %llu (%llu superseded predictions), %llu neuron updates and emissions, peak queued %zu\n",
             static_cast<unsigned long long>(stats.events), static_cast<unsigned long long>(stats.stale),
             static_cast<unsigned long long>(stats.instants), stats.peak_queue);
         std::printf("wrote %s\n", spec.output.spikes.c_str());

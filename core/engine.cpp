@@ -27,19 +27,26 @@
 //
 // 4. Lazy predictions. A neuron's queued crossing is never later than its exact prediction, but
 //    may be earlier: when an input moves the crossing later (or not earlier than the queued
-//    time), it is left alone (for lif_delta usually without even the log: the bound g below), and
-//    the exact prediction is recomputed from the neuron's unchanged state (its last event) when
-//    the early time comes, which then only re-queues it without touching the neuron. The exact
-//    prediction is the value an eager scheme computes, so a neuron is due at exactly the same
-//    instants and every spike and voltage is bit-identical. Predictions live in the neuron
-//    (pred_); the prediction queue (`--queue`) only tells which neurons have one due in an epoch.
+//    time), it is left alone (for lif_delta without even the log: the bound u_q below), and the
+//    exact prediction is recomputed from the neuron's unchanged state when the early time comes,
+//    which then only re-queues it without touching the neuron. The exact prediction is the value
+//    an eager scheme computes, so a neuron is due at exactly the same instants whatever the
+//    queue. Predictions live in the neuron (pred_t_); a queued entry only says in which epoch to
+//    look at it: the calendar's ring within its horizon (~128 ms), the prediction queue
+//    (`--queue`) beyond it.
 //
 // 5. Interval [0, t_stop) (SPEC §1): nothing at t >= t_stop is executed or reported. A voltage
 //    sample at k * interval < t_stop sees the state after every event at its time (V is
-//    right-continuous), evaluated exactly with voltage_after from the neuron's last event.
+//    right-continuous), evaluated exactly from the state at the neuron's last event.
 //
 // 6. Output order: the spikes of an epoch are reported sorted by (time, global id), so each
 //    group's spikes come by time, ties by node id (SPEC §7.1 by_time).
+//
+// 7. Exponential time (lif_delta). Below, exp_time_state: V - v_inf is kept as
+//    u = (V - v_inf) e^{(t - t_ref)/tau_m}, constant between inputs; an input's factor
+//    e^{(T - t_ref)/tau_m} is computed once per delay group of a walk (the same value for every
+//    target of the group, so +w and -w at one instant still cancel exactly). lif_exp neurons are
+//    advanced by the model's exact propagator (models/lif_exp.hpp) at each of their events.
 #include "core/engine.hpp"
 
 #include <algorithm>
@@ -126,8 +133,9 @@ struct exp_time_params {
     bool hard_reset;
     bool drifts_up;  // v_inf > V_th: it crosses on its own
     std::uint32_t tau_class;  // index of its tau_m among the lif_delta populations'
-    // u_q = u * slack_factor[k] for an entry queued slack_ms[k] early: e^{-slack/tau_m}, made
-    // a little larger (u < 0: a later crossing) so that rounding cannot make the entry late.
+    // u_q = u * slack_factor[k] for an entry queued slack_ms[k] early: e^{-slack/tau_m} times
+    // (1 + 1e-9), so u_q is a hair more negative (a later crossing): rounding cannot make the
+    // entry late.
     std::array<double, slack_levels> slack_ms, slack_factor;
 };
 

@@ -48,18 +48,19 @@ struct engine_outputs {
     std::function<void(double)> progress;
 };
 
-// Found by bench/queue_choice.cpp and Benchmark 4 (bench/README.md, "Which event queue?"): the
-// indexed 4-ary heap ties Boost's mutable d-ary heap on the hold model and is 10-15 % faster in
-// the engine; lazy invalidation is 2-4x slower (superseded predictions pile up: ~30 per neuron).
+// The queue for threshold-crossing predictions beyond the calendar's horizon (core/engine.cpp;
+// nearer ones wait in the calendar's ring). Found by bench/queue_choice.cpp and Benchmark 4
+// (bench/README.md, "Which event queue?"): the indexed 4-ary heap ties Boost's mutable d-ary heap
+// on the hold model and was 10-15 % faster in the engine when it held every prediction.
 inline constexpr queue_kind default_queue = queue_kind::indexed_d_ary;
 
 struct run_stats {
     std::uint64_t spikes = 0;      // emitted by neurons and sources (recorded or not)
     std::uint64_t deliveries = 0;  // synaptic events
-    std::uint64_t events = 0;      // queue entries popped
-    std::uint64_t stale = 0;       // popped predictions that had been superseded
-    std::uint64_t instants = 0;    // distinct event times processed
-    std::size_t peak_queue = 0;
+    std::uint64_t events = 0;      // deliveries + emissions + queued predictions taken out
+    std::uint64_t stale = 0;       // queued predictions taken out that had been superseded
+    std::uint64_t instants = 0;    // neuron updates (a neuron at one time) + source emissions
+    std::size_t peak_queue = 0;    // queued predictions + spikes in flight, at epoch ends
 };
 
 // Runs spec over [0, spec.t_stop_ms) on `net` (built from the same spec). Throws config_error
