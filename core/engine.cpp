@@ -152,7 +152,7 @@ struct walk {
 struct input {
     sim_time t;
     double value;            // lif_delta: w e^{(t - t_ref)/tau_m}; lif_exp: w (pA)
-    std::uint32_t next;      // the target's next input (in reverse arrival order), or none
+    std::uint32_t target;
     std::uint32_t source;
     std::uint32_t position;
 };
@@ -247,7 +247,8 @@ private:
         last_spike_.assign(net_.neuron_count, sim_time::never());
         handles_.resize(net_.neuron_count);
         pred_t_.resize(net_.neuron_count);
-        head_.assign(net_.neuron_count, none);
+        input_count_.assign(net_.neuron_count, 0);
+        input_at_.assign(net_.neuron_count, 0);
         active_bits_.assign((net_.neuron_count + 63) / 64, 0);
         class_of_.assign(net_.neuron_count, generic_class);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
@@ -552,14 +553,18 @@ private:
                 active_.push_back(static_cast<std::uint32_t>(64 * w + std::countr_zero(bits)));
             active_bits_[w] = 0;
         }
+        // Inputs grouped by target, targets in id order (a counting sort): a neuron's inputs are
+        // then contiguous, and the sweep below reads them in order.
+        std::uint32_t end_of = 0;
+        for (const std::uint32_t id : active_) input_at_[id] = end_of += input_count_[id];
+        if (grouped_.size() < n_inputs_) grouped_.resize(inputs_.size());
+        for (std::size_t r = 0; r < n_inputs_; ++r) grouped_[--input_at_[inputs_[r].target]] = inputs_[r];
         const std::size_t n_active = active_.size();
         for (std::size_t a = 0; a < n_active; ++a) {
             if (a + prefetch_distance < n_active) {
                 const std::uint32_t ahead = active_[a + prefetch_distance];
                 __builtin_prefetch(&neurons_[ahead]);
                 __builtin_prefetch(&pred_t_[ahead]);
-                const std::uint32_t first_input = head_[active_[a + prefetch_distance / 2]];
-                if (first_input != none) __builtin_prefetch(&inputs_[first_input]);
             }
             const std::uint32_t id = active_[a];
             neuron_slot& n = neurons_[id];
@@ -567,7 +572,7 @@ private:
                 process_exp_time(id, n, exp_time_[n.model], T1);
             else
                 process(id, n, std::get<lif_exp>(models_[n.model]), T1);
-            head_[id] = none;
+            input_count_[id] = 0;
             if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
         }
         end_samples();
@@ -580,16 +585,14 @@ private:
     void add_input(sim_time a, double value, std::uint32_t target, std::uint32_t source, std::uint32_t position) {
         if (n_inputs_ == inputs_.size()) inputs_.resize(2 * inputs_.size() + 1024);
         const std::uint32_t r = static_cast<std::uint32_t>(n_inputs_++);
-        inputs_[r] = {a, value, head_[target], source, position};
-        head_[target] = r;
+        inputs_[r] = {a, value, target, source, position};
+        ++input_count_[target];
         activate(target);
     }
 
     // Invariant 3: inputs of one time by source global id, then the older spike (the longer
     // delay), then fan-out position.
-    bool input_before(std::uint32_t x, std::uint32_t y) const {
-        const input& a = inputs_[x];
-        const input& b = inputs_[y];
+    bool input_before(const input& a, const input& b) const {
         if (a.t != b.t) return a.t < b.t;
         if (a.source != b.source) return a.source < b.source;
         const double da = syn_[off_[a.source] + a.position].delay_ms;
@@ -598,22 +601,18 @@ private:
         return a.position < b.position;
     }
 
-    // Collects neuron id's inputs of the epoch into order_, sorted (invariant 3); returns how
-    // many (usually zero to two).
-    std::size_t gather(std::uint32_t id) {
-        std::size_t count = 0;
-        for (std::uint32_t r = head_[id]; r != none; r = inputs_[r].next) {
-            if (count == order_.size()) order_.resize(2 * order_.size() + 64);
-            order_[count++] = r;
-        }
-        const auto before = [this](std::uint32_t x, std::uint32_t y) { return input_before(x, y); };
+    // Neuron id's inputs of the epoch, sorted (invariant 3): usually zero to two of them.
+    std::span<const input> gather(std::uint32_t id) {
+        const std::size_t count = input_count_[id];
+        input* in = grouped_.data() + input_at_[id];
+        const auto before = [this](const input& x, const input& y) { return input_before(x, y); };
         if (count <= 16) {
             for (std::size_t i = 1; i < count; ++i)
-                for (std::size_t j = i; j > 0 && before(order_[j], order_[j - 1]); --j) std::swap(order_[j], order_[j - 1]);
+                for (std::size_t j = i; j > 0 && before(in[j], in[j - 1]); --j) std::swap(in[j], in[j - 1]);
         } else {
-            std::sort(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(count), before);
+            std::sort(in, in + count, before);
         }
-        return count;
+        return {in, count};
     }
 
     // An early entry came due at q and the exact prediction from the state is t: is the neuron
@@ -634,13 +633,14 @@ private:
     template <class M>
     void process(std::uint32_t id, neuron_slot& n, const M& m, sim_time T1) {
         sim_time& qt = pred_t_[id];
-        const std::size_t count = gather(id);
+        const std::span<const input> in = gather(id);
+        const std::size_t count = in.size();
         std::size_t i = 0;
         for (;;) {
             sim_time T;
             bool due = false;
             const bool has_input = i < count;
-            if (n.live && qt < T1 && (!has_input || !(inputs_[order_[i]].t < qt))) {
+            if (n.live && qt < T1 && (!has_input || !(in[i].t < qt))) {
                 if (!n.exact) {
                     // Queued early (invariant 4): the exact prediction from the neuron's last
                     // event. Not due now: re-queue it, leave the neuron alone.
@@ -659,7 +659,7 @@ private:
                 due = true;
                 n.live = 0;
             } else if (has_input) {
-                T = inputs_[order_[i]].t;
+                T = in[i].t;
             } else {
                 break;
             }
@@ -669,7 +669,7 @@ private:
             if (h > 0) m.advance(n.g.s, h);
             n.g.t_last = T;
             if (due && n.g.s.refractory_ms <= 0 && n.g.s.V < m.params().V_th) n.g.s.V = m.params().V_th;
-            for (; i < count && inputs_[order_[i]].t == T; ++i) m.receive(n.g.s, inputs_[order_[i]].value);
+            for (; i < count && in[i].t == T; ++i) m.receive(n.g.s, in[i].value);
             if (m.can_fire(n.g.s) && last_spike_[id] != T) {
                 m.fire(n.g.s);
                 last_spike_[id] = T;
@@ -741,13 +741,14 @@ private:
     void process_exp_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
         exp_time_state& x = n.x;
         sim_time& qt = pred_t_[id];
-        const std::size_t count = gather(id);
+        const std::span<const input> in = gather(id);
+        const std::size_t count = in.size();
         std::size_t i = 0;
         for (;;) {
             sim_time T;
             bool due = false;
             const bool has_input = i < count;
-            if (n.live && qt < T1 && (!has_input || !(inputs_[order_[i]].t < qt))) {
+            if (n.live && qt < T1 && (!has_input || !(in[i].t < qt))) {
                 if (!n.exact) {
                     const sim_time t = crossing_time(P, x, qt);
                     if (t.is_never()) {
@@ -763,14 +764,14 @@ private:
                 due = true;
                 n.live = 0;
             } else if (has_input) {
-                T = inputs_[order_[i]].t;
+                T = in[i].t;
             } else {
                 break;
             }
             if (n.probe != none) fill_samples(n.probe, T);
             ++stats_.instants;
             double pending = 0.0;
-            for (; i < count && inputs_[order_[i]].t == T; ++i) pending += inputs_[order_[i]].value;
+            for (; i < count && in[i].t == T; ++i) pending += in[i].value;
             bool predict = due || !n.live;
             bool fire = false;
             double E = 0.0;
@@ -1031,10 +1032,11 @@ private:
     // The current epoch.
     std::vector<std::uint64_t> active_bits_;  // neurons with an input or a crossing in it
     std::vector<std::uint32_t> active_;       // the same, as a list in id order
-    std::vector<std::uint32_t> head_;         // per neuron: its last input in inputs_, or none
-    std::vector<input> inputs_;               // the first n_inputs_ are this epoch's
+    std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
     std::size_t n_inputs_ = 0;
-    std::vector<std::uint32_t> order_;        // one neuron's inputs, sorted
+    std::vector<input> grouped_;              // the same by target, in id order
+    std::vector<std::uint32_t> input_count_;  // per neuron: its inputs in the epoch
+    std::vector<std::uint32_t> input_at_;     // per neuron: where they start in grouped_
     std::vector<spike_out> spikes_;
 
     struct probe_column {
