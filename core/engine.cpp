@@ -553,12 +553,19 @@ private:
                 active_.push_back(static_cast<std::uint32_t>(64 * w + std::countr_zero(bits)));
             active_bits_[w] = 0;
         }
-        // Inputs grouped by target, targets in id order (a counting sort): a neuron's inputs are
-        // then contiguous, and the sweep below reads them in order.
+        // The inputs of neurons with several, grouped by target in id order (a counting sort):
+        // a neuron's inputs are then contiguous. A lone input stays where it is.
         std::uint32_t end_of = 0;
-        for (const std::uint32_t id : active_) input_at_[id] = end_of += input_count_[id];
-        if (grouped_.size() < n_inputs_) grouped_.resize(inputs_.size());
-        for (std::size_t r = 0; r < n_inputs_; ++r) grouped_[--input_at_[inputs_[r].target]] = inputs_[r];
+        for (const std::uint32_t id : active_)
+            if (input_count_[id] > 1) input_at_[id] = end_of += input_count_[id];
+        if (grouped_.size() < end_of) grouped_.resize(inputs_.size());
+        for (std::uint32_t r = 0; r < n_inputs_; ++r) {
+            const std::uint32_t t = inputs_[r].target;
+            if (input_count_[t] == 1)
+                input_at_[t] = r;
+            else
+                grouped_[--input_at_[t]] = inputs_[r];
+        }
         const std::size_t n_active = active_.size();
         for (std::size_t a = 0; a < n_active; ++a) {
             if (a + prefetch_distance < n_active) {
@@ -604,6 +611,7 @@ private:
     // Neuron id's inputs of the epoch, sorted (invariant 3): usually zero to two of them.
     std::span<const input> gather(std::uint32_t id) {
         const std::size_t count = input_count_[id];
+        if (count <= 1) return {inputs_.data() + input_at_[id], count};
         input* in = grouped_.data() + input_at_[id];
         const auto before = [this](const input& x, const input& y) { return input_before(x, y); };
         if (count <= 16) {
@@ -1036,7 +1044,7 @@ private:
     std::size_t n_inputs_ = 0;
     std::vector<input> grouped_;              // the same by target, in id order
     std::vector<std::uint32_t> input_count_;  // per neuron: its inputs in the epoch
-    std::vector<std::uint32_t> input_at_;     // per neuron: where they start in grouped_
+    std::vector<std::uint32_t> input_at_;     // per neuron: where they start (grouped_, or inputs_ if one)
     std::vector<spike_out> spikes_;
 
     struct probe_column {
