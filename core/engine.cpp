@@ -81,8 +81,9 @@ constexpr std::uint32_t none = ~0u;
 struct exp_time_state {
     double u;          // (V - v_inf) e^{(t - t_ref)/tau_m} of the free neuron
     double u_q;        // u above which the free crossing comes before the queued time
-    double held;       // V - v_inf while refractory
+    double held;       // V - v_inf while refractory, and from free_at until released
     sim_time free_at;  // end of refractoriness
+    bool released;     // u is current (set at the neuron's first instant from free_at on)
 };
 
 // lif_exp neurons: the model's state at its last event.
@@ -276,7 +277,7 @@ private:
                 if (ps.model == model_kind::lif_delta) {
                     const exp_time_params& P = exp_time_.back();
                     class_of_[id] = P.tau_class;
-                    n.x = exp_time_state{V - P.v_inf, 0.0, 0.0, sim_time{}};  // t_ref = 0: e^0 = 1
+                    n.x = exp_time_state{V - P.v_inf, 0.0, 0.0, sim_time{}, true};  // t_ref = 0: e^0 = 1
                     if (V >= P.V_th)
                         schedule(id, sim_time{});
                     else
@@ -366,6 +367,8 @@ private:
     void build_calendar() {
         epoch_ms_ = net_.synapses.empty() ? 1.0 : net_.min_delay_ms * (1.0 - 1e-12);
         for (const auto& pr : out_.probes) epoch_ms_ = std::min(epoch_ms_, 64.0 * pr.interval_ms);
+        // Exponential-time factors stay below e^(16 + 32) within an epoch (invariant 7).
+        if (!class_tau_.empty()) epoch_ms_ = std::min(epoch_ms_, 32.0 * min_class_tau_);
         const double span = net_.synapses.empty() ? 0.0 : std::ceil(net_.max_delay_ms / epoch_ms_);
         // At least ~128 ms ahead, so that most predictions wait in the ring, not in a heap.
         const double pred_span = std::ceil(128.0 / epoch_ms_);
@@ -702,17 +705,36 @@ private:
     double factor(const exp_time_params& P, sim_time t) const { return std::exp((t - t_ref_) * P.inv_tau); }
 
     double voltage(const exp_time_params& P, const exp_time_state& x, sim_time t) const {
+        if (x.released) return P.v_inf + x.u / factor(P, t);
         if (x.free_at - t > refractory_tolerance_ms) return P.v_inf + x.held;
-        return P.v_inf + x.u / factor(P, t);
+        return P.v_inf + x.held * std::exp(-(t - x.free_at) * P.inv_tau);
+    }
+
+    // At the neuron's first instant T from the end of its refractoriness on: u from the held
+    // value. (Not at the spike: free_at may be many tau_m after t_ref, where the factor would
+    // overflow; by T the reference has caught up.)
+    void release(const exp_time_params& P, exp_time_state& x, sim_time T) const {
+        if (x.released || x.free_at - T > refractory_tolerance_ms) return;
+        x.u = x.held * factor(P, x.free_at);
+        x.u_q = x.u;  // the queued crossing, computed from `held`, is that of this u
+        x.released = true;
     }
 
     // The exact crossing from the state at `now`, or never() (none before t_stop).
-    sim_time crossing_time(const exp_time_params& P, const exp_time_state& x, sim_time now) const {
-        if (x.free_at - now > refractory_tolerance_ms && x.held >= P.theta)
-            return x.free_at < t_stop_ ? x.free_at : sim_time::never();  // held above: fires when free
-        if (!P.drifts_up) return sim_time::never();
-        // u < theta e^{...} < 0 here (below threshold, v_inf above it): the ratio is > 1.
-        const sim_time t = t_ref_ + P.tau * std::log(x.u / P.theta);
+    sim_time crossing_time(const exp_time_params& P, const exp_time_state& x) const {
+        sim_time t;
+        if (!x.released) {
+            if (x.held >= P.theta) {
+                t = x.free_at;  // held above threshold: fires when free
+            } else {
+                if (!P.drifts_up) return sim_time::never();
+                t = x.free_at + P.tau * std::log(x.held / P.theta);
+            }
+        } else {
+            if (!P.drifts_up) return sim_time::never();
+            // u < theta e^{...} < 0 here (below threshold, v_inf above it): the ratio is > 1.
+            t = t_ref_ + P.tau * std::log(x.u / P.theta);
+        }
         return t < t_stop_ ? t : sim_time::never();
     }
 
@@ -722,7 +744,7 @@ private:
         const double ahead = t - now;
         int k = -1;
         while (k + 1 < slack_levels && slack_frac * ahead > P.slack_ms[k + 1]) ++k;
-        if (k >= 0 && n.x.free_at - now <= refractory_tolerance_ms) {
+        if (k >= 0 && n.x.released) {
             schedule(id, now + (ahead - P.slack_ms[k]));
             n.exact = 0;
             n.x.u_q = n.x.u * P.slack_factor[k];
@@ -733,7 +755,7 @@ private:
     }
 
     void predict_exact_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time now) {
-        const sim_time t = crossing_time(P, n.x, now);
+        const sim_time t = crossing_time(P, n.x);
         if (t.is_never()) {
             n.live = 0;
             return;
@@ -758,7 +780,7 @@ private:
             const bool has_input = i < count;
             if (n.live && qt < T1 && (!has_input || !(in[i].t < qt))) {
                 if (!n.exact) {
-                    const sim_time t = crossing_time(P, x, qt);
+                    const sim_time t = crossing_time(P, x);
                     if (t.is_never()) {
                         n.live = 0;
                         continue;
@@ -783,7 +805,8 @@ private:
             bool predict = due || !n.live;
             bool fire = false;
             double E = 0.0;
-            if (x.free_at - T <= refractory_tolerance_ms) {  // free (inputs while refractory are lost)
+            release(P, x, T);
+            if (x.released) {  // free (inputs while refractory are lost)
                 if (due) {
                     // The prediction is exact: V = V_th (re-evaluating u against the factor at T
                     // can land a few ulps below), then the inputs of the instant.
@@ -807,7 +830,7 @@ private:
                 const double D = P.hard_reset ? P.V_reset - P.v_inf : x.u / E - (P.V_th - P.V_reset);
                 x.held = D;
                 x.free_at = T + P.t_ref;
-                x.u = D * factor(P, x.free_at);
+                x.released = false;
                 last_spike_[id] = T;
                 spikes_.push_back({T, id});
                 predict = true;
@@ -822,7 +845,7 @@ private:
         for (std::size_t c = 0; c < class_tau_.size(); ++c) scale[c] = std::exp(-(T - t_ref_) / class_tau_[c]);
         for (std::uint32_t id = 0; id < net_.neuron_count; ++id) {
             const std::uint32_t c = class_of_[id];
-            if (c == generic_class) continue;
+            if (c == generic_class || !neurons_[id].x.released) continue;
             neurons_[id].x.u *= scale[c];
             neurons_[id].x.u_q *= scale[c];
         }
