@@ -350,6 +350,7 @@ int main(int argc, char** argv) {
               config{1.0 / 31, dense_fraction, false}, config{1.0 / 31, dense_fraction, true}}) {
             const compiled_detector det(tm, keep, dense);
             std::size_t found = 0;
+            std::uint64_t recomputed = 0;
             std::uint64_t hash = 1469598103934665603ull;  // FNV-1a over (bin, motif, score bits)
             const auto mix = [&](std::uint64_t x) { hash = (hash ^ x) * 1099511628211ull; };
             const int repeats = static_cast<int>(arg("repeats", 3));
@@ -375,6 +376,7 @@ int main(int argc, char** argv) {
                     scanner.push(test.raster.spike_bins[k], test.raster.spike_neurons[k]);
                 scanner.finish();
                 rule.finish(count);
+                recomputed = scanner.recomputed();
             }
             const double wall = seconds_since(t0);
             const double cpu = static_cast<double>(std::clock() - c0) / CLOCKS_PER_SEC;
@@ -386,6 +388,10 @@ int main(int argc, char** argv) {
                 keep, dense, prefilter && det.has_prefilter() ? 1 : 0, det.kept_weights(), test.raster.size(),
                 repeats, cpu, wall, static_cast<double>(test.raster.size()) * repeats / cpu,
                 found / static_cast<std::size_t>(repeats), static_cast<unsigned long long>(hash));
+            if (prefilter && det.has_prefilter())
+                std::printf("  prefilter: %llu (bin, motif) cells recomputed, %.3g per input spike\n",
+                            static_cast<unsigned long long>(recomputed),
+                            static_cast<double>(recomputed) / static_cast<double>(test.raster.size()));
             std::fflush(stdout);
         }
     } else {

@@ -185,12 +185,14 @@ void evidence_scanner::finalize_until(std::int64_t end_bin) {
                     ++history_head_;
                 for (std::size_t b = 0; b < M; ++b) {
                     if (!(bias_row[b] + row[b] + slack[b] >= floor_)) continue;
-                    float evidence = 0.0f;  // the full scan's cell: the same adds, in input order
-                    for (std::size_t k = history_head_; k < history_.size(); ++k) {
-                        const float w = det_.kept_weight(b, history_[k].second,
-                                                         static_cast<std::size_t>(t - history_[k].first));
-                        if (w != 0.0f) evidence += w;
-                    }
+                    ++recomputed_;
+                    // The full scan's cell: the same adds, in input order. Adding the +0.0 of an
+                    // unkept weight changes nothing (the sum starts at +0.0 and so is never -0.0),
+                    // so the loop needs no branch.
+                    float evidence = 0.0f;
+                    for (std::size_t k = history_head_; k < history_.size(); ++k)
+                        evidence += det_.kept_weight(b, history_[k].second,
+                                                     static_cast<std::size_t>(t - history_[k].first));
                     const float score = bias_row[b] + evidence;
                     if (score >= floor_) sink_(candidate{t, static_cast<std::uint32_t>(b), score});
                 }

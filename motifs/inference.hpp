@@ -121,6 +121,8 @@ public:
     // Tests every bin still pending (up to the last spike's bin + D - 1).
     void finish();
     std::uint64_t spikes() const { return spikes_; }
+    // Prefilter: (bin, motif) cells whose bound passed and whose score was recomputed.
+    std::uint64_t recomputed() const { return recomputed_; }
 
 private:
     void finalize_until(std::int64_t end_bin);
@@ -140,6 +142,7 @@ private:
     std::int64_t next_bin_ = 0;                                    // first bin not yet tested
     std::int64_t pending_end_ = 0;  // one past the last bin that holds evidence
     std::uint64_t spikes_ = 0;
+    std::uint64_t recomputed_ = 0;
 };
 
 // Threshold + refractoriness + the detection rule (detection_rule_kind), fed candidates in
