@@ -400,6 +400,27 @@ TEST_SUITE("core") {
         CHECK(worst_V < 5e-12);
     }
 
+    TEST_CASE("lif_delta with a refractory period of 1000 tau_m (exponential time must not overflow)") {
+        simulation_spec spec;
+        spec.t_stop_ms = 2000.0;
+        auto p = pop("n", 1);
+        p.params.E_L = 0.0;
+        p.params.tau_m = 0.5;
+        p.params.C_m = 250.0;
+        p.params.I_e = 20000.0;  // v_inf = 40 mV
+        p.params.V_th = 15.0;
+        p.params.V_reset = 0.0;
+        p.params.t_ref = 500.0;
+        p.V_m = constant_dist{0.0};
+        spec.populations = {p};
+        const auto r = run(spec, {{0, {0}, 250.0}});
+        const double t1 = -0.5 * std::log(0.625);
+        REQUIRE(r->rec.spikes.size() == 4);
+        for (std::size_t k = 0; k < 4; ++k)
+            CHECK(std::abs(r->rec.spikes[k].t - (t1 + static_cast<double>(k) * (t1 + 500.0))) < 1e-12);
+        for (const auto& [probe, s, V] : r->rec.samples) CHECK(std::isfinite(V[0]));
+    }
+
     TEST_CASE("lif_delta soft reset subtracts V_th - V_reset from the potential it fired at") {
         simulation_spec spec;
         spec.t_stop_ms = 5.0;
