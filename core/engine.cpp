@@ -638,6 +638,29 @@ private:
         return false;
     }
 
+    // The neuron's next instant in the epoch (invariant 3): its queued crossing when that comes
+    // first (an early entry is settled first: `settle` recomputes the exact prediction and says
+    // whether the neuron is due at the queued time, else re-queues it, invariant 4), else its next
+    // input. False when the epoch holds nothing more for it.
+    template <class Settle>
+    static bool next_instant(neuron_slot& n, const sim_time& qt, std::span<const input> in, std::size_t i,
+                             sim_time T1, Settle&& settle, sim_time& T, bool& due) {
+        for (;;) {
+            const bool has_input = i < in.size();
+            if (n.live && qt < T1 && (!has_input || !(in[i].t < qt))) {
+                if (!n.exact && !settle()) continue;
+                T = qt;
+                due = true;
+                n.live = 0;
+                return true;
+            }
+            if (!has_input) return false;
+            T = in[i].t;
+            due = false;
+            return true;
+        }
+    }
+
     // --- lif_exp: the model's own propagation ----------------------------------------------------
 
     // Brings neuron id through the epoch: its inputs and its own crossings, in time order.
@@ -646,34 +669,22 @@ private:
         sim_time& qt = pred_t_[id];
         const std::span<const input> in = gather(id);
         const std::size_t count = in.size();
-        std::size_t i = 0;
-        for (;;) {
-            sim_time T;
-            bool due = false;
-            const bool has_input = i < count;
-            if (n.live && qt < T1 && (!has_input || !(in[i].t < qt))) {
-                if (!n.exact) {
-                    // Queued early (invariant 4): the exact prediction from the neuron's last
-                    // event. Not due now: re-queue it, leave the neuron alone.
-                    const double h = m.next_crossing(n.g.s, t_stop_ - n.g.t_last);
-                    if (h == no_crossing) {
-                        n.live = 0;
-                        continue;
-                    }
-                    const sim_time t = n.g.t_last + h;
-                    if (!due_at(t, qt)) {
-                        schedule(id, t);
-                        continue;
-                    }
-                }
-                T = qt;
-                due = true;
+        // An early entry: the exact prediction from the neuron's last event.
+        const auto settle = [&] {
+            const double h = m.next_crossing(n.g.s, t_stop_ - n.g.t_last);
+            if (h == no_crossing) {
                 n.live = 0;
-            } else if (has_input) {
-                T = in[i].t;
-            } else {
-                break;
+                return false;
             }
+            const sim_time t = n.g.t_last + h;
+            if (due_at(t, qt)) return true;
+            schedule(id, t);
+            return false;
+        };
+        std::size_t i = 0;
+        sim_time T;
+        bool due = false;
+        while (next_instant(n, qt, in, i, T1, settle, T, due)) {
             if (n.probe != none) fill_samples(n.probe, T);
             ++stats_.instants;
             const double h = T - n.g.t_last;
@@ -773,31 +784,20 @@ private:
         sim_time& qt = pred_t_[id];
         const std::span<const input> in = gather(id);
         const std::size_t count = in.size();
-        std::size_t i = 0;
-        for (;;) {
-            sim_time T;
-            bool due = false;
-            const bool has_input = i < count;
-            if (n.live && qt < T1 && (!has_input || !(in[i].t < qt))) {
-                if (!n.exact) {
-                    const sim_time t = crossing_time(P, x);
-                    if (t.is_never()) {
-                        n.live = 0;
-                        continue;
-                    }
-                    if (!due_at(t, qt)) {
-                        schedule_exact_time(id, n, P, t, qt);
-                        continue;
-                    }
-                }
-                T = qt;
-                due = true;
+        const auto settle = [&] {
+            const sim_time t = crossing_time(P, x);
+            if (t.is_never()) {
                 n.live = 0;
-            } else if (has_input) {
-                T = in[i].t;
-            } else {
-                break;
+                return false;
             }
+            if (due_at(t, qt)) return true;
+            schedule_exact_time(id, n, P, t, qt);
+            return false;
+        };
+        std::size_t i = 0;
+        sim_time T;
+        bool due = false;
+        while (next_instant(n, qt, in, i, T1, settle, T, due)) {
             if (n.probe != none) fill_samples(n.probe, T);
             ++stats_.instants;
             double pending = 0.0;
