@@ -33,14 +33,6 @@ public:
         s.V = relax(s.V, h_ms);
     }
 
-    // advance() of a neuron that is not refractory (refractory_ms <= 0), returning the factor
-    // expm1(-h / tau_m) it applied to V - v_inf (the engine carries a prediction bound with it).
-    double advance_free(lif_state& s, double h_ms) const {
-        const double em1 = std::expm1(-h_ms * inv_tau_m_);
-        s.V = s.V + (s.V - v_inf_) * em1;
-        return em1;
-    }
-
     // One input of w mV at the current instant; discarded while refractory (NEST).
     void receive(lif_state& s, double w_mV) const {
         if (s.refractory_ms <= 0) s.V += w_mV;
