@@ -81,6 +81,12 @@ TEST_SUITE("apps") {
         CHECK(run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " +
                           dir / "det_bad.h5 -q --rule best")
                   .exit_code == 2);
+        // detect train --rule stores the rule its threshold was calibrated with.
+        r = run_evspike("detect train --templates " + dir / "train.h5" + " -o " +
+                        dir / "peak.h5 -q --rule peak");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(read_detector_model(dir / "peak.h5").rule == detection_rule_kind::peak);
+        CHECK(read_detector_model(dir / "templates.h5").rule == detection_rule_kind::first_crossing);
 
         // Reruns are bit-identical (same command line, so the same provenance attributes).
         std::filesystem::copy_file(dir / "det_t.h5", dir / "det_t_first.h5");
