@@ -615,7 +615,10 @@ private:
     std::span<const input> gather(std::uint32_t id) {
         const std::size_t count = input_count_[id];
         if (count <= 1) return {inputs_.data() + input_at_[id], count};
-        input* in = grouped_.data() + input_at_[id];
+        return sorted_inputs(grouped_.data() + input_at_[id], count);
+    }
+
+    [[gnu::noinline]] std::span<const input> sorted_inputs(input* in, std::size_t count) const {
         const auto before = [this](const input& x, const input& y) { return input_before(x, y); };
         if (count <= 16) {
             for (std::size_t i = 1; i < count; ++i)
