@@ -69,7 +69,7 @@ int run_detect_run(const args& a) {
     cl.usage =
         "evspike detect run MODEL RASTER -o DETECTIONS [--prune F] [--expected-count N] [--threshold X]\n"
         "       [--refractory R] [--rule peak|first-crossing] [--population NAME]";
-    std::string model_path, raster_path, output, population, rule;
+    std::string model_path, raster_path, output, population, rule_name;
     double keep = 1.0, threshold = NAN;
     std::uint64_t expected = 0;
     std::size_t refractory_bins = 0;
@@ -84,7 +84,7 @@ int run_detect_run(const args& a) {
         "set the threshold so that the number of detections equals N (the paper's accuracy protocol)")(
         "threshold", po::value(&threshold), "override the model's threshold (logit units)")(
         "refractory", po::value(&refractory_bins), "override the model's refractory period (bins, >= 1)")(
-        "rule", po::value(&rule),
+        "rule", po::value(&rule_name),
         "override the model's detection rule: first-crossing, or peak (the highest score within the "
         "refractory period)");
     cl.positional.add("model", 1).add("raster", 1);
@@ -106,7 +106,7 @@ int run_detect_run(const args& a) {
     }
     if (vm.count("rule") != 0) {
         try {
-            model.rule = parse_detection_rule(rule);
+            model.rule = parse_detection_rule(rule_name);
         } catch (const model_error& e) {
             throw usage_error(std::string("--rule: ") + e.what(), cl.usage);
         }
