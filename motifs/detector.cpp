@@ -389,10 +389,19 @@ score_result calibrate_f1(detector_model& model, const binned_raster& raster, co
     // Collect candidates above a floor low enough to hold the best threshold, yet bounded in memory.
     const std::size_t cap = std::max<std::size_t>(1'000'000, 20 * occurrences.size());
     std::vector<candidate> candidates;
-    float floor = -8.0f;
-    for (;; floor += 4.0f) {
-        candidates = scan_candidates(det, raster, floor);
-        if (candidates.size() <= cap) break;
+    for (float floor = -8.0f;; floor += 4.0f) {
+        // A scan that passes the cap stops collecting (memory stays ~cap candidates) and the floor rises.
+        candidates.clear();
+        bool over = false;
+        evidence_scanner scanner(det, floor, [&](const candidate& c) {
+            if (over) return;
+            candidates.push_back(c);
+            over = candidates.size() > cap;
+        });
+        for (std::size_t k = 0; k < raster.size(); ++k)
+            scanner.push(raster.spike_bins[k], raster.spike_neurons[k]);
+        scanner.finish();
+        if (!over) break;
     }
     std::vector<float> levels;
     for (const auto& c : candidates) levels.push_back(c.score);
