@@ -114,10 +114,11 @@ static_assert(sizeof(neuron_slot) == 64);
 // prediction queue (`--queue`, beyond it).
 enum : std::uint8_t { not_queued = 0, in_ring = 1, in_heap = 2 };
 
-// An entry of the calendar's prediction ring: current while `version` is the neuron's.
-struct ring_prediction {
-    std::uint32_t id;
-    std::uint32_t version;
+// A neuron's place in the calendar's prediction ring: a doubly linked list per slot, so that a
+// prediction moves in O(1) and the ring never holds a superseded entry.
+struct ring_link {
+    std::uint32_t prev = none, next = none;
+    std::uint32_t slot = none;
 };
 
 // lif_delta: a prediction `ahead` ms away is queued slack_ms[k] earlier, the largest level below
@@ -377,7 +378,8 @@ private:
         ring_ = std::max<std::size_t>(4, std::bit_ceil(wanted));
         mask_ = ring_ - 1;
         buckets_.resize(ring_);
-        pred_buckets_.resize(ring_);
+        slot_head_.assign(ring_, none);
+        ring_links_.assign(net_.neuron_count, ring_link{});
         bounds_.resize(ring_);
         start_calendar(sim_time{});
     }
@@ -453,7 +455,7 @@ private:
             }
             return true;
         }
-        while (buckets_[k_ & mask_].empty() && pred_buckets_[k_ & mask_].empty() && !(next < bound(1))) {
+        while (buckets_[k_ & mask_].empty() && slot_head_[k_ & mask_] == none && !(next < bound(1))) {
             if (!(bound(1) < t_stop_)) return false;
             samples_until(bound(1));
             next_epoch();
@@ -487,19 +489,14 @@ private:
             neurons_[id].queued = not_queued;
             activate(id);
         }
-        auto& due = pred_buckets_[k_ & mask_];
-        for (const auto& [id, version] : due) {
+        std::uint32_t& due = slot_head_[k_ & mask_];
+        for (std::uint32_t id = due; id != none; id = ring_links_[id].next) {
             ++stats_.events;
-            neuron_slot& n = neurons_[id];
-            if (n.version != version) {
-                ++stats_.stale;
-                continue;
-            }
-            n.queued = not_queued;
+            --ring_preds_;
+            neurons_[id].queued = not_queued;
             activate(id);
         }
-        ring_preds_ -= due.size();
-        due.clear();
+        due = none;
 
         auto& bucket = buckets_[k_ & mask_];
         for (std::size_t b = 0; b < bucket.size(); ++b) {
@@ -864,29 +861,50 @@ private:
     }
 
     // Queues the neuron's prediction after its epoch: in the ring slot of its epoch when within
-    // the calendar's horizon (O(1)), else in the prediction queue. A new version makes any older
-    // entry stale (the lazy queue and the ring drop stale entries when they come due).
+    // the calendar's horizon (O(1)), else in the prediction queue, where a new version makes an
+    // older entry stale (the lazy queue drops stale entries when they surface).
     void sync(std::uint32_t id, neuron_slot& n) {
         n.moved = 0;
-        ++n.version;
         const sim_time t = pred_t_[id];
+        if (n.queued == in_ring) unlink(id);
         if (n.live && t < horizon_) {
             if (n.queued == in_heap) {
+                ++n.version;
                 if constexpr (Q::updates_in_place) p_.cancel(handles_[id]);
             }
-            pred_buckets_[(k_ + slot_of(t)) & mask_].push_back({id, n.version});
-            ++ring_preds_;
+            link(id, static_cast<std::uint32_t>((k_ + slot_of(t)) & mask_));
             n.queued = in_ring;
         } else if (n.live) {
-            const event e = event::crossing(t, id, n.version);
+            const event e = event::crossing(t, id, ++n.version);
             handles_[id] = n.queued == in_heap ? p_.reschedule(handles_[id], e) : p_.push(e);
             n.queued = in_heap;
         } else {
             if (n.queued == in_heap) {
+                ++n.version;
                 if constexpr (Q::updates_in_place) p_.cancel(handles_[id]);
             }
             n.queued = not_queued;
         }
+    }
+
+    void link(std::uint32_t id, std::uint32_t slot) {
+        ring_link& l = ring_links_[id];
+        l.slot = slot;
+        l.prev = none;
+        l.next = slot_head_[slot];
+        if (l.next != none) ring_links_[l.next].prev = id;
+        slot_head_[slot] = id;
+        ++ring_preds_;
+    }
+
+    void unlink(std::uint32_t id) {
+        const ring_link& l = ring_links_[id];
+        if (l.prev != none)
+            ring_links_[l.prev].next = l.next;
+        else
+            slot_head_[l.slot] = l.next;
+        if (l.next != none) ring_links_[l.next].prev = l.prev;
+        --ring_preds_;
     }
 
     // The ring slot j (epoch k_ + j) holding time t, for bound(0) <= t < horizon_.
@@ -1052,7 +1070,8 @@ private:
     std::vector<sim_time> bounds_;
     sim_time horizon_;  // bound(ring_)
     std::vector<std::vector<walk>> buckets_;
-    std::vector<std::vector<ring_prediction>> pred_buckets_;  // predictions due in epoch k_ + j
+    std::vector<std::uint32_t> slot_head_;  // per ring slot: first neuron predicted to cross in it
+    std::vector<ring_link> ring_links_;     // per neuron
     std::size_t ring_preds_ = 0;
     std::size_t ring_walks_ = 0;
     struct far_walk {
