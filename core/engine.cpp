@@ -575,9 +575,10 @@ private:
             }
             const std::uint32_t id = active_[a];
             neuron_slot& n = neurons_[id];
-            if (class_of_[id] != generic_class)
-                process_exp_time(id, n, exp_time_[n.model], T1);
-            else
+            if (class_of_[id] != generic_class) {
+                const exp_time_params& P = exp_time_[n.model];
+                if (!lone_input_absorbed(id, n, P, T1)) process_exp_time(id, n, P, T1);
+            } else
                 process(id, n, std::get<lif_exp>(models_[n.model]), T1);
             input_count_[id] = 0;
             if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
@@ -777,6 +778,26 @@ private:
             return;
         }
         schedule_exact_time(id, n, P, t, now);
+    }
+
+    // The common case of process_exp_time, with the same arithmetic: one input, no crossing due
+    // in the epoch, and either refractory (the input is lost) or free with the input leaving u
+    // at or below u_q (the queued crossing stays valid). False: nothing done but a release, which
+    // process_exp_time repeats harmlessly.
+    bool lone_input_absorbed(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
+        if (input_count_[id] != 1 || !n.live || pred_t_[id] < T1 || n.probe != none || !P.drifts_up)
+            return false;
+        const input& in = inputs_[input_at_[id]];
+        exp_time_state& x = n.x;
+        release(P, x, in.t);
+        if (x.released) {
+            const double u = in.value != 0.0 ? x.u + in.value : x.u;
+            if (u > x.u_q) return false;
+            x.u = u;
+            if (u != x.u_q) n.exact = 0;
+        }
+        ++stats_.instants;
+        return true;
     }
 
     void process_exp_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
