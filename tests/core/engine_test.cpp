@@ -421,6 +421,45 @@ TEST_SUITE("core") {
         for (const auto& [probe, s, V] : r->rec.samples) CHECK(std::isfinite(V[0]));
     }
 
+    TEST_CASE("walks beyond the calendar and predictions beyond its horizon keep exact times") {
+        // Delays 0.001 .. 150 ms: the calendar's ring (65,536 epochs of ~0.001 ms) spans ~65 ms,
+        // so the 150 ms walk waits in the overflow list and the slow neuron's crossing (~92 ms
+        // ahead) in the prediction queue, with every queue implementation.
+        simulation_spec spec;
+        spec.t_stop_ms = 200.0;
+        auto slow = pop("slow", 1);
+        slow.params.E_L = 0.0;
+        slow.params.tau_m = 10.0;
+        slow.params.C_m = 250.0;
+        slow.params.I_e = 250.025;  // v_inf = 10.001 mV, just above V_th = 10
+        slow.params.V_th = 10.0;
+        slow.params.V_reset = 0.0;
+        slow.params.t_ref = 150.0;
+        slow.V_m = constant_dist{0.0};
+        spec.populations = {hair_trigger("n", 3), slow};
+        spec.sources = {times_source("s", {{2.5}})};
+        const std::vector<double> d = {0.001, 50.0, 150.0};
+        spec.connections = {pairs("s", "n", {0, 0, 0}, {0, 1, 2}, {5.0, 5.0, 5.0}, d)};
+        const double v_inf = 0.0 + 10.0 * 250.025 / 250.0;
+        const double t_slow = 10.0 * std::log((0.0 - v_inf) / (10.0 - v_inf));  // ~92.1 ms
+        for (const queue_kind q : {queue_kind::indexed_d_ary, queue_kind::lazy_d_ary, queue_kind::pairing}) {
+            const auto r = run(spec, {}, q);
+            std::vector<double> n_times(3, -1.0);
+            double slow_time = -1.0;
+            std::size_t slow_spikes = 0;
+            for (const auto& sp : r->rec.spikes) {
+                if (sp.group == 0) n_times[sp.node] = sp.t;
+                if (sp.group == 1) {
+                    slow_time = sp.t;
+                    ++slow_spikes;
+                }
+            }
+            for (std::size_t k = 0; k < 3; ++k) CHECK(n_times[k] == (sim_time::from_ms(2.5) + d[k]).ms());
+            CHECK(slow_spikes == 1);  // refractory for the rest of the run
+            CHECK(std::abs(slow_time - t_slow) < 1e-9);
+        }
+    }
+
     TEST_CASE("lif_delta soft reset subtracts V_th - V_reset from the potential it fired at") {
         simulation_spec spec;
         spec.t_stop_ms = 5.0;
