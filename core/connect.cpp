@@ -342,21 +342,22 @@ network build_network(const simulation_spec& spec) {
     for (const auto& s : raw) ++net.offsets[s.source + 1];
     for (std::uint32_t n = 0; n < net.node_count; ++n) net.offsets[n + 1] += net.offsets[n];
     std::vector<std::uint64_t> fill(net.offsets.begin(), net.offsets.end() - 1);
-    net.synapses.resize(raw.size());
-    for (const auto& s : raw) net.synapses[fill[s.source]++] = {s.target, s.weight, s.delay_ms};
+    std::vector<synapse> synapses(raw.size());
+    for (const auto& s : raw) synapses[fill[s.source]++] = {s.target, s.weight, s.delay_ms};
     raw.clear();
     raw.shrink_to_fit();
     for (std::uint32_t n = 0; n < net.node_count; ++n)
-        std::stable_sort(net.synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n]),
-                         net.synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n + 1]),
+        std::stable_sort(synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n]),
+                         synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n + 1]),
                          [](const synapse& a, const synapse& b) { return a.delay_ms < b.delay_ms; });
-    if (!net.synapses.empty()) {
+    if (!synapses.empty()) {
         net.min_delay_ms = std::numeric_limits<double>::infinity();
-        for (const auto& s : net.synapses) {
+        for (const auto& s : synapses) {
             net.min_delay_ms = std::min(net.min_delay_ms, s.delay_ms);
             net.max_delay_ms = std::max(net.max_delay_ms, s.delay_ms);
         }
     }
+    net.store(synapses);
     return net;
 }
 

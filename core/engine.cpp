@@ -217,7 +217,11 @@ public:
         : spec_(spec),
           net_(net),
           out_(out),
-          syn_(net.synapses.data()),
+          delay_(net.delays.data()),
+          target_(net.targets.data()),
+          weight_(net.weights.data()),
+          palette_(net.uses_palette() ? net.weight_palette.data() : nullptr),
+          target_mask_(net.uses_palette() ? network::target_mask : ~0u),
           off_(net.offsets.data()),
           t_stop_(sim_time::from_ms(spec.t_stop_ms)) {
         build_models();
@@ -366,11 +370,11 @@ private:
     // so that an epoch buffers at most ~64 samples per probe. The calendar covers the largest
     // delay; a walk beyond it waits in far_.
     void build_calendar() {
-        epoch_ms_ = net_.synapses.empty() ? 1.0 : net_.min_delay_ms * (1.0 - 1e-12);
+        epoch_ms_ = net_.delays.empty() ? 1.0 : net_.min_delay_ms * (1.0 - 1e-12);
         for (const auto& pr : out_.probes) epoch_ms_ = std::min(epoch_ms_, 64.0 * pr.interval_ms);
         // Exponential-time factors stay below e^(16 + 32) within an epoch (invariant 7).
         if (!class_tau_.empty()) epoch_ms_ = std::min(epoch_ms_, 32.0 * min_class_tau_);
-        const double span = net_.synapses.empty() ? 0.0 : std::ceil(net_.max_delay_ms / epoch_ms_);
+        const double span = net_.delays.empty() ? 0.0 : std::ceil(net_.max_delay_ms / epoch_ms_);
         // At least ~128 ms ahead, so that most predictions wait in the ring, not in a heap.
         const double pred_span = std::ceil(128.0 / epoch_ms_);
         const double slots = std::max(span + 3, pred_span);
@@ -502,24 +506,26 @@ private:
         for (std::size_t b = 0; b < bucket.size(); ++b) {
             // Each walk reads a stretch of the CSR: start fetching the next walks' stretches.
             if (b + 2 < bucket.size()) {
-                const synapse* ahead = syn_ + off_[bucket[b + 2].source] + bucket[b + 2].position;
-                __builtin_prefetch(ahead);
-                __builtin_prefetch(ahead + 4);
-                __builtin_prefetch(ahead + 8);
+                const std::uint64_t ahead = off_[bucket[b + 2].source] + bucket[b + 2].position;
+                __builtin_prefetch(delay_ + ahead);
+                __builtin_prefetch(delay_ + ahead + 8);
+                __builtin_prefetch(target_ + ahead);
             }
             walk w = bucket[b];
             const std::uint64_t base = off_[w.source], end = off_[w.source + 1];
             std::uint64_t k = base + w.position;
-            double d = syn_[k].delay_ms;
+            double d = delay_[k];
             sim_time a = w.t_emit + d;
             while (a < T1) {
                 // One delay group: one arrival time, so one factor e^{(a - t_ref)/tau_m} per
                 // tau_m class of lif_delta targets (invariant 7).
                 ++group_;
                 do {
-                    const synapse& sy = syn_[k];
-                    const std::uint32_t c = class_of_[sy.target];
-                    double value = static_cast<double>(sy.weight);
+                    const std::uint32_t packed = target_[k];
+                    const std::uint32_t target = packed & target_mask_;
+                    const float weight = palette_ != nullptr ? palette_[packed >> 24] : weight_[k];
+                    const std::uint32_t c = class_of_[target];
+                    double value = static_cast<double>(weight);
                     if (c != generic_class) {
                         if (class_group_[c] != group_) {
                             class_group_[c] = group_;
@@ -527,11 +533,11 @@ private:
                         }
                         value *= class_factor_[c];
                     }
-                    add_input(a, value, sy.target, w.source, static_cast<std::uint32_t>(k - base));
+                    add_input(a, value, target, w.source, static_cast<std::uint32_t>(k - base));
                     ++k;
-                } while (k < end && syn_[k].delay_ms == d);
+                } while (k < end && delay_[k] == d);
                 if (k == end) break;
-                d = syn_[k].delay_ms;
+                d = delay_[k];
                 a = w.t_emit + d;
             }
             if (k < end && a < t_stop_) {
@@ -603,8 +609,8 @@ private:
     bool input_before(const input& a, const input& b) const {
         if (a.t != b.t) return a.t < b.t;
         if (a.source != b.source) return a.source < b.source;
-        const double da = syn_[off_[a.source] + a.position].delay_ms;
-        const double db = syn_[off_[b.source] + b.position].delay_ms;
+        const double da = delay_[off_[a.source] + a.position];
+        const double db = delay_[off_[b.source] + b.position];
         if (da != db) return da > db;
         return a.position < b.position;
     }
@@ -975,7 +981,7 @@ private:
                 if (g < out_.record.size() && out_.record[g]) out_.spikes->on_spike(g, id - net_.groups[g].first, t.ms());
             }
             if (off_[id] == off_[id + 1]) continue;
-            const sim_time a = t + syn_[off_[id]].delay_ms;
+            const sim_time a = t + delay_[off_[id]];
             if (!(a < t_stop_)) continue;
             std::size_t j = 1;
             queue_walk({t, id, 0}, a, j);
@@ -1060,7 +1066,13 @@ private:
     const simulation_spec& spec_;
     const network& net_;
     const engine_outputs& out_;
-    const synapse* syn_;
+    // The CSR's synapse arrays (core/network.hpp): with a weight palette, a target's top byte
+    // indexes palette_ and weight_ is empty.
+    const double* delay_;
+    const std::uint32_t* target_;
+    const float* weight_;
+    const float* palette_;
+    std::uint32_t target_mask_;
     const std::uint64_t* off_;
     sim_time t_stop_;
 

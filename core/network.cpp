@@ -1,16 +1,53 @@
 #include "core/network.hpp"
 
 #include <algorithm>
+#include <bit>
 
 #include "core/error.hpp"
 
 namespace evspike {
 
 double network::bytes_per_synapse() const {
-    if (synapses.empty()) return 0.0;
-    const double bytes = static_cast<double>(synapses.capacity() * sizeof(synapse) +
+    if (delays.empty()) return 0.0;
+    const double bytes = static_cast<double>(delays.capacity() * sizeof(double) +
+                                             targets.capacity() * sizeof(std::uint32_t) +
+                                             weights.capacity() * sizeof(float) +
+                                             weight_palette.capacity() * sizeof(float) +
                                              offsets.capacity() * sizeof(std::uint64_t));
-    return bytes / static_cast<double>(synapses.size());
+    return bytes / static_cast<double>(delays.size());
+}
+
+void network::store(const std::vector<synapse>& s) {
+    delays.resize(s.size());
+    targets.resize(s.size());
+    weights.clear();
+    weight_palette.clear();
+    for (std::size_t k = 0; k < s.size(); ++k) delays[k] = s[k].delay_ms;
+    // The distinct weights, compared bit for bit (so -0.0 and 0.0 stay apart): at most 256?
+    std::vector<std::uint32_t> bits;
+    bool palette = node_count <= target_mask + 1;
+    for (std::size_t k = 0; palette && k < s.size(); ++k) {
+        const std::uint32_t b = std::bit_cast<std::uint32_t>(s[k].weight);
+        if (std::find(bits.begin(), bits.end(), b) == bits.end()) {
+            if (bits.size() == 256) palette = false;
+            bits.push_back(b);
+        }
+    }
+    if (palette && !s.empty()) {
+        std::sort(bits.begin(), bits.end());
+        for (const std::uint32_t b : bits) weight_palette.push_back(std::bit_cast<float>(b));
+        for (std::size_t k = 0; k < s.size(); ++k) {
+            const auto index = std::lower_bound(bits.begin(), bits.end(), std::bit_cast<std::uint32_t>(s[k].weight)) -
+                               bits.begin();
+            targets[k] = s[k].target | (static_cast<std::uint32_t>(index) << 24);
+        }
+    } else {
+        weights.resize(s.size());
+        for (std::size_t k = 0; k < s.size(); ++k) {
+            targets[k] = s[k].target;
+            weights[k] = s[k].weight;
+        }
+    }
 }
 
 const node_group& network::group_of(std::uint32_t gid) const {

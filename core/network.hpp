@@ -7,21 +7,24 @@
 // so the engine walks one source's fan-out with a single queue entry, delivering each group of
 // equal delays at once.
 //
-// Memory: 16 bytes per synapse (target uint32, weight float32, delay float64) plus 8 bytes per
-// node for the offsets. Delays stay float64 because they are added to spike times exactly
-// (SPEC §1: 1e-9 ms resolution); weights are float32 (7 significant digits).
+// Memory: stored as arrays (delay float64, target uint32, weight float32) plus 8 bytes per node
+// for the offsets: 16 bytes per synapse. When the network has at most 256 distinct weights and
+// fewer than 2^24 nodes (Benchmark 4 has two weights), the weight is an 8-bit index into a
+// palette packed into the target's top byte: 12 bytes per synapse (NEST's "hom_w" synapses
+// make the same saving for one shared weight). Delays stay float64 because they are added to
+// spike times exactly (SPEC §1: 1e-9 ms resolution); weights are float32 (7 significant digits).
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace evspike {
 
+// One synapse, as built and as read back (network::at); not the stored layout.
 struct synapse {
     std::uint32_t target;  // global id of a neuron
     float weight;          // mV (lif_delta) or pA (lif_exp)
     double delay_ms;       // > 0
 };
-static_assert(sizeof(synapse) == 16);
 
 // A population or a source: a contiguous range of global ids.
 struct node_group {
@@ -37,11 +40,29 @@ struct network {
     std::uint32_t neuron_count = 0;      // global ids [0, neuron_count) are neurons
     std::uint32_t node_count = 0;        // neurons and source nodes
     std::vector<std::uint64_t> offsets;  // node_count + 1
-    std::vector<synapse> synapses;
+    // Synapse k of the CSR: delays[k]; targets[k] (with the palette index in bits 24-31 when
+    // weight_palette is not empty); weights[k] (empty when the palette is used).
+    std::vector<double> delays;
+    std::vector<std::uint32_t> targets;
+    std::vector<float> weights;
+    std::vector<float> weight_palette;
     double min_delay_ms = 0.0;  // over all synapses; 0 if there are none
     double max_delay_ms = 0.0;
 
-    std::size_t synapse_count() const { return synapses.size(); }
+    static constexpr std::uint32_t target_mask = 0x00FF'FFFF;
+    bool uses_palette() const { return !weight_palette.empty(); }
+    std::uint32_t target(std::uint64_t k) const {
+        return uses_palette() ? targets[k] & target_mask : targets[k];
+    }
+    float weight(std::uint64_t k) const {
+        return uses_palette() ? weight_palette[targets[k] >> 24] : weights[k];
+    }
+    synapse at(std::uint64_t k) const { return {target(k), weight(k), delays[k]}; }
+    // Stores `s` (grouped by source, sorted by delay within a source, offsets set), with a
+    // palette when the weights and node count allow it.
+    void store(const std::vector<synapse>& s);
+
+    std::size_t synapse_count() const { return delays.size(); }
     // Bytes held by the connectivity (synapses and offsets), per synapse.
     double bytes_per_synapse() const;
     // The group holding global id `gid`.

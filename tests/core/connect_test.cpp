@@ -42,7 +42,7 @@ std::vector<edge> edges(const network& net) {
     std::vector<edge> out;
     for (std::uint32_t n = 0; n < net.node_count; ++n)
         for (auto k = net.offsets[n]; k < net.offsets[n + 1]; ++k)
-            out.push_back({n, net.synapses[k].target, net.synapses[k].weight, net.synapses[k].delay_ms});
+            out.push_back({n, net.target(k), net.weight(k), net.delays[k]});
     return out;
 }
 
@@ -203,7 +203,7 @@ TEST_SUITE("core") {
         spec.connections = {c};
         const auto net = build_network(spec);
         REQUIRE(net.synapse_count() == 2000);
-        for (const auto& s : net.synapses) CHECK(s.delay_ms > 0.0);
+        for (const double d : net.delays) CHECK(d > 0.0);
         CHECK(net.min_delay_ms > 0.0);
     }
 
@@ -258,16 +258,45 @@ TEST_SUITE("core") {
         CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].source"), config_error);
     }
 
-    TEST_CASE("the CSR holds 16 bytes per synapse plus offsets") {
+    TEST_CASE("the CSR holds 12 bytes per synapse with a weight palette, 16 without, plus offsets") {
         simulation_spec spec;
         spec.populations = {pop("a", 1000)};
         spec.connections = {conn("a", "a", fixed_indegree_rule{80})};
+        spec.connections[0].weight = distribution{constant_dist{0.25}};
+        spec.connections[0].delay = distribution{uniform_dist{1.0, 3.0}};
+        auto inh = spec.connections[0];
+        inh.weight = distribution{constant_dist{-2.25}};
+        inh.rule = fixed_indegree_rule{20};
+        spec.connections.push_back(inh);
         const auto net = build_network(spec);
-        CHECK(net.bytes_per_synapse() <= 16.2);
+        REQUIRE(net.uses_palette());
+        CHECK(net.weight_palette.size() == 2);
+        CHECK(net.bytes_per_synapse() <= 12.1);
+        // Each synapse reads back the weight of its connection.
+        std::size_t exc = 0, inh_count = 0;
+        for (std::uint64_t k = 0; k < net.synapse_count(); ++k) {
+            CHECK(net.target(k) < 1000);
+            exc += net.weight(k) == 0.25f;
+            inh_count += net.weight(k) == -2.25f;
+        }
+        CHECK(exc == 80'000);
+        CHECK(inh_count == 20'000);
         for (std::uint32_t n = 0; n < net.node_count; ++n)
-            CHECK(std::is_sorted(net.synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n]),
-                                 net.synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n + 1]),
-                                 [](const synapse& a, const synapse& b) { return a.delay_ms < b.delay_ms; }));
+            CHECK(std::is_sorted(net.delays.begin() + static_cast<std::ptrdiff_t>(net.offsets[n]),
+                                 net.delays.begin() + static_cast<std::ptrdiff_t>(net.offsets[n + 1])));
+
+        // More than 256 distinct weights: one float32 per synapse, the same synapses.
+        auto varied = spec;
+        varied.connections[0].weight = distribution{normal_dist{0.25, 0.05}};
+        const auto full = build_network(varied);
+        CHECK_FALSE(full.uses_palette());
+        CHECK(full.bytes_per_synapse() > 16.0);
+        CHECK(full.bytes_per_synapse() <= 16.2);
+        REQUIRE(full.synapse_count() == net.synapse_count());
+        for (std::uint64_t k = 0; k < net.synapse_count(); k += 97) {
+            CHECK(full.target(k) == net.target(k));
+            CHECK(full.delays[k] == net.delays[k]);
+        }
     }
 
     TEST_CASE("uniform_index is unbiased over a small range") {
