@@ -583,7 +583,7 @@ private:
             neuron_slot& n = neurons_[id];
             if (class_of_[id] != generic_class) {
                 const exp_time_params& P = exp_time_[n.model];
-                if (!lone_input_absorbed(id, n, P, T1)) process_exp_time(id, n, P, T1);
+                if (!inputs_absorbed(id, n, P, T1)) process_exp_time(id, n, P, T1);
             } else
                 process(id, n, std::get<lif_exp>(models_[n.model]), T1);
             input_count_[id] = 0;
@@ -786,23 +786,27 @@ private:
         schedule_exact_time(id, n, P, t, now);
     }
 
-    // The common case of process_exp_time, with the same arithmetic: one input, no crossing due
-    // in the epoch, and either refractory (the input is lost) or free with the input leaving u
-    // at or below u_q (the queued crossing stays valid). False: nothing done but a release, which
-    // process_exp_time repeats harmlessly.
-    bool lone_input_absorbed(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
-        if (input_count_[id] != 1 || !n.live || pred_t_[id] < T1 || n.probe != none || !P.drifts_up)
+    // The common case of process_exp_time, with the same arithmetic: no crossing due in the
+    // epoch, inputs at distinct times, each lost (refractory) or leaving u at or below u_q (the
+    // queued crossing stays valid, so nothing fires and nothing is re-predicted). False: the
+    // neuron is left untouched for process_exp_time.
+    bool inputs_absorbed(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
+        if (input_count_[id] == 0 || !n.live || pred_t_[id] < T1 || n.probe != none || !P.drifts_up)
             return false;
-        const input& in = inputs_[input_at_[id]];
-        exp_time_state& x = n.x;
-        release(P, x, in.t);
-        if (x.released) {
-            const double u = in.value != 0.0 ? x.u + in.value : x.u;
-            if (u > x.u_q) return false;
-            x.u = u;
-            if (u != x.u_q) n.exact = 0;
+        const std::span<const input> in = gather(id);
+        exp_time_state x = n.x;  // committed only if every input is absorbed
+        bool moved = false;
+        for (std::size_t i = 0; i < in.size(); ++i) {
+            if (i > 0 && in[i].t == in[i - 1].t) return false;  // an instant with several inputs
+            release(P, x, in[i].t);
+            if (!x.released) continue;  // refractory: the input is lost
+            if (in[i].value != 0.0) x.u += in[i].value;
+            if (x.u > x.u_q) return false;
+            moved |= x.u != x.u_q;
         }
-        ++stats_.instants;
+        n.x = x;
+        if (moved) n.exact = 0;
+        stats_.instants += in.size();
         return true;
     }
 
