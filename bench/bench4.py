@@ -6,11 +6,14 @@ variants. Prints wall times of the simulation alone (after network construction 
 after code generation and compilation), their ratio, synaptic events per second and evspike's
 bytes per synapse.
 
-    /usr/bin/python3 bench/bench4.py [--build-dir build] [--t-stop 10000] [--repeat N] [--no-brian]
+    /usr/bin/python3 bench/bench4.py [--build-dir build] [--t-stop 10000] [--repeat N] [--pairs N]
+                                     [--no-brian]
 
 With --repeat N each simulator runs N times per variant (Brian2's compiled binary is re-run, not
 rebuilt) and the fastest run of each is reported: on a shared machine the minimum is the figure
-least disturbed by other processes.
+least disturbed by other processes. With --pairs N, after that, evspike and Brian2's binary run
+alternately N more times per variant and the median of the N paired ratios is reported: each
+pair runs within seconds, so slow drifts of the machine's speed cancel.
 
 Brian2 runs only if python3-brian is installed (apt-get install python3-brian). The Brian2
 network is the same model: 3200 + 800 LIF neurons, tau_m 20 ms, E_L -49, V_th -50, V_reset -60 mV,
@@ -93,7 +96,14 @@ def brian_child(variant, t_stop_ms, seed, repeat):
         device.run(workdir, False, [])
         times.append(device._last_run_time)
     print(json.dumps({"run_s": min(times), "runs_s": times, "spikes": spikes, "events": spikes * 80,
-                      "synapses": int(se.size + si.size)}))
+                      "synapses": int(se.size + si.size), "workdir": workdir}))
+
+
+def rerun_brian(workdir):
+    """Runs a built Brian2 standalone project again; its simulation time in seconds."""
+    subprocess.run(["./main"], cwd=workdir, check=True, capture_output=True)
+    with open(os.path.join(workdir, "results", "last_run_info.txt")) as f:
+        return float(f.read().split()[0])
 
 
 def run_brian(variant, t_stop, seed, repeat):
@@ -121,6 +131,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--queue", default="indexed")
     parser.add_argument("--repeat", type=int, default=1, help="runs per simulator and variant (fastest kept)")
+    parser.add_argument("--pairs", type=int, default=0, help="alternate runs, median paired ratio")
     parser.add_argument("--no-brian", action="store_true")
     parser.add_argument("--brian-child", choices=["constant", "hetero"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -150,6 +161,17 @@ def main():
                       f"({brate:.2f} Hz), {b['events'] / b['run_s']:.3g} events/s"
                       + (f"; runs {', '.join(f'{t:.3f}' for t in b['runs_s'])} s" if len(b["runs_s"]) > 1 else ""))
                 print(f"[{variant}] ratio evspike / brian2 = {e['run_s'] / b['run_s']:.2f}")
+                if args.pairs > 0:
+                    config_path = os.path.join(ROOT, "data", config)
+                    ratios = []
+                    for _ in range(args.pairs):
+                        ev = run_evspike(binary, config_path, args.t_stop, args.queue)["run_s"]
+                        ratios.append(ev / rerun_brian(b["workdir"]))
+                    ratios.sort()
+                    median = ratios[len(ratios) // 2] if len(ratios) % 2 else \
+                        (ratios[len(ratios) // 2 - 1] + ratios[len(ratios) // 2]) / 2
+                    print(f"[{variant}] paired ratio evspike / brian2: median {median:.2f} over {len(ratios)} "
+                          f"pairs (range {ratios[0]:.2f}-{ratios[-1]:.2f})")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
