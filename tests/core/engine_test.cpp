@@ -78,6 +78,21 @@ std::unique_ptr<run_result> run(const simulation_spec& spec, std::vector<voltage
 }
 
 // A lif_delta population that fires on any input of 1 mV or more.
+// One neuron driven by I_e alone from V = E_L = V_reset = 0 to V_th = 15 mV (NEST's DC setup:
+// C_m 250 pF; I_e = 1000 pA with tau_m = 10 ms gives v_inf = 40 mV).
+population_spec dc_neuron(double tau_m, double I_e, double t_ref, model_kind model = model_kind::lif_delta) {
+    auto p = pop("n", 1, model);
+    p.params.E_L = 0.0;
+    p.params.I_e = I_e;
+    p.params.tau_m = tau_m;
+    p.params.C_m = 250.0;
+    p.params.V_th = 15.0;
+    p.params.V_reset = 0.0;
+    p.params.t_ref = t_ref;
+    p.V_m = constant_dist{0.0};
+    return p;
+}
+
 population_spec hair_trigger(const std::string& name, std::uint64_t size) {
     auto p = pop(name, size);
     p.params.E_L = -70.0;
@@ -188,16 +203,7 @@ TEST_SUITE("core") {
     TEST_CASE("DC-driven lif_delta spikes at the closed-form times, V(5 ms) matches NEST's value") {
         simulation_spec spec;
         spec.t_stop_ms = 50.0;
-        auto p = pop("n", 1);
-        p.params.E_L = 0.0;
-        p.params.I_e = 1000.0;
-        p.params.tau_m = 10.0;
-        p.params.C_m = 250.0;
-        p.params.V_th = 15.0;
-        p.params.V_reset = 0.0;
-        p.params.t_ref = 2.0;
-        p.V_m = constant_dist{0.0};
-        spec.populations = {p};
+        spec.populations = {dc_neuron(10.0, 1000.0, 2.0)};
         const auto r = run(spec);
         const double t1 = -10.0 * std::log(0.625);  // 4.70003629245736
         REQUIRE(r->rec.spikes.size() == 7);         // t1 + k (t1 + 2) < 50
@@ -214,13 +220,7 @@ TEST_SUITE("core") {
     TEST_CASE("DC-driven lif_exp spikes at the closed-form time") {
         simulation_spec spec;
         spec.t_stop_ms = 6.0;
-        auto p = pop("n", 1, model_kind::lif_exp);
-        p.params.E_L = 0.0;
-        p.params.I_e = 1000.0;
-        p.params.V_th = 15.0;
-        p.params.V_reset = 0.0;
-        p.V_m = constant_dist{0.0};
-        spec.populations = {p};
+        spec.populations = {dc_neuron(10.0, 1000.0, 2.0, model_kind::lif_exp)};
         const auto r = run(spec);
         REQUIRE(r->rec.spikes.size() == 1);
         CHECK(std::abs(r->rec.spikes[0].t - 4.70003629245736) < 1e-12);
@@ -368,16 +368,7 @@ TEST_SUITE("core") {
     TEST_CASE("lif_delta over 2 s (the exponential-time reference moves ~12 times) stays on the closed form") {
         simulation_spec spec;
         spec.t_stop_ms = 2000.0;
-        auto p = pop("n", 1);
-        p.params.E_L = 0.0;
-        p.params.I_e = 1000.0;  // v_inf = 40 mV
-        p.params.tau_m = 10.0;
-        p.params.C_m = 250.0;
-        p.params.V_th = 15.0;
-        p.params.V_reset = 0.0;
-        p.params.t_ref = 2.0;
-        p.V_m = constant_dist{0.0};
-        spec.populations = {p};
+        spec.populations = {dc_neuron(10.0, 1000.0, 2.0)};  // v_inf = 40 mV
         const auto r = run(spec, {{0, {0}, 0.7}});
         const double t1 = -10.0 * std::log(0.625);  // from V_reset = 0 to V_th = 15
         const double period = t1 + 2.0;
@@ -403,16 +394,7 @@ TEST_SUITE("core") {
     TEST_CASE("lif_delta with a refractory period of 1000 tau_m (exponential time must not overflow)") {
         simulation_spec spec;
         spec.t_stop_ms = 2000.0;
-        auto p = pop("n", 1);
-        p.params.E_L = 0.0;
-        p.params.tau_m = 0.5;
-        p.params.C_m = 250.0;
-        p.params.I_e = 20000.0;  // v_inf = 40 mV
-        p.params.V_th = 15.0;
-        p.params.V_reset = 0.0;
-        p.params.t_ref = 500.0;
-        p.V_m = constant_dist{0.0};
-        spec.populations = {p};
+        spec.populations = {dc_neuron(0.5, 20000.0, 500.0)};  // v_inf = 40 mV
         const auto r = run(spec, {{0, {0}, 250.0}});
         const double t1 = -0.5 * std::log(0.625);
         REQUIRE(r->rec.spikes.size() == 4);
