@@ -167,46 +167,6 @@ struct spike_out {
     }
 };
 
-// The source emissions: an implicit 4-ary heap of events in the order of queue/event.hpp.
-class emission_heap {
-public:
-    void push(const event& e) {
-        heap_.push_back(e);
-        std::size_t i = heap_.size() - 1;
-        while (i > 0) {
-            const std::size_t parent = (i - 1) / 4;
-            if (!(e < heap_[parent])) break;
-            heap_[i] = heap_[parent];
-            i = parent;
-        }
-        heap_[i] = e;
-    }
-    const event& top() const { return heap_.front(); }
-    void pop() {
-        const event x = heap_.back();
-        heap_.pop_back();
-        const std::size_t n = heap_.size();
-        if (n == 0) return;
-        std::size_t i = 0;
-        for (;;) {
-            const std::size_t first = 4 * i + 1;
-            if (first >= n) break;
-            std::size_t best = first;
-            const std::size_t end = first + 4 < n ? first + 4 : n;
-            for (std::size_t c = first + 1; c < end; ++c)
-                if (heap_[c] < heap_[best]) best = c;
-            if (!(heap_[best] < x)) break;
-            heap_[i] = heap_[best];
-            i = best;
-        }
-        heap_[i] = x;
-    }
-    bool empty() const { return heap_.empty(); }
-
-private:
-    std::vector<event> heap_;
-};
-
 // How far ahead the epoch's neuron sweep prefetches (Benchmark 4, bench/README.md).
 constexpr std::size_t prefetch_distance = 8;
 
@@ -300,6 +260,9 @@ private:
                 }
             }
         }
+        if (!class_tau_.empty()) min_class_tau_ = *std::min_element(class_tau_.begin(), class_tau_.end());
+        class_group_.assign(class_tau_.size(), 0);
+        class_factor_.assign(class_tau_.size(), 0.0);
     }
 
     exp_time_params exp_time_of(const population_spec& ps) {
@@ -321,9 +284,6 @@ private:
             class_tau_.push_back(q.tau_m);
             class_inv_tau_.push_back(P.inv_tau);
         }
-        min_class_tau_ = *std::min_element(class_tau_.begin(), class_tau_.end());
-        class_group_.assign(class_tau_.size(), 0);
-        class_factor_.assign(class_tau_.size(), 0.0);
         for (int k = 0; k < slack_levels; ++k) {
             P.slack_ms[k] = q.tau_m / 20 * (1 << k);
             P.slack_factor[k] = std::exp(-P.slack_ms[k] / q.tau_m) * (1.0 + 1e-9);
@@ -410,15 +370,15 @@ private:
         if (!far_.empty() && far_min_ < horizon_) rescan_far();
     }
 
-    // Queues walk w, next due at a (>= the next epoch's start, but for rounding), from slot j on.
-    void queue_walk(const walk& w, sim_time a, std::size_t& j) {
-        while (j + 1 < ring_ && !(a < bounds_[(k_ + j + 1) & mask_])) ++j;
-        if (j + 1 == ring_ && !(a < horizon_)) {
+    // Queues walk w, next due at a: in the slot of a's epoch, never the current one (an arrival
+    // is >= the next epoch's start but for rounding), or beyond the calendar in far_.
+    void queue_walk(const walk& w, sim_time a) {
+        if (!(a < horizon_)) {
             far_.push_back({w, a});
             far_min_ = std::min(far_min_, a);
             return;
         }
-        buckets_[(k_ + j) & mask_].push_back(w);
+        buckets_[(k_ + std::max<std::size_t>(1, slot_of(a))) & mask_].push_back(w);
         ++ring_walks_;
     }
 
@@ -427,13 +387,7 @@ private:
         far_min_ = sim_time::never();
         for (const auto& f : far_) {
             if (f.a < horizon_) {
-                // The last slot whose start is <= a (binary search over the ring's bounds).
-                std::size_t lo = 1, hi = ring_ - 1;
-                while (lo < hi) {
-                    const std::size_t mid = (lo + hi + 1) / 2;
-                    if (!(f.a < bound(mid))) lo = mid; else hi = mid - 1;
-                }
-                buckets_[(k_ + lo) & mask_].push_back(f.w);
+                buckets_[(k_ + std::max<std::size_t>(1, slot_of(f.a))) & mask_].push_back(f.w);
                 ++ring_walks_;
             } else {
                 far_[kept++] = f;
@@ -542,8 +496,7 @@ private:
             }
             if (k < end && a < t_stop_) {
                 w.position = static_cast<std::uint32_t>(k - base);
-                std::size_t j = 1;
-                queue_walk(w, a, j);
+                queue_walk(w, a);
             }
         }
         ring_walks_ -= bucket.size();
@@ -987,8 +940,7 @@ private:
             if (off_[id] == off_[id + 1]) continue;
             const sim_time a = t + delay_[off_[id]];
             if (!(a < t_stop_)) continue;
-            std::size_t j = 1;
-            queue_walk({t, id, 0}, a, j);
+            queue_walk({t, id, 0}, a);
         }
         spikes_.clear();
     }
@@ -1096,7 +1048,7 @@ private:
     std::vector<double> class_factor_;
     std::uint64_t group_ = 0;
     std::vector<source_group> sources_;
-    emission_heap emissions_;
+    lazy_d_ary_queue<4> emissions_;  // the sources' next spikes (no handles needed)
 
     // The calendar: epoch k_ is [bound(0), bound(1)); bucket (k_ + j) & mask_ holds the walks
     // next due in epoch k_ + j.
