@@ -23,18 +23,19 @@ void network::store(const std::vector<synapse>& s) {
     weights.clear();
     weight_palette.clear();
     for (std::size_t k = 0; k < s.size(); ++k) delays[k] = s[k].delay_ms;
-    // The distinct weights, compared bit for bit (so -0.0 and 0.0 stay apart): at most 256?
+    // The distinct weights, compared bit for bit (so -0.0 and 0.0 stay apart), kept sorted: at
+    // most 256? (A binary search per synapse, stopping at the 257th value.)
     std::vector<std::uint32_t> bits;
     bool palette = node_count <= target_mask + 1;
     for (std::size_t k = 0; palette && k < s.size(); ++k) {
         const std::uint32_t b = std::bit_cast<std::uint32_t>(s[k].weight);
-        if (std::find(bits.begin(), bits.end(), b) == bits.end()) {
+        const auto at = std::lower_bound(bits.begin(), bits.end(), b);
+        if (at == bits.end() || *at != b) {
             if (bits.size() == 256) palette = false;
-            bits.push_back(b);
+            bits.insert(at, b);
         }
     }
     if (palette && !s.empty()) {
-        std::sort(bits.begin(), bits.end());
         for (const std::uint32_t b : bits) weight_palette.push_back(std::bit_cast<float>(b));
         for (std::size_t k = 0; k < s.size(); ++k) {
             const auto index = std::lower_bound(bits.begin(), bits.end(), std::bit_cast<std::uint32_t>(s[k].weight)) -
