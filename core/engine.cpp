@@ -178,10 +178,6 @@ public:
           net_(net),
           out_(out),
           delay_(net.delays.data()),
-          target_(net.targets.data()),
-          weight_(net.weights.data()),
-          palette_(net.uses_palette() ? net.weight_palette.data() : nullptr),
-          target_mask_(net.uses_palette() ? network::target_mask : ~0u),
           off_(net.offsets.data()),
           t_stop_(sim_time::from_ms(spec.t_stop_ms)) {
         build_models();
@@ -463,7 +459,7 @@ private:
                 const std::uint64_t ahead = off_[bucket[b + 2].source] + bucket[b + 2].position;
                 __builtin_prefetch(delay_ + ahead);
                 __builtin_prefetch(delay_ + ahead + 8);
-                __builtin_prefetch(target_ + ahead);
+                __builtin_prefetch(net_.targets.data() + ahead);
             }
             walk w = bucket[b];
             const std::uint64_t base = off_[w.source], end = off_[w.source + 1];
@@ -475,9 +471,8 @@ private:
                 // tau_m class of lif_delta targets (invariant 7).
                 ++group_;
                 do {
-                    const std::uint32_t packed = target_[k];
-                    const std::uint32_t target = packed & target_mask_;
-                    const float weight = palette_ != nullptr ? palette_[packed >> 24] : weight_[k];
+                    const std::uint32_t target = net_.target(k);
+                    const float weight = net_.weight(k);
                     const std::uint32_t c = class_of_[target];
                     double value = static_cast<double>(weight);
                     if (c != generic_class) {
@@ -1022,13 +1017,7 @@ private:
     const simulation_spec& spec_;
     const network& net_;
     const engine_outputs& out_;
-    // The CSR's synapse arrays (core/network.hpp): with a weight palette, a target's top byte
-    // indexes palette_ and weight_ is empty.
-    const double* delay_;
-    const std::uint32_t* target_;
-    const float* weight_;
-    const float* palette_;
-    std::uint32_t target_mask_;
+    const double* delay_;  // the CSR's delays (targets and weights: net_.target(k), net_.weight(k))
     const std::uint64_t* off_;
     sim_time t_stop_;
 

@@ -41,8 +41,10 @@ struct edge {
 std::vector<edge> edges(const network& net) {
     std::vector<edge> out;
     for (std::uint32_t n = 0; n < net.node_count; ++n)
-        for (auto k = net.offsets[n]; k < net.offsets[n + 1]; ++k)
-            out.push_back({n, net.target(k), net.weight(k), net.delays[k]});
+        for (auto k = net.offsets[n]; k < net.offsets[n + 1]; ++k) {
+            const synapse s = net.at(k);
+            out.push_back({n, s.target, s.weight, s.delay_ms});
+        }
     return out;
 }
 
