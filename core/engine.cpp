@@ -47,6 +47,15 @@
 //    e^{(T - t_ref)/tau_m} is computed once per delay group of a walk (the same value for every
 //    target of the group, so +w and -w at one instant still cancel exactly). lif_exp neurons are
 //    advanced by the model's exact propagator (models/lif_exp.hpp) at each of their events.
+//
+// 8. Order-free epochs (lif_delta). When no threshold test of a neuron can succeed in an epoch
+//    (its queued crossing is at or after the epoch's end, and u plus every positive input of the
+//    epoch stays at or below u_q, or it stays refractory through the epoch), the order of its
+//    inputs cannot change what happens: none fires it, none is lost by one and kept by another.
+//    Its inputs are then not sorted: u takes their sum, accumulated in delivery order (walks in
+//    calendar order, each walk by fan-out position), a function of the spikes alone, so still
+//    independent of partitioning. Only the rounding of u differs from a time-ordered sum (~1e-16
+//    relative). ~85 % of neuron-epochs on Benchmark 4 with delays in [1, 3] ms take this path.
 #include "core/engine.hpp"
 
 #include <algorithm>
@@ -159,6 +168,15 @@ struct input {
     std::uint32_t position;
 };
 
+// A neuron's inputs of the current epoch: how many, where they are once grouped, and their sum
+// and the sum of the positive ones in delivery order (an order-free bound: invariant 8).
+struct inbox {
+    std::uint32_t count = 0;
+    std::uint32_t at = 0;  // in grouped_, or in inputs_ if one
+    double sum = 0.0;
+    double rise = 0.0;
+};
+
 struct spike_out {
     sim_time t;
     std::uint32_t id;
@@ -209,8 +227,7 @@ private:
         last_spike_.assign(net_.neuron_count, sim_time::never());
         handles_.resize(net_.neuron_count);
         pred_t_.resize(net_.neuron_count);
-        input_count_.assign(net_.neuron_count, 0);
-        input_at_.assign(net_.neuron_count, 0);
+        inbox_.assign(net_.neuron_count, inbox{});
         active_bits_.assign((net_.neuron_count + 63) / 64, 0);
         class_of_.assign(net_.neuron_count, generic_class);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
@@ -507,19 +524,10 @@ private:
                 active_.push_back(static_cast<std::uint32_t>(64 * w + std::countr_zero(bits)));
             active_bits_[w] = 0;
         }
-        // The inputs of neurons with several, grouped by target in id order (a counting sort):
-        // a neuron's inputs are then contiguous. A lone input stays where it is.
-        std::uint32_t end_of = 0;
-        for (const std::uint32_t id : active_)
-            if (input_count_[id] > 1) input_at_[id] = end_of += input_count_[id];
-        if (grouped_.size() < end_of) grouped_.resize(inputs_.size());
-        for (std::uint32_t r = 0; r < n_inputs_; ++r) {
-            const std::uint32_t t = inputs_[r].target;
-            if (input_count_[t] == 1)
-                input_at_[t] = r;
-            else
-                grouped_[--input_at_[t]] = inputs_[r];
-        }
+        // First the lif_delta neurons whose inputs cannot make them fire in the epoch take their
+        // sum (invariant 8); the others need their inputs in time order: grouped by target in id
+        // order (a counting sort over those neurons only; a lone input stays where it is).
+        fallback_.clear();
         const std::size_t n_active = active_.size();
         for (std::size_t a = 0; a < n_active; ++a) {
             if (a + prefetch_distance < n_active) {
@@ -529,12 +537,31 @@ private:
             }
             const std::uint32_t id = active_[a];
             neuron_slot& n = neurons_[id];
-            if (class_of_[id] != generic_class) {
-                const exp_time_params& P = exp_time_[n.model];
-                if (!inputs_absorbed(id, n, P, T1)) process_exp_time(id, n, P, T1);
-            } else
+            if (class_of_[id] != generic_class && inputs_absorbed(id, n, exp_time_[n.model], T1)) {
+                inbox_[id] = inbox{};
+                if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
+            } else {
+                fallback_.push_back(id);
+            }
+        }
+        std::uint32_t end_of = 0;
+        for (const std::uint32_t id : fallback_)
+            if (inbox_[id].count > 1) inbox_[id].at = end_of += inbox_[id].count;
+        if (grouped_.size() < end_of) grouped_.resize(inputs_.size());
+        for (std::uint32_t r = 0; r < n_inputs_; ++r) {
+            inbox& box = inbox_[inputs_[r].target];
+            if (box.count == 1)
+                box.at = r;
+            else if (box.count > 1)
+                grouped_[--box.at] = inputs_[r];
+        }
+        for (const std::uint32_t id : fallback_) {
+            neuron_slot& n = neurons_[id];
+            if (class_of_[id] != generic_class)
+                process_exp_time(id, n, exp_time_[n.model], T1);
+            else
                 process(id, n, std::get<lif_exp>(models_[n.model]), T1);
-            input_count_[id] = 0;
+            inbox_[id] = inbox{};
             if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
         }
         end_samples();
@@ -548,7 +575,10 @@ private:
         if (n_inputs_ == inputs_.size()) inputs_.resize(2 * inputs_.size() + 1024);
         const std::uint32_t r = static_cast<std::uint32_t>(n_inputs_++);
         inputs_[r] = {a, value, target, source, position};
-        ++input_count_[target];
+        inbox& box = inbox_[target];
+        ++box.count;
+        box.sum += value;
+        box.rise += value > 0.0 ? value : 0.0;
         activate(target);
     }
 
@@ -565,9 +595,9 @@ private:
 
     // Neuron id's inputs of the epoch, sorted (invariant 3): usually zero to two of them.
     std::span<const input> gather(std::uint32_t id) {
-        const std::size_t count = input_count_[id];
-        if (count <= 1) return {inputs_.data() + input_at_[id], count};
-        return sorted_inputs(grouped_.data() + input_at_[id], count);
+        const inbox& box = inbox_[id];
+        if (box.count <= 1) return {inputs_.data() + box.at, box.count};
+        return sorted_inputs(grouped_.data() + box.at, box.count);
     }
 
     [[gnu::noinline]] std::span<const input> sorted_inputs(input* in, std::size_t count) const {
@@ -734,27 +764,24 @@ private:
         schedule_exact_time(id, n, P, t, now);
     }
 
-    // The common case of process_exp_time, with the same arithmetic: no crossing due in the
-    // epoch, inputs at distinct times, each lost (refractory) or leaving u at or below u_q (the
-    // queued crossing stays valid, so nothing fires and nothing is re-predicted). False: the
-    // neuron is left untouched for process_exp_time.
+    // The common case of process_exp_time (invariant 8): no crossing queued in the epoch and no
+    // threshold test that can succeed in it, so the order of the inputs does not matter and
+    // they are not sorted. Either the neuron stays refractory through the epoch (every input is
+    // lost), or it is free and u plus all its positive inputs stays at or below u_q (then every
+    // partial sum does, in any order: the queued crossing stays valid, nothing fires, nothing is
+    // re-predicted) and u takes the sum of the inputs. False: the neuron is left untouched.
     bool inputs_absorbed(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
-        if (input_count_[id] == 0 || !n.live || pred_t_[id] < T1 || n.probe != none || !P.drifts_up)
-            return false;
-        const std::span<const input> in = gather(id);
-        exp_time_state x = n.x;  // committed only if every input is absorbed
-        bool moved = false;
-        for (std::size_t i = 0; i < in.size(); ++i) {
-            if (i > 0 && in[i].t == in[i - 1].t) return false;  // an instant with several inputs
-            release(P, x, in[i].t);
-            if (!x.released) continue;  // refractory: the input is lost
-            if (in[i].value != 0.0) x.u += in[i].value;
-            if (x.u > x.u_q) return false;
-            moved |= x.u != x.u_q;
+        const inbox& box = inbox_[id];
+        if (box.count == 0 || !n.live || pred_t_[id] < T1 || n.probe != none || !P.drifts_up) return false;
+        exp_time_state& x = n.x;
+        if (!x.released) {
+            if (x.free_at - T1 < refractory_tolerance_ms) return false;  // released in the epoch
+        } else {
+            if (x.u + box.rise > x.u_q) return false;
+            x.u += box.sum;
+            if (x.u != x.u_q) n.exact = 0;
         }
-        n.x = x;
-        if (moved) n.exact = 0;
-        stats_.instants += in.size();
+        stats_.instants += box.count;
         return true;
     }
 
@@ -926,7 +953,12 @@ private:
     void report_spikes() {
         if (spikes_.empty()) return;
         if (spikes_.size() > 1) std::sort(spikes_.begin(), spikes_.end());
-        for (const auto& [t, id] : spikes_) {
+        // Each spike reads the first delay of its fan-out: fetch a few spikes ahead.
+        for (std::size_t i = 0; i < spikes_.size() && i < prefetch_distance; ++i)
+            __builtin_prefetch(delay_ + off_[spikes_[i].id]);
+        for (std::size_t i = 0; i < spikes_.size(); ++i) {
+            const auto [t, id] = spikes_[i];
+            if (i + prefetch_distance < spikes_.size()) __builtin_prefetch(delay_ + off_[spikes_[i + prefetch_distance].id]);
             ++stats_.spikes;
             if (out_.spikes != nullptr) {
                 const std::size_t g = group_index(id);
@@ -1066,8 +1098,8 @@ private:
     std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
     std::size_t n_inputs_ = 0;
     std::vector<input> grouped_;              // the same by target, in id order
-    std::vector<std::uint32_t> input_count_;  // per neuron: its inputs in the epoch
-    std::vector<std::uint32_t> input_at_;     // per neuron: where they start (grouped_, or inputs_ if one)
+    std::vector<inbox> inbox_;                // per neuron
+    std::vector<std::uint32_t> fallback_;     // active neurons whose inputs need time order
     std::vector<spike_out> spikes_;
 
     struct probe_column {
