@@ -3,6 +3,8 @@
 // a ring of D bins x motifs (motifs/inference.hpp). With --expected-count N the threshold is set
 // so that the run gives N detections (the accuracy protocol of Perrinet, ICANN 2023): candidate
 // scores are collected in a first pass, the threshold chosen, and the detection rule replayed.
+// As in the paper, that protocol judges every bin on its own (refractory 1 bin, no suppression)
+// unless --refractory is given; online runs use the model's refractory period (default D).
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -81,9 +83,12 @@ int run_detect_run(const args& a) {
         "prune", po::value(&keep)->default_value(1.0),
         "keep only this fraction of the weights, the largest by |w| (e.g. 0.032 ~ 1/31); 1 keeps all")(
         "expected-count", po::value(&expected),
-        "set the threshold so that the number of detections equals N (the paper's accuracy protocol)")(
+        "set the threshold so that there are N detections, as in the paper's accuracy protocol, where "
+        "every (bin, motif) at or above it is one: refractory 1 bin unless --refractory is given")(
         "threshold", po::value(&threshold), "override the model's threshold (logit units)")(
-        "refractory", po::value(&refractory_bins), "override the model's refractory period (bins, >= 1)")(
+        "refractory", po::value(&refractory_bins),
+        "refractory period in bins (>= 1; 1 = every bin judged on its own, no suppression); default: "
+        "the model's (one motif length unless trained otherwise), or 1 with --expected-count")(
         "rule", po::value(&rule_name),
         "override the model's detection rule: first-crossing, or peak (the highest score within the "
         "refractory period)");
@@ -103,6 +108,8 @@ int run_detect_run(const args& a) {
     if (vm.count("refractory") != 0) {
         if (refractory_bins == 0) throw usage_error("--refractory must be >= 1", cl.usage);
         model.refractory_bins = refractory_bins;
+    } else if (vm.count("expected-count") != 0) {
+        model.refractory_bins = static_cast<std::size_t>(expected_count_refractory_bins);
     }
     if (vm.count("rule") != 0) {
         try {

@@ -1,6 +1,8 @@
 // detect_bench: accuracy and speed of the HD-SNN motif detector (issue 5), in memory on rasters
 // of the hdsnn generator (motifs/hdsnn.hpp), fixed seeds. Questions (see bench/README.md):
-//   accuracy  paper defaults: --templates (expected count, calibrated) and learned
+//   accuracy  paper defaults: --templates and learned: F1 at the calibrated threshold (model's
+//             refractory), exact-bin at expected count with refractory 1 (the paper's protocol), 2, 3
+//             and the model's; sweep=1: both rules x refractory D and 3
 //   motifs    F1 against the number of motifs (templates model, and learned with --learned 1)
 //   prune     F1 against the fraction of weights pruned
 //   speed     input spikes per second of the event-driven run
@@ -96,7 +98,17 @@ detector_model templates_model(const hdsnn_params& p, const hdsnn_kernel& kernel
 struct evaluation {
     score_result calibrated;
     score_result expected;
+    std::int64_t expected_refractory = 0;
 };
+
+// Refractory period of the expected-count runs: `expected_refractory=R`, by default 1 bin (every
+// bin judged on its own: the paper's protocol, as `detect run --expected-count`); 0 takes the
+// model's (the protocol before, figures at R = D).
+std::int64_t expected_refractory(const detector_model& m) {
+    const auto r = static_cast<std::int64_t>(
+        arg("expected_refractory", static_cast<double>(expected_count_refractory_bins)));
+    return r != 0 ? r : m.refractory();
+}
 
 // Detections at the threshold that gives the true count (the paper's protocol), with the
 // candidates (scores >= a floor below that threshold) they came from.
@@ -107,24 +119,26 @@ struct expected_count_run {
 };
 
 expected_count_run run_at_expected_count(const detector_model& m, const compiled_detector& det,
-                                         const dataset& test) {
+                                         const dataset& test, std::int64_t R) {
     expected_count_run r;
     for (float floor = static_cast<float>(m.threshold) - 4.0f;; floor -= 4.0f) {
         r.candidates = scan_candidates(det, test.raster, floor);
-        if (threshold_for_count(r.candidates, m.motifs, m.refractory(), m.rule, test.truth.size(),
-                                r.threshold) ||
+        if (threshold_for_count(r.candidates, m.motifs, R, m.rule, test.truth.size(), r.threshold) ||
             floor < -60)
             break;
     }
-    r.found = apply_rule(r.candidates, m.motifs, m.refractory(), r.threshold, m.rule);
+    r.found = apply_rule(r.candidates, m.motifs, R, r.threshold, m.rule);
     return r;
 }
 
-evaluation evaluate(const detector_model& m, const dataset& test, double keep = 1.0) {
+// F1 online (the model's threshold and refractory period), exact-bin at expected count with
+// refractory R (0: expected_refractory(m)).
+evaluation evaluate(const detector_model& m, const dataset& test, double keep = 1.0, std::int64_t R = 0) {
     const compiled_detector det(m, keep);
     evaluation e;
     e.calibrated = score_detections(test.truth, detect(det, test.raster), {m.bin_ms, 1e-6});
-    const auto r = run_at_expected_count(m, det, test);
+    e.expected_refractory = R != 0 ? R : expected_refractory(m);
+    const auto r = run_at_expected_count(m, det, test, e.expected_refractory);
     e.expected = score_detections(test.truth, to_motif_events(r.found, m.delays, m.bin_ms), {m.bin_ms, 1e-6});
     return e;
 }
@@ -132,9 +146,9 @@ evaluation evaluate(const detector_model& m, const dataset& test, double keep = 
 // Classifies the true occurrences that the expected-count run misses at the exact bin.
 void losses(const detector_model& m, const dataset& test) {
     const compiled_detector det(m);
-    const auto r = run_at_expected_count(m, det, test);
+    const auto R = expected_refractory(m);
+    const auto r = run_at_expected_count(m, det, test, R);
     const auto D = static_cast<std::int64_t>(m.delays);
-    const auto R = m.refractory();
     std::map<std::pair<std::uint32_t, std::int64_t>, float> score;  // (motif, bin) -> score >= floor
     for (const auto& c : r.candidates) score[{c.motif, c.bin}] = c.score;
     std::set<std::pair<std::uint32_t, std::int64_t>> detected, truth;
@@ -202,10 +216,11 @@ void losses(const detector_model& m, const dataset& test) {
 
 void print(const char* label, const evaluation& e) {
     std::printf(
-        "%-36s F1@1bin %.4f (P %.4f R %.4f, %zu det / %zu true) | expected-count: exact-bin hit rate %.4f, "
-        "F1 %.4f\n",
+        "%-36s F1@1bin %.4f (P %.4f R %.4f, %zu det / %zu true) | expected-count (refractory %lld): "
+        "exact-bin hit rate %.4f, F1 %.4f\n",
         label, e.calibrated.f1, e.calibrated.precision, e.calibrated.recall, e.calibrated.detections,
-        e.calibrated.occurrences, e.expected.exact_hit_rate, e.expected.f1);
+        e.calibrated.occurrences, static_cast<long long>(e.expected_refractory), e.expected.exact_hit_rate,
+        e.expected.f1);
     std::fflush(stdout);
 }
 
@@ -287,14 +302,15 @@ int main(int argc, char** argv) {
             sweep("templates", tm);
             if (arg("learned", 1) != 0) sweep("learned", learn(p, train));
         } else if (question == "accuracy") {
-            std::printf("templates: threshold %.3f (calibrated on train)\n", tm.threshold);
-            print("templates", evaluate(tm, test));
-
-            if (arg("learned", 1) != 0) {
-                const auto lm = learn(p, train);
-                std::printf("learned: threshold %.3f\n", lm.threshold);
-                print("learned", evaluate(lm, test));
-            }
+            // The expected-count runs at refractory 1 (the paper's protocol), 2, 3 and the model's.
+            const auto report = [&](const char* name, const detector_model& m) {
+                std::printf("%s: threshold %.3f (calibrated on train), refractory %lld\n", name, m.threshold,
+                            static_cast<long long>(m.refractory()));
+                for (std::int64_t R : {std::int64_t{1}, std::int64_t{2}, std::int64_t{3}, m.refractory()})
+                    print(name, evaluate(m, test, 1.0, R));
+            };
+            report("templates", tm);
+            if (arg("learned", 1) != 0) report("learned", learn(p, train));
         } else {
             const auto lm = arg("learned", 0) != 0 ? learn(p, train) : tm;
             for (double keep : {1.0, 0.5, 0.2, 0.1, 1.0 / 31, 0.01, 0.005}) {

@@ -223,6 +223,13 @@ std::vector<candidate> scan_candidates(const compiled_detector& detector, const 
                                        float floor, bool prefilter = false);
 motif_events detect(const compiled_detector& detector, const binned_raster& raster);
 
+// The refractory period of the paper's accuracy protocol (Perrinet, ICANN 2023): the output map
+// is thresholded bin by bin, every (bin, motif) at or above the threshold is a detection, and the
+// threshold is set so that their number equals the true count. R = 1 bin is that rule: no
+// suppression beyond the bin itself, and both rules emit every such bin (`detect run
+// --expected-count` uses it unless --refractory is given).
+inline constexpr std::int64_t expected_count_refractory_bins = 1;
+
 // The threshold at which apply_rule gives the count closest to `count` (ties: the higher
 // threshold), searched over candidate scores. Candidates must be collected with a floor low
 // enough: returns false if even the lowest candidate score gives fewer than `count` detections.

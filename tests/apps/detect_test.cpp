@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "io/detector_file.hpp"
@@ -93,6 +95,70 @@ TEST_SUITE("apps") {
         REQUIRE(run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_t.h5 -q")
                     .exit_code == 0);
         CHECK(run("cmp " + dir / "det_t.h5 " + dir / "det_t_first.h5").exit_code == 0);
+    }
+
+    TEST_CASE(
+        "detect: --expected-count judges every bin on its own unless --refractory is given; online "
+        "runs keep the model's refractory period") {
+        temp_dir dir;
+        // One motif of three spikes (neurons 0, 1, 2 at 0, 2, 4 ms; D = 5 bins) and a second one
+        // sharing neurons 1 and 2; the model's stored refractory period is 3 bins.
+        const std::vector<motif_template_entry> entries{{0, 0, 0.0, 5.0}, {0, 1, 2.0, 5.0}, {0, 2, 4.0, 5.0},
+                                                        {1, 3, 1.0, 5.0}, {1, 2, 3.0, 5.0}, {1, 1, 4.0, 5.0}};
+        template_model_options o;
+        o.motifs = 2;
+        o.neurons = 4;
+        o.delays = 5;
+        o.p_background = 0.01;
+        o.p_motif = 1e-4;
+        auto m = detector_from_templates(entries, o);
+        m.refractory_bins = 3;
+        write_detector_model(dir / "model.h5", m, "test");
+        // Motif 0 starts at 30 and again at 32 ms: 2 bins apart, within the refractory period.
+        std::ofstream(dir / "raster.csv") << "population,node_id,timestamp_ms\nx,0,30\nx,0,32\nx,1,32\n"
+                                             "x,1,34\nx,2,34\nx,2,36\n";
+        REQUIRE(run_evspike("convert " + dir / "raster.csv " + dir / "raster.h5").exit_code == 0);
+        const auto run_detect = [&](const std::string& name, const std::string& options) {
+            const auto r = run_evspike("detect run " + dir / "model.h5 " + dir / "raster.h5 -o " +
+                                       dir / name + " -q " + options);
+            REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+            return read_detections(dir / name);
+        };
+        const auto refractory_of = [&](const std::string& name) {
+            const auto out = run("h5dump -a /detections/refractory " + dir / name).out;
+            const auto at = out.find("(0): ");
+            REQUIRE(at != std::string::npos);
+            return std::stod(out.substr(at + 5));
+        };
+
+        // The paper's protocol: both occurrences, at their start times, with either rule.
+        const auto both = run_detect("n.h5", "--expected-count 2");
+        REQUIRE(both.size() == 2);
+        CHECK(both.timestamps == std::vector<double>{30.0, 32.0});
+        CHECK(both.motif_ids == std::vector<std::uint64_t>{0, 0});
+        CHECK(refractory_of("n.h5") == 1.0);
+        const auto peak = run_detect("n_peak.h5", "--expected-count 2 --rule peak");
+        CHECK(peak.timestamps == both.timestamps);
+        CHECK(peak.motif_ids == both.motif_ids);
+        CHECK(peak.scores == both.scores);
+
+        // An explicit refractory period overrides it: the occurrence 2 bins later is suppressed.
+        const auto r4 = run_detect("n_r4.h5", "--expected-count 2 --refractory 4");
+        CHECK(refractory_of("n_r4.h5") == 4.0);
+        CHECK(std::count(r4.timestamps.begin(), r4.timestamps.end(), 30.0) == 1);
+        CHECK(std::count(r4.timestamps.begin(), r4.timestamps.end(), 32.0) == 0);
+        CHECK(run_detect("n_r2.h5", "--expected-count 2 --refractory 2").timestamps == both.timestamps);
+
+        // Online runs (the model's threshold, or --threshold) use the model's 3 bins.
+        const auto online = run_detect("online.h5", "");
+        REQUIRE(online.size() == 1);
+        CHECK(online.timestamps[0] == 30.0);
+        CHECK(refractory_of("online.h5") == 3.0);
+        const auto at = run_detect("online_t.h5", "--threshold " + std::to_string(both.scores[0] - 0.5f));
+        REQUIRE(at.size() == 1);
+        CHECK(at.timestamps[0] == 30.0);
+        CHECK(refractory_of("online_t.h5") == 3.0);
+        CHECK(run_detect("online_r1.h5", "--refractory 1").timestamps == both.timestamps);
     }
 
     TEST_CASE("detect: model and detections files round-trip") {

@@ -2,8 +2,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 
 #include "core/error.hpp"
 #include "core/random.hpp"
@@ -158,6 +160,51 @@ TEST_SUITE("motifs") {
         for (const auto& c : many) rule.push(c, keep);
         rule.finish(keep);
         CHECK(online == det);
+    }
+
+    TEST_CASE(
+        "inference: at refractory 1 bin both rules emit every candidate at or above the threshold "
+        "(the paper's thresholded map)") {
+        REQUIRE(expected_count_refractory_bins == 1);
+        // Motif 0 above threshold in consecutive bins 10, 11, 12 (rising then falling) and at 14;
+        // motif 1 at 11 and 12 with equal scores. Every one of them is a detection.
+        const std::vector<candidate> candidates{{10, 0, 1.0f}, {11, 0, 3.0f}, {11, 1, 2.0f}, {12, 0, 2.0f},
+                                                {12, 1, 2.0f}, {13, 0, 0.1f}, {14, 0, 0.6f}, {15, 1, 0.4f}};
+        std::vector<candidate> above;
+        for (const auto& c : candidates)
+            if (c.score >= 0.5f) above.push_back(c);
+        REQUIRE(above.size() == 6);
+        CHECK(apply_rule(candidates, 2, 1, 0.5f, detection_rule_kind::first_crossing) == above);
+        CHECK(apply_rule(candidates, 2, 1, 0.5f, detection_rule_kind::peak) == above);
+        // At R = 2 they differ: first-crossing keeps 10, 12, 14 of motif 0; peak keeps 11 (3.0 > 1.0)
+        // and then 14 (13 is below threshold, 12 is within 2 bins of 11).
+        const auto first2 = apply_rule(candidates, 2, 2, 0.5f, detection_rule_kind::first_crossing);
+        const auto peak2 = apply_rule(candidates, 2, 2, 0.5f, detection_rule_kind::peak);
+        CHECK(first2.size() == 4);
+        CHECK(first2[0].bin == 10);
+        CHECK(peak2.size() == 3);
+        CHECK(peak2[0].bin == 11);
+
+        // On random candidates too, and the expected-count threshold at R = 1 is the score of the
+        // N-th best candidate.
+        auto rng = make_stream(12, "test.r1");
+        std::vector<candidate> many;
+        for (std::int64_t t = 0; t < 1000; ++t)
+            for (std::uint32_t b = 0; b < 3; ++b)
+                if (uniform01(rng) < 0.5) many.push_back({t, b, static_cast<float>(uniform01(rng))});
+        std::vector<candidate> many_above;
+        for (const auto& c : many)
+            if (c.score >= 0.7f) many_above.push_back(c);
+        for (auto kind : {detection_rule_kind::first_crossing, detection_rule_kind::peak})
+            CHECK(apply_rule(many, 3, 1, 0.7f, kind) == many_above);
+        float threshold = 0;
+        REQUIRE(threshold_for_count(many, 3, 1, detection_rule_kind::peak, 100, threshold));
+        std::vector<float> scores;
+        for (const auto& c : many) scores.push_back(c.score);
+        std::sort(scores.begin(), scores.end(), std::greater<>());
+        REQUIRE(scores[99] > scores[100]);
+        CHECK(threshold == scores[99]);  // exactly 100 at or above it
+        CHECK(apply_rule(many, 3, 1, threshold, detection_rule_kind::first_crossing).size() == 100);
     }
 
     TEST_CASE("inference: dense and sparse weight storage give the same score bits") {
