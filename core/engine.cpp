@@ -44,8 +44,10 @@
 //
 // 7. Exponential time (lif_delta). Below, exp_time_state: V - v_inf is kept as
 //    u = (V - v_inf) e^{(t - t_ref)/tau_m}, constant between inputs; an input's factor
-//    e^{(T - t_ref)/tau_m} is computed once per delay group of a walk (the same value for every
-//    target of the group, so +w and -w at one instant still cancel exactly). lif_exp neurons are
+//    e^{(T - t_ref)/tau_m} is computed once per delay group of a walk, as e^{(B_k - t_ref)/tau_m}
+//    (once per epoch) times e^{(T - B_k)/tau_m} (small_exp when L <= tau_m / 16, else std::exp):
+//    a function of T alone, the same value for every input at T, so +w and -w at one instant
+//    still cancel exactly. lif_exp neurons are
 //    advanced by the model's exact propagator (models/lif_exp.hpp) at each of their events.
 //
 // 8. Order-free epochs (lif_delta). When no threshold test of a neuron can succeed in an epoch
@@ -151,6 +153,18 @@ struct exp_time_params {
 };
 
 constexpr std::uint32_t generic_class = none;  // class_of_ of a lif_exp neuron
+
+// e^r for 0 <= r <= 1/16 (up to rounding): Taylor to degree 9, truncation < r^10 / 10! = 2.5e-19
+// relative, by Estrin's scheme (independent pairs: a dependency chain of four multiply-adds
+// instead of Horner's nine, and no call): the factor of an input within its epoch (invariant 7).
+constexpr double small_exp_limit = 1.0 / 16.0;
+inline double small_exp(double r) {
+    const double r2 = r * r, r4 = r2 * r2;
+    const double low = (1.0 + r) + r2 * (1.0 / 2 + r * (1.0 / 6));
+    const double mid = (1.0 / 24 + r * (1.0 / 120)) + r2 * (1.0 / 720 + r * (1.0 / 5040));
+    const double high = 1.0 / 40320 + r * (1.0 / 362880);
+    return low + r4 * (mid + r4 * high);
+}
 
 // A spike in flight: its walk through the delay-sorted fan-out of `source` (invariant 2).
 struct walk {
@@ -276,6 +290,7 @@ private:
         if (!class_tau_.empty()) min_class_tau_ = *std::min_element(class_tau_.begin(), class_tau_.end());
         class_group_.assign(class_tau_.size(), 0);
         class_factor_.assign(class_tau_.size(), 0.0);
+        class_base_.assign(class_tau_.size(), 0.0);
     }
 
     exp_time_params exp_time_of(const population_spec& ps) {
@@ -347,6 +362,8 @@ private:
         for (const auto& pr : out_.probes) epoch_ms_ = std::min(epoch_ms_, 64.0 * pr.interval_ms);
         // Exponential-time factors stay below e^(16 + 32) within an epoch (invariant 7).
         if (!class_tau_.empty()) epoch_ms_ = std::min(epoch_ms_, 32.0 * min_class_tau_);
+        class_small_.assign(class_tau_.size(), 0);
+        for (std::size_t c = 0; c < class_tau_.size(); ++c) class_small_[c] = epoch_ms_ * class_inv_tau_[c] <= small_exp_limit;
         const double span = net_.delays.empty() ? 0.0 : std::ceil(net_.max_delay_ms / epoch_ms_);
         // At least ~128 ms ahead, so that most predictions wait in the ring, not in a heap.
         const double pred_span = std::ceil(128.0 / epoch_ms_);
@@ -439,6 +456,8 @@ private:
     void epoch(sim_time T1) {
         n_inputs_ = 0;
         if (!class_tau_.empty() && bound(0) - t_ref_ > 16.0 * min_class_tau_) move_reference(bound(0));
+        for (std::size_t c = 0; c < class_tau_.size(); ++c)
+            class_base_[c] = std::exp((bound(0) - t_ref_) * class_inv_tau_[c]);
         begin_samples(T1, std::numeric_limits<std::size_t>::max());
 
         while (!emissions_.empty() && emissions_.top().time < T1) {
@@ -495,7 +514,7 @@ private:
                     if (c != generic_class) {
                         if (class_group_[c] != group_) {
                             class_group_[c] = group_;
-                            class_factor_[c] = std::exp((a - t_ref_) * class_inv_tau_[c]);
+                            class_factor_[c] = epoch_factor(c, a);
                         }
                         value *= class_factor_[c];
                     }
@@ -700,6 +719,14 @@ private:
     // e^{(t - t_ref)/tau_m}.
     double factor(const exp_time_params& P, sim_time t) const { return std::exp((t - t_ref_) * P.inv_tau); }
 
+    // e^{(t - t_ref)/tau_m} for t in the current epoch [B_k, B_k+1), computed as
+    // e^{(B_k - t_ref)/tau_m} e^{(t - B_k)/tau_m} with the second factor by small_exp when the
+    // epoch is short against tau_m (invariant 7): a function of t alone, whoever asks.
+    double epoch_factor(std::uint32_t c, sim_time t) const {
+        const double x = (t - bound(0)) * class_inv_tau_[c];
+        return class_base_[c] * (class_small_[c] ? small_exp(x) : std::exp(x));
+    }
+
     double voltage(const exp_time_params& P, const exp_time_state& x, sim_time t) const {
         if (x.released) return P.v_inf + x.u / factor(P, t);
         if (x.free_at - t > refractory_tolerance_ms) return P.v_inf + x.held;
@@ -816,7 +843,7 @@ private:
                 if (due) {
                     // The prediction is exact: V = V_th (re-evaluating u against the factor at T
                     // can land a few ulps below), then the inputs of the instant.
-                    E = factor(P, T);
+                    E = epoch_factor(P.tau_class, T);
                     const double at_threshold = P.theta * E;
                     if (x.u < at_threshold) x.u = at_threshold;
                     if (pending != 0.0) x.u += pending;
@@ -824,7 +851,7 @@ private:
                 } else {
                     if (pending != 0.0) x.u += pending;
                     if (!n.live || x.u > x.u_q || !P.drifts_up) {
-                        E = factor(P, T);
+                        E = epoch_factor(P.tau_class, T);
                         fire = x.u >= P.theta * E;
                         predict = true;
                     } else if (x.u != x.u_q) {
@@ -1067,6 +1094,10 @@ private:
     // Per class: the factor of the current delay group (computed once per group and class).
     std::vector<std::uint64_t> class_group_;
     std::vector<double> class_factor_;
+    // Per class: e^{(B_k - t_ref)/tau_m} of the current epoch, and whether small_exp covers the
+    // epoch (L / tau_m <= 1/16).
+    std::vector<double> class_base_;
+    std::vector<std::uint8_t> class_small_;
     std::uint64_t group_ = 0;
     std::vector<source_group> sources_;
     lazy_d_ary_queue<4> emissions_;  // the sources' next spikes (no handles needed)
