@@ -493,34 +493,39 @@ TEST_SUITE("core") {
 // sum of its inputs unsorted; one input that can fire it sends it through the time-ordered path.
 TEST_SUITE("core") {
     TEST_CASE("order-free epochs: summed inputs keep the exact crossing; a firing input is never outvoted") {
-        simulation_spec spec;
-        spec.t_stop_ms = 12.0;
-        auto n = dc_neuron(10.0, 1000.0, 2.0);  // v_inf = 40 mV, from V = 0 it crosses 15 at 4.7 ms
-        n.size = 3;
-        spec.populations = {n};
-        // Every delay >= 1 ms, so epochs are ~1 ms long and [1, 2) holds all of neuron 0's inputs.
-        // Neuron 0: -2 mV at 1.3, +0.5 at 1.55, -1 at 1.8 (delivered in walk order, not time order).
-        // Neuron 1: the source emitting first (delivered first) brings -30 mV at 1.9, the later
-        // one +20 mV at 1.5: summed, they would not fire it; in time order +20 fires it at 1.5.
-        // Then +20 mV at 2.7 while it is refractory until 3.5 (its whole epoch): lost.
-        // Neuron 2: no input, the DC train alone.
-        spec.sources = {times_source("s", {{0.05}, {0.3}, {0.8}, {0.1}, {0.2}, {1.2}})};
-        spec.connections = {pairs("s", "n", {0, 1, 2, 3, 4, 5}, {0, 0, 0, 1, 1, 1},
-                                  {0.5, -2.0, -1.0, -30.0, 20.0, 20.0}, {1.5, 1.0, 1.0, 1.8, 1.3, 1.5})};
-        const auto r = run(spec);
-        std::vector<std::vector<double>> t(3);
-        for (const auto& sp : r->rec.spikes)
-            if (sp.group == 0) t[sp.node].push_back(sp.t);
-        const double t1 = -10.0 * std::log(0.625);  // DC alone, from 0 to V_th = 15
-        // Neuron 0: V(t) = 40 + e^{-t/10} (-40 + sum_i w_i e^{t_i/10}) reaches 15 at t*.
-        const double inputs = 0.5 * std::exp(0.155) - 2.0 * std::exp(0.13) - 1.0 * std::exp(0.18);
-        const double t_star = 10.0 * std::log((-40.0 + inputs) / (15.0 - 40.0));
-        REQUIRE(t[0].size() >= 1);
-        CHECK(std::abs(t[0][0] - t_star) < 1e-12);
-        REQUIRE(t[1].size() >= 2);
-        CHECK(t[1][0] == (sim_time::from_ms(0.2) + 1.3).ms());
-        CHECK(std::abs(t[1][1] - (1.5 + 2.0 + t1)) < 1e-12);  // released at 3.5 from V_reset = 0
-        REQUIRE(t[2].size() >= 1);
-        CHECK(std::abs(t[2][0] - t1) < 1e-12);
+        // tau_m 20: epochs of ~1 ms are <= tau_m / 16, so input factors come from the engine's
+        // polynomial; tau_m 10: from std::exp. Both with v_inf = 40 mV, V_th = 15, V from 0.
+        for (const double tau : {20.0, 10.0}) {
+            CAPTURE(tau);
+            simulation_spec spec;
+            spec.t_stop_ms = 25.0;
+            auto n = dc_neuron(tau, 40.0 * 250.0 / tau, 2.0);
+            n.size = 3;
+            spec.populations = {n};
+            // Every delay >= 1 ms, so epochs are ~1 ms long and [1, 2) holds all of neuron 0's
+            // inputs. Neuron 0: -2 mV at 1.3, +0.5 at 1.55, -1 at 1.8 (delivered in walk order,
+            // not time order). Neuron 1: the source emitting first (delivered first) brings
+            // -30 mV at 1.9, the later one +20 mV at 1.5: summed, they would not fire it; in time
+            // order +20 fires it at 1.5. Then +20 mV at 2.7 while it is refractory until 3.5 (its
+            // whole epoch): lost. Neuron 2: no input, the DC train alone.
+            spec.sources = {times_source("s", {{0.05}, {0.3}, {0.8}, {0.1}, {0.2}, {1.2}})};
+            spec.connections = {pairs("s", "n", {0, 1, 2, 3, 4, 5}, {0, 0, 0, 1, 1, 1},
+                                      {0.5, -2.0, -1.0, -30.0, 20.0, 20.0}, {1.5, 1.0, 1.0, 1.8, 1.3, 1.5})};
+            const auto r = run(spec);
+            std::vector<std::vector<double>> t(3);
+            for (const auto& sp : r->rec.spikes)
+                if (sp.group == 0) t[sp.node].push_back(sp.t);
+            const double t1 = -tau * std::log(0.625);  // DC alone, from 0 to V_th = 15
+            // Neuron 0: V(t) = 40 + e^{-t/tau} (-40 + sum_i w_i e^{t_i/tau}) reaches 15 at t*.
+            const double inputs = 0.5 * std::exp(1.55 / tau) - 2.0 * std::exp(1.3 / tau) - std::exp(1.8 / tau);
+            const double t_star = tau * std::log((-40.0 + inputs) / (15.0 - 40.0));
+            REQUIRE(t[0].size() >= 1);
+            CHECK(std::abs(t[0][0] - t_star) < 1e-12);
+            REQUIRE(t[1].size() >= 2);
+            CHECK(t[1][0] == (sim_time::from_ms(0.2) + 1.3).ms());
+            CHECK(std::abs(t[1][1] - (1.5 + 2.0 + t1)) < 1e-12);  // released at 3.5 from V_reset = 0
+            REQUIRE(t[2].size() >= 1);
+            CHECK(std::abs(t[2][0] - t1) < 1e-12);
+        }
     }
 }
