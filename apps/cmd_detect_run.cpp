@@ -138,7 +138,9 @@ int run_detect_run(const args& a) {
         // Lower the floor until the candidates can give N detections.
         std::vector<candidate> candidates;
         bool ok = false;
-        for (float floor = used_threshold; floor > -1000.0f; floor -= 8.0f) {
+        const float first_floor = used_threshold;
+        for (int step = 0; first_floor - 8.0f * static_cast<float>(step) > -1000.0f; ++step) {
+            const float floor = first_floor - 8.0f * static_cast<float>(step);
             candidates.clear();
             progress_bar bar("detect run (collect)", total, quiet);
             spikes = scan_file(
