@@ -51,8 +51,9 @@
 //    advanced by the model's exact propagator (models/lif_exp.hpp) at each of their events.
 //
 // 8. Order-free epochs (lif_delta). When no threshold test of a neuron can succeed in an epoch
-//    (its queued crossing is at or after the epoch's end, and u plus every positive input of the
-//    epoch stays at or below u_q, or it stays refractory through the epoch), the order of its
+//    (no crossing due in it, and u plus every positive input of the epoch stays at or below u_q
+//    when v_inf > V_th, below theta e^{(B_k - t_ref)/tau_m} when v_inf <= V_th, or it stays
+//    refractory through the epoch), the order of its
 //    inputs cannot change what happens: none fires it, none is lost by one and kept by another.
 //    Its inputs are then not sorted: u takes their sum, accumulated in delivery order (walks in
 //    calendar order, each walk by fan-out position), a function of the spikes alone, so still
@@ -791,22 +792,28 @@ private:
         schedule_exact_time(id, n, P, t, now);
     }
 
-    // The common case of process_exp_time (invariant 8): no crossing queued in the epoch and no
-    // threshold test that can succeed in it, so the order of the inputs does not matter and
-    // they are not sorted. Either the neuron stays refractory through the epoch (every input is
-    // lost), or it is free and u plus all its positive inputs stays at or below u_q (then every
-    // partial sum does, in any order: the queued crossing stays valid, nothing fires, nothing is
-    // re-predicted) and u takes the sum of the inputs. False: the neuron is left untouched.
+    // The common case of process_exp_time (invariant 8): no crossing due in the epoch and no
+    // threshold test that can succeed in it, so the order of the inputs does not matter and they
+    // are not sorted. Either the neuron stays refractory through the epoch (every input is lost),
+    // or it is free and u plus all its positive inputs stays below what could fire it, so every
+    // partial sum does, in any order; then u takes the sum of the inputs. What could fire it:
+    // with v_inf > V_th, u above u_q (the queued crossing would come earlier; at or below u_q it
+    // stays valid and nothing is re-predicted); with v_inf <= V_th (no crossing on its own),
+    // u >= theta e^{(T - t_ref)/tau_m} at an input time T, whose smallest value in the epoch is
+    // at its start (theta >= 0). False: the neuron is left untouched.
     bool inputs_absorbed(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
         const inbox& box = inbox_[id];
-        if (box.count == 0 || !n.live || pred_t_[id] < T1 || n.probe != none || !P.drifts_up) return false;
+        if (box.count == 0 || n.probe != none || (n.live && pred_t_[id] < T1)) return false;
         exp_time_state& x = n.x;
         if (!x.released) {
             if (x.free_at - T1 < refractory_tolerance_ms) return false;  // released in the epoch
-        } else {
-            if (x.u + box.rise > x.u_q) return false;
+        } else if (P.drifts_up) {
+            if (!n.live || x.u + box.rise > x.u_q) return false;
             x.u += box.sum;
             if (x.u != x.u_q) n.exact = 0;
+        } else {
+            if (n.live || !(x.u + box.rise < P.theta * class_base_[P.tau_class])) return false;
+            x.u += box.sum;
         }
         stats_.instants += box.count;
         return true;
