@@ -8,6 +8,7 @@
 
 #include "core/error.hpp"
 #include "io/detector_file.hpp"
+#include "motif_fixtures.hpp"
 #include "support.hpp"
 
 using namespace evspike;
@@ -101,17 +102,9 @@ TEST_SUITE("apps") {
         "detect: --expected-count judges every bin on its own unless --refractory is given; online "
         "runs keep the model's refractory period") {
         temp_dir dir;
-        // One motif of three spikes (neurons 0, 1, 2 at 0, 2, 4 ms; D = 5 bins) and a second one
-        // sharing neurons 1 and 2; the model's stored refractory period is 3 bins.
-        const std::vector<motif_template_entry> entries{{0, 0, 0.0, 5.0}, {0, 1, 2.0, 5.0}, {0, 2, 4.0, 5.0},
-                                                        {1, 3, 1.0, 5.0}, {1, 2, 3.0, 5.0}, {1, 1, 4.0, 5.0}};
-        template_model_options o;
-        o.motifs = 2;
-        o.neurons = 4;
-        o.delays = 5;
-        o.p_background = 0.01;
-        o.p_motif = 1e-4;
-        auto m = detector_from_templates(entries, o);
+        // test::tiny_model: one motif of three spikes (neurons 0, 1, 2 at 0, 2, 4 ms; D = 5 bins)
+        // and a second one sharing neurons 1 and 2; the model's stored refractory period is 3 bins.
+        auto m = test::tiny_model();
         m.refractory_bins = 3;
         write_detector_model(dir / "model.h5", m, "test");
         // Motif 0 starts at 30 and again at 32 ms: 2 bins apart, within the refractory period.

@@ -9,25 +9,13 @@
 
 #include "core/error.hpp"
 #include "core/random.hpp"
+#include "motif_fixtures.hpp"
 
 using namespace evspike;
 
 namespace {
 
-// Motif 0: neuron 0 at 0 ms, neuron 1 at 2 ms, neuron 2 at 4 ms. Motif 1: neuron 3 at 1 ms,
-// neuron 2 at 3 ms, neuron 1 at 4 ms. Five delays of 1 ms. With these priors, all three spikes
-// of a motif are needed to reach posterior 1/2.
-detector_model tiny_model() {
-    const std::vector<motif_template_entry> entries{{0, 0, 0.0, 5.0}, {0, 1, 2.0, 5.0}, {0, 2, 4.0, 5.0},
-                                                    {1, 3, 1.0, 5.0}, {1, 2, 3.0, 5.0}, {1, 1, 4.0, 5.0}};
-    template_model_options o;
-    o.motifs = 2;
-    o.neurons = 4;
-    o.delays = 5;
-    o.p_background = 0.01;
-    o.p_motif = 1e-4;
-    return detector_from_templates(entries, o);
-}
+using test::tiny_model;
 
 binned_raster raster_of(std::vector<std::pair<double, std::uint64_t>> spikes, std::size_t neurons) {
     std::vector<double> t;
@@ -78,15 +66,7 @@ TEST_SUITE("motifs") {
         // Motif 0: neurons 0, 1, 2 at 0, 2, 4 ms (weight 5) and neuron 3 at 3 ms (weight 2). The
         // raster holds the motif from 10 ms and a shifted copy of its first three entries from 9 ms:
         // the evidence is 15 at bin 13 (start 9, a partial match) and 17 at bin 14 (start 10).
-        const std::vector<motif_template_entry> entries{
-            {0, 0, 0.0, 5.0}, {0, 1, 2.0, 5.0}, {0, 2, 4.0, 5.0}, {0, 3, 3.0, 2.0}};
-        template_model_options o;
-        o.motifs = 1;
-        o.neurons = 4;
-        o.delays = 5;
-        o.p_background = 0.01;
-        o.p_motif = 1e-4;
-        auto m = detector_from_templates(entries, o);
+        auto m = test::template_detector({{0, 0, 0.0, 5.0}, {0, 1, 2.0, 5.0}, {0, 2, 4.0, 5.0}, {0, 3, 3.0, 2.0}}, 1);
         m.threshold = m.bias[0] + 14.0;  // both bins reach it
         const auto raster =
             raster_of({{9.0, 0}, {10.0, 0}, {11.0, 1}, {12.0, 1}, {13.0, 2}, {13.0, 3}, {14.0, 2}}, 4);
