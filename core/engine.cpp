@@ -418,7 +418,9 @@ private:
         far_min_ = sim_time::never();
         for (const auto& f : far_) {
             if (f.a < horizon_) {
-                buckets_[(k_ + std::max<std::size_t>(1, slot_of(f.a))) & mask_].push_back(f.w);
+                // Called before epoch k_ runs (next_epoch, start_calendar): its slot is still open.
+                // After a skip f.a may lie in it; slot 1 would deliver it late, before B_k.
+                buckets_[(k_ + slot_of(f.a)) & mask_].push_back(f.w);
                 ++ring_walks_;
             } else {
                 far_[kept++] = f;
@@ -740,7 +742,10 @@ private:
     void release(const exp_time_params& P, exp_time_state& x, sim_time T) const {
         if (x.released || x.free_at - T > refractory_tolerance_ms) return;
         x.u = x.held * factor(P, x.free_at);
-        x.u_q = x.u;  // the queued crossing, computed from `held`, is that of this u
+        // The queued crossing, computed from `held`, is that of this u; but a neuron held at or
+        // above V_th fires as soon as it is free (at the instant T, which may precede free_at by
+        // the tolerance): no u_q, so the threshold is tested at T whatever the inputs.
+        x.u_q = x.held >= P.theta ? -std::numeric_limits<double>::infinity() : x.u;
         x.released = true;
     }
 
@@ -779,7 +784,12 @@ private:
     }
 
     void predict_exact_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time now) {
-        const sim_time t = crossing_time(P, n.x);
+        sim_time t = crossing_time(P, n.x);
+        // At or above threshold at `now` (the closed form gives a time <= now): if it has fired
+        // at `now` (a soft reset or an input left V >= V_th with t_ref = 0), there is no upward
+        // crossing to predict (docs/models.md); else it is due at `now` (rounding put the log a
+        // hair early), never in the past.
+        if (!(now < t)) t = last_spike_[id] == now ? sim_time::never() : now;
         if (t.is_never()) {
             n.live = 0;
             return;
@@ -806,7 +816,7 @@ private:
         if (box.count == 0 || n.probe != none || (n.live && pred_t_[id] < T1)) return false;
         exp_time_state& x = n.x;
         if (!x.released) {
-            if (x.free_at - T1 < refractory_tolerance_ms) return false;  // released in the epoch
+            if (!(x.free_at - T1 > refractory_tolerance_ms)) return false;  // released in the epoch
         } else if (P.drifts_up) {
             if (!n.live || x.u + box.rise > x.u_q) return false;
             x.u += box.sum;

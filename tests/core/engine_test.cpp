@@ -571,3 +571,82 @@ TEST_SUITE("core") {
         CHECK(t[2][0] == (sim_time::from_ms(0.2) + 1.3).ms());
     }
 }
+
+TEST_SUITE("core") {
+    TEST_CASE("a far walk arriving in the first epoch after a calendar skip is delivered in it") {
+        // Delays 0.01 and 1000 ms: the ring (65,536 epochs) spans ~655 ms, the 1000 ms walk waits
+        // in far_, nothing else is in flight, so the calendar restarts at its arrival 1001.
+        auto n = pop("n", 1);  // E_L -70, V_th -55, at rest: +15.01 mV at 1001 fires it
+        n.params.E_L = -70.0;
+        n.V_m = constant_dist{-70.0};
+        simulation_spec spec;
+        spec.t_stop_ms = 1010.0;
+        spec.sources = {times_source("s", {{1.0}, {}})};
+        spec.connections = {pairs("s", "n", {0, 1}, {0, 0}, {15.01, 1.0}, {1000.0, 0.01})};
+        spec.populations = {n};
+        auto r = run(spec);
+        REQUIRE(r->rec.spikes.size() == 2);  // source, neuron
+        CHECK(r->rec.spikes[1].t == 1001.0);
+        // Driven (v_inf -50): spikes at t1 = 10 ln 4, then at 1001.005 unless -100 mV at 1001 comes first.
+        spec.populations[0].params.I_e = 500.0;
+        spec.populations[0].params.t_ref = 1001.005 - 20.0 * std::log(4.0);
+        spec.connections[0].weight = std::vector<double>{-100.0, 1.0};
+        r = run(spec);
+        REQUIRE(r->rec.spikes.size() == 2);
+        CHECK(std::abs(r->rec.spikes[1].t - 10.0 * std::log(4.0)) < 1e-12);
+    }
+
+    TEST_CASE("lif_delta left at or above V_th without refractoriness fires at its next input, never in the past") {
+        // Soft reset, t_ref = 0, v_inf = -50 > V_th = -55: +20 mV at 1.0 fires it and the reset
+        // (-5 mV) leaves V = -53.1 >= V_th, where it stays (docs/models.md: no second spike by
+        // itself); +0.1 mV at 3.0 finds V >= V_th and fires it.
+        simulation_spec spec;
+        spec.t_stop_ms = 3.5;
+        auto n = pop("n", 1);
+        n.params.E_L = -70.0;
+        n.params.I_e = 500.0;
+        n.params.V_th = -55.0;
+        n.params.V_reset = -60.0;
+        n.params.t_ref = 0.0;
+        n.params.reset = reset_kind::soft;
+        n.V_m = constant_dist{-70.0};
+        spec.populations = {n};
+        spec.sources = {times_source("s", {{0.5}, {2.5}})};
+        spec.connections = {pairs("s", "n", {0, 1}, {0, 0}, {20.0, 0.1}, {0.5, 0.5})};
+        const auto r = run(spec);
+        std::vector<double> t;
+        for (const auto& sp : r->rec.spikes)
+            if (sp.group == 0) t.push_back(sp.t);
+        REQUIRE(t.size() == 2);
+        CHECK(t[0] == 1.0);
+        CHECK(t[1] == 3.0);
+    }
+
+    TEST_CASE("lif_delta held above V_th fires at the first instant it is free, within the tolerance of free_at") {
+        // Soft reset to -52.1 mV (above V_th = -55) held for t_ref = 2 from 1.0; an input of
+        // -0.5 mV arrives 5e-13 ms before free_at = 3.0, inside the 1e-12 ms tolerance, so the
+        // neuron is free at that instant, still above V_th: it fires there, then every t_ref.
+        simulation_spec spec;
+        spec.t_stop_ms = 6.0;
+        auto n = pop("n", 1);
+        n.params.E_L = -70.0;
+        n.params.I_e = 500.0;
+        n.params.V_th = -55.0;
+        n.params.V_reset = -56.0;
+        n.params.t_ref = 2.0;
+        n.params.reset = reset_kind::soft;
+        n.V_m = constant_dist{-70.0};
+        spec.populations = {n};
+        spec.sources = {times_source("s", {{0.5}, {2.4999999999995}})};
+        spec.connections = {pairs("s", "n", {0, 1}, {0, 0}, {17.0, -0.5}, {0.5, 0.5})};
+        const auto r = run(spec);
+        std::vector<double> t;
+        for (const auto& sp : r->rec.spikes)
+            if (sp.group == 0) t.push_back(sp.t);
+        const sim_time free = sim_time::from_ms(2.4999999999995) + 0.5;
+        REQUIRE(t.size() == 3);
+        CHECK(t[0] == 1.0);
+        CHECK(t[1] == free.ms());
+        CHECK(t[2] == (free + 2.0).ms());
+    }
+}
