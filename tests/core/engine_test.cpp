@@ -596,53 +596,47 @@ TEST_SUITE("core") {
         CHECK(std::abs(r->rec.spikes[1].t - 10.0 * std::log(4.0)) < 1e-12);
     }
 
-    TEST_CASE("lif_delta left at or above V_th without refractoriness fires at its next input, never in the past") {
-        // Soft reset, t_ref = 0, v_inf = -50 > V_th = -55: +20 mV at 1.0 fires it and the reset
-        // (-5 mV) leaves V = -53.1 >= V_th, where it stays (docs/models.md: no second spike by
-        // itself); +0.1 mV at 3.0 finds V >= V_th and fires it.
+    // One soft-reset lif_delta neuron driven towards v_inf = -50 mV > V_th = -55 from -70 mV,
+    // receiving the source spikes `times` (each after 0.5 ms) with weights `w`: its spike times.
+    const auto soft_reset_run = [](double V_reset, double t_ref, double t_stop, std::vector<std::vector<double>> times,
+                                   std::vector<double> w) {
         simulation_spec spec;
-        spec.t_stop_ms = 3.5;
+        spec.t_stop_ms = t_stop;
         auto n = pop("n", 1);
         n.params.E_L = -70.0;
         n.params.I_e = 500.0;
         n.params.V_th = -55.0;
-        n.params.V_reset = -60.0;
-        n.params.t_ref = 0.0;
+        n.params.V_reset = V_reset;
+        n.params.t_ref = t_ref;
         n.params.reset = reset_kind::soft;
         n.V_m = constant_dist{-70.0};
         spec.populations = {n};
-        spec.sources = {times_source("s", {{0.5}, {2.5}})};
-        spec.connections = {pairs("s", "n", {0, 1}, {0, 0}, {20.0, 0.1}, {0.5, 0.5})};
+        std::vector<std::uint64_t> sources(times.size()), targets(times.size(), 0);
+        for (std::size_t i = 0; i < times.size(); ++i) sources[i] = i;
+        spec.sources = {times_source("s", std::move(times))};
+        spec.connections = {pairs("s", "n", sources, targets, std::move(w), std::vector<double>(sources.size(), 0.5))};
         const auto r = run(spec);
         std::vector<double> t;
         for (const auto& sp : r->rec.spikes)
             if (sp.group == 0) t.push_back(sp.t);
+        return t;
+    };
+
+    TEST_CASE("lif_delta left at or above V_th without refractoriness fires at its next input, never in the past") {
+        // t_ref = 0: +20 mV at 1.0 fires it and the soft reset (-5 mV) leaves V = -53.1 >= V_th,
+        // where it stays (docs/models.md: no second spike by itself); +0.1 mV at 3.0 finds
+        // V >= V_th and fires it.
+        const auto t = soft_reset_run(-60.0, 0.0, 3.5, {{0.5}, {2.5}}, {20.0, 0.1});
         REQUIRE(t.size() == 2);
         CHECK(t[0] == 1.0);
         CHECK(t[1] == 3.0);
     }
 
     TEST_CASE("lif_delta held above V_th fires at the first instant it is free, within the tolerance of free_at") {
-        // Soft reset to -52.1 mV (above V_th = -55) held for t_ref = 2 from 1.0; an input of
+        // Soft reset (-1 mV) to -52.1 mV, above V_th, held for t_ref = 2 from 1.0; an input of
         // -0.5 mV arrives 5e-13 ms before free_at = 3.0, inside the 1e-12 ms tolerance, so the
         // neuron is free at that instant, still above V_th: it fires there, then every t_ref.
-        simulation_spec spec;
-        spec.t_stop_ms = 6.0;
-        auto n = pop("n", 1);
-        n.params.E_L = -70.0;
-        n.params.I_e = 500.0;
-        n.params.V_th = -55.0;
-        n.params.V_reset = -56.0;
-        n.params.t_ref = 2.0;
-        n.params.reset = reset_kind::soft;
-        n.V_m = constant_dist{-70.0};
-        spec.populations = {n};
-        spec.sources = {times_source("s", {{0.5}, {2.4999999999995}})};
-        spec.connections = {pairs("s", "n", {0, 1}, {0, 0}, {17.0, -0.5}, {0.5, 0.5})};
-        const auto r = run(spec);
-        std::vector<double> t;
-        for (const auto& sp : r->rec.spikes)
-            if (sp.group == 0) t.push_back(sp.t);
+        const auto t = soft_reset_run(-56.0, 2.0, 6.0, {{0.5}, {2.4999999999995}}, {17.0, -0.5});
         const sim_time free = sim_time::from_ms(2.4999999999995) + 0.5;
         REQUIRE(t.size() == 3);
         CHECK(t[0] == 1.0);
