@@ -646,24 +646,37 @@ private:
     }
 
     // The neuron's next instant in the epoch (invariant 3): its queued crossing when that comes
-    // first (an early entry is settled first: `settle` recomputes the exact prediction and says
-    // whether the neuron is due at the queued time, else re-queues it, invariant 4), else its next
-    // input. False when the epoch holds nothing more for it.
-    template <class Settle>
-    static bool next_instant(neuron_slot& n, const sim_time& qt, std::span<const input> in, std::size_t i,
-                             sim_time T1, Settle&& settle, sim_time& T, bool& due) {
+    // first, else its next input; false when the epoch holds nothing more for it. An early entry
+    // is settled first (invariant 4): `exact()` recomputes the prediction from the neuron's state;
+    // the neuron is due at the queued time if that is it, else `requeue(t)` queues it again. At
+    // the instant found, the neuron's voltage samples up to it are taken.
+    template <class Exact, class Requeue>
+    bool next_instant(neuron_slot& n, const sim_time& qt, std::span<const input> in, std::size_t i, sim_time T1,
+                      Exact&& exact, Requeue&& requeue, sim_time& T, bool& due) {
         for (;;) {
             const bool has_input = i < in.size();
             if (n.live && qt < T1 && (!has_input || !(in[i].t < qt))) {
-                if (!n.exact && !settle()) continue;
+                if (!n.exact) {
+                    const sim_time t = exact();
+                    if (t.is_never()) {
+                        n.live = 0;
+                        continue;
+                    }
+                    if (!due_at(t, qt)) {
+                        requeue(t);
+                        continue;
+                    }
+                }
                 T = qt;
                 due = true;
                 n.live = 0;
-                return true;
+            } else {
+                if (!has_input) return false;
+                T = in[i].t;
+                due = false;
             }
-            if (!has_input) return false;
-            T = in[i].t;
-            due = false;
+            if (n.probe != none) fill_samples(n.probe, T);
+            ++stats_.instants;
             return true;
         }
     }
@@ -677,23 +690,15 @@ private:
         const std::span<const input> in = gather(id);
         const std::size_t count = in.size();
         // An early entry: the exact prediction from the neuron's last event.
-        const auto settle = [&] {
+        const auto exact = [&] {
             const double h = m.next_crossing(n.g.s, t_stop_ - n.g.t_last);
-            if (h == no_crossing) {
-                n.live = 0;
-                return false;
-            }
-            const sim_time t = n.g.t_last + h;
-            if (due_at(t, qt)) return true;
-            schedule(id, t);
-            return false;
+            return h == no_crossing ? sim_time::never() : n.g.t_last + h;
         };
+        const auto requeue = [&](sim_time t) { schedule(id, t); };
         std::size_t i = 0;
         sim_time T;
         bool due = false;
-        while (next_instant(n, qt, in, i, T1, settle, T, due)) {
-            if (n.probe != none) fill_samples(n.probe, T);
-            ++stats_.instants;
+        while (next_instant(n, qt, in, i, T1, exact, requeue, T, due)) {
             const double h = T - n.g.t_last;
             if (h > 0) m.advance(n.g.s, h);
             n.g.t_last = T;
@@ -834,22 +839,12 @@ private:
         sim_time& qt = pred_t_[id];
         const std::span<const input> in = gather(id);
         const std::size_t count = in.size();
-        const auto settle = [&] {
-            const sim_time t = crossing_time(P, x);
-            if (t.is_never()) {
-                n.live = 0;
-                return false;
-            }
-            if (due_at(t, qt)) return true;
-            schedule_exact_time(id, n, P, t, qt);
-            return false;
-        };
+        const auto exact = [&] { return crossing_time(P, x); };
+        const auto requeue = [&](sim_time t) { schedule_exact_time(id, n, P, t, qt); };
         std::size_t i = 0;
         sim_time T;
         bool due = false;
-        while (next_instant(n, qt, in, i, T1, settle, T, due)) {
-            if (n.probe != none) fill_samples(n.probe, T);
-            ++stats_.instants;
+        while (next_instant(n, qt, in, i, T1, exact, requeue, T, due)) {
             double pending = 0.0;
             for (; i < count && in[i].t == T; ++i) pending += in[i].value;
             bool predict = due || !n.live;
