@@ -93,6 +93,17 @@ population_spec dc_neuron(double tau_m, double I_e, double t_ref, model_kind mod
     return p;
 }
 
+// A one-neuron lif_delta population starting at rest (V_m = E_L), hard reset unless changed.
+population_spec at_rest(const std::string& name, double E_L, double V_th, double V_reset, double t_ref) {
+    auto p = pop(name, 1);
+    p.params.E_L = E_L;
+    p.params.V_th = V_th;
+    p.params.V_reset = V_reset;
+    p.params.t_ref = t_ref;
+    p.V_m = constant_dist{E_L};
+    return p;
+}
+
 population_spec hair_trigger(const std::string& name, std::uint64_t size) {
     auto p = pop(name, size);
     p.params.E_L = -70.0;
@@ -445,13 +456,8 @@ TEST_SUITE("core") {
     TEST_CASE("lif_delta soft reset subtracts V_th - V_reset from the potential it fired at") {
         simulation_spec spec;
         spec.t_stop_ms = 5.0;
-        auto p = pop("n", 1);
-        p.params.E_L = -70.0;
-        p.params.V_th = -55.0;
-        p.params.V_reset = -70.0;
-        p.params.t_ref = 2.0;
+        auto p = at_rest("n", -70.0, -55.0, -70.0, 2.0);
         p.params.reset = reset_kind::soft;
-        p.V_m = constant_dist{-70.0};
         spec.populations = {p};
         spec.sources = {times_source("s", {{1.0}})};
         spec.connections = {pairs("s", "n", {0}, {0}, {20.0}, {0.25})};  // V jumps to -50 at 1.25
@@ -468,12 +474,7 @@ TEST_SUITE("core") {
     TEST_CASE("lif_delta discards inputs while refractory and takes them from the end of t_ref") {
         simulation_spec spec;
         spec.t_stop_ms = 6.0;
-        auto p = pop("n", 1);
-        p.params.E_L = -60.0;
-        p.params.V_th = -55.0;
-        p.params.V_reset = -70.0;
-        p.params.t_ref = 2.0;
-        p.V_m = constant_dist{-60.0};
+        const auto p = at_rest("n", -60.0, -55.0, -70.0, 2.0);
         spec.populations = {p};
         // Fires at 1.0; +3 mV at 2.0 (refractory: lost); +3 mV at 3.0 (t_ref just over: kept).
         spec.sources = {times_source("s", {{0.5}, {1.5}, {2.5}})};
@@ -536,13 +537,8 @@ TEST_SUITE("core") {
                           8.0 * std::exp(-(5.0 - 1.8) / tau);
         const double jump = static_cast<float>(-55.0 - V5);  // what a synapse stores
         const auto neuron = [&](const std::string& name, double V_th) {
-            auto p = pop(name, 1);
-            p.params.E_L = -70.0;
+            auto p = at_rest(name, -70.0, V_th, -70.0, 2.0);
             p.params.tau_m = tau;
-            p.params.V_th = V_th;
-            p.params.V_reset = -70.0;
-            p.params.t_ref = 2.0;
-            p.V_m = constant_dist{-70.0};
             return p;
         };
         simulation_spec spec;
@@ -576,9 +572,7 @@ TEST_SUITE("core") {
     TEST_CASE("a far walk arriving in the first epoch after a calendar skip is delivered in it") {
         // Delays 0.01 and 1000 ms: the ring (65,536 epochs) spans ~655 ms, the 1000 ms walk waits
         // in far_, nothing else is in flight, so the calendar restarts at its arrival 1001.
-        auto n = pop("n", 1);  // E_L -70, V_th -55, at rest: +15.01 mV at 1001 fires it
-        n.params.E_L = -70.0;
-        n.V_m = constant_dist{-70.0};
+        auto n = at_rest("n", -70.0, -55.0, -70.0, 2.0);  // +15.01 mV at 1001 fires it
         simulation_spec spec;
         spec.t_stop_ms = 1010.0;
         spec.sources = {times_source("s", {{1.0}, {}})};
@@ -602,14 +596,9 @@ TEST_SUITE("core") {
                                    std::vector<double> w) {
         simulation_spec spec;
         spec.t_stop_ms = t_stop;
-        auto n = pop("n", 1);
-        n.params.E_L = -70.0;
+        auto n = at_rest("n", -70.0, -55.0, V_reset, t_ref);
         n.params.I_e = 500.0;
-        n.params.V_th = -55.0;
-        n.params.V_reset = V_reset;
-        n.params.t_ref = t_ref;
         n.params.reset = reset_kind::soft;
-        n.V_m = constant_dist{-70.0};
         spec.populations = {n};
         std::vector<std::uint64_t> sources(times.size()), targets(times.size(), 0);
         for (std::size_t i = 0; i < times.size(); ++i) sources[i] = i;

@@ -27,6 +27,30 @@ binned_raster raster_of(std::vector<std::pair<double, std::uint64_t>> spikes, st
     return bin_raster(t, a, 1.0, neurons);
 }
 
+// A model whose weights are each non-zero with probability 0.3, then uniform in [low, low + 4).
+detector_model random_model(random_stream& rng, std::size_t motifs, std::size_t neurons, std::size_t delays,
+                            double low, float bias) {
+    detector_model m;
+    m.motifs = motifs;
+    m.neurons = neurons;
+    m.delays = delays;
+    m.weights.resize(m.motifs * m.neurons * m.delays);
+    for (auto& w : m.weights) w = uniform01(rng) < 0.3 ? static_cast<float>(uniform01(rng) * 4 + low) : 0.0f;
+    m.bias.assign(m.motifs, bias);
+    return m;
+}
+
+// `count` spikes at whole milliseconds in [0, span), each from a random neuron, binned at 1 ms.
+binned_raster random_raster(random_stream& rng, int count, double span, std::size_t neurons) {
+    std::vector<double> t;
+    std::vector<std::uint64_t> a;
+    for (int k = 0; k < count; ++k) {
+        t.push_back(std::floor(uniform01(rng) * span));
+        a.push_back(rng() % neurons);
+    }
+    return bin_raster(t, a, 1.0, neurons);
+}
+
 }  // namespace
 
 TEST_SUITE("motifs") {
@@ -189,21 +213,8 @@ TEST_SUITE("motifs") {
 
     TEST_CASE("inference: dense and sparse weight storage give the same score bits") {
         auto rng = make_stream(5, "test.dense");
-        detector_model m;
-        m.motifs = 37;
-        m.neurons = 9;
-        m.delays = 6;
-        m.weights.resize(m.motifs * m.neurons * m.delays);
-        for (auto& w : m.weights)
-            w = uniform01(rng) < 0.3 ? static_cast<float>(uniform01(rng) * 4 - 2) : 0.0f;
-        m.bias.assign(m.motifs, -1.0f);
-        std::vector<double> t;
-        std::vector<std::uint64_t> a;
-        for (int k = 0; k < 400; ++k) {
-            t.push_back(std::floor(uniform01(rng) * 300.0));  // spans many window slides
-            a.push_back(rng() % m.neurons);
-        }
-        const auto raster = bin_raster(t, a, 1.0, m.neurons);
+        const auto m = random_model(rng, 37, 9, 6, -2.0, -1.0f);
+        const auto raster = random_raster(rng, 400, 300.0, m.neurons);  // spans many window slides
         const auto sparse = scan_candidates(compiled_detector(m, 1.0, 1.0), raster, -1e30f);
         const auto dense = scan_candidates(compiled_detector(m, 1.0, 0.0), raster, -1e30f);
         REQUIRE(sparse.size() == dense.size());
@@ -216,21 +227,8 @@ TEST_SUITE("motifs") {
 
     TEST_CASE("inference: the positive-bound prefilter gives the same candidates, bit for bit") {
         auto rng = make_stream(9, "test.prefilter");
-        detector_model m;
-        m.motifs = 23;
-        m.neurons = 12;
-        m.delays = 7;
-        m.weights.resize(m.motifs * m.neurons * m.delays);
-        for (auto& w : m.weights)
-            w = uniform01(rng) < 0.3 ? static_cast<float>(uniform01(rng) * 4 - 2.5) : 0.0f;  // ~3/8 positive
-        m.bias.assign(m.motifs, -0.5f);
-        std::vector<double> t;
-        std::vector<std::uint64_t> a;
-        for (int k = 0; k < 3000; ++k) {
-            t.push_back(std::floor(uniform01(rng) * 2000.0));
-            a.push_back(rng() % m.neurons);
-        }
-        const auto raster = bin_raster(t, a, 1.0, m.neurons);
+        const auto m = random_model(rng, 23, 12, 7, -2.5, -0.5f);  // ~3/8 of the weights positive
+        const auto raster = random_raster(rng, 3000, 2000.0, m.neurons);
         const compiled_detector det(m, 1.0, 1.0);
         REQUIRE(det.has_prefilter());
         for (float floor : {-1e30f, 0.0f, 2.0f, 4.0f}) {
@@ -261,13 +259,7 @@ TEST_SUITE("motifs") {
         for (std::size_t k = 0; k < m.weights.size(); ++k)
             m.weights[k] = (k % 3 == 0) ? static_cast<float>(uniform01(rng) - 0.5) : 0.0f;
         for (std::size_t b = 0; b < m.motifs; ++b) m.bias.push_back(static_cast<float>(b) * 0.01f);
-        std::vector<double> t;
-        std::vector<std::uint64_t> a;
-        for (int k = 0; k < 60; ++k) {
-            t.push_back(std::floor(uniform01(rng) * 30.0));
-            a.push_back(rng() % m.neurons);
-        }
-        const auto raster = bin_raster(t, a, 1.0, m.neurons);
+        const auto raster = random_raster(rng, 60, 30.0, m.neurons);
         const compiled_detector det(m);
         const auto candidates = scan_candidates(det, raster, -1e30f);
         std::size_t checked = 0;
