@@ -384,7 +384,10 @@ std::string object::read_string_attribute(const std::string& name) const {
             fail("cannot release attribute '" + name + "'");
         return text;
     }
-    if (H5Tset_size(memtype.get(), info.size) < 0) fail("cannot read attribute '" + name + "'");
+    // NULLPAD in memory: a NULLTERM buffer of the file's size would give up its last byte to the
+    // terminator, so a NULLPAD string filling its size ("by_time" in 7 bytes) would lose a character.
+    if (H5Tset_size(memtype.get(), info.size) < 0 || H5Tset_strpad(memtype.get(), H5T_STR_NULLPAD) < 0)
+        fail("cannot read attribute '" + name + "'");
     std::string text(info.size, '\0');
     if (H5Aread(attr.get(), memtype.get(), text.data()) < 0) fail("cannot read attribute '" + name + "'");
     text.resize(std::min(text.size(), text.find('\0')));

@@ -298,8 +298,12 @@ void spike_reader::impl::read_range(const population& pop, const h5::dataset& ti
         bool unsorted = n > 0 && out.timestamps[0] < previous;
         for (std::size_t i = 1; i < n; ++i) unsorted |= out.timestamps[i] < out.timestamps[i - 1];
         if (unsorted) {
-            std::size_t i = out.timestamps[0] < previous ? 0 : 1;
-            while (out.timestamps[i] >= out.timestamps[i - 1]) ++i;
+            // The decrease is at 0 (against the previous chunk) or at the first i with t[i] < t[i-1].
+            std::size_t i = 0;
+            if (!(out.timestamps[0] < previous)) {
+                i = 1;
+                while (out.timestamps[i] >= out.timestamps[i - 1]) ++i;
+            }
             throw io_error(path, pop.times_path,
                            "sorting is by_time but the time at index " + std::to_string(begin + i) +
                                " is smaller than the one before");

@@ -90,6 +90,9 @@ def main(out):
     spikes(j("seconds.h5"), [0.001, 0.0025], [0, 1], units="s")
     spikes(j("enum_by_id.h5"), [3.0, 1.0], [0, 1], sorting=1)
     spikes(j("integer_sorting.h5"), [1.0, 2.0], [0, 1], sorting=np.uint8(2))
+    # Fixed-length NULLPAD strings that fill their size exactly (h5py's np.bytes_): no terminator.
+    spikes(j("nullpad_strings.h5"), [1.0, 2.0], [0, 1], sorting=np.bytes_("by_time"), units=np.bytes_("ms"),
+           extra=lambda f: f.attrs.create("evspike_command", np.bytes_("abc")))
     with h5py.File(j("old_gids_layout.h5"), "w") as f:
         f.create_dataset("spikes/gids", data=np.array([10, 11], dtype="<u4"))
         f.create_dataset("spikes/timestamps", data=np.array([0.25, 0.75]))
