@@ -36,8 +36,9 @@
 //    (`--queue`) beyond it.
 //
 // 5. Interval [0, t_stop) (SPEC §1): nothing at t >= t_stop is executed or reported. A voltage
-//    sample at k * interval < t_stop sees the state after every event at its time (V is
-//    right-continuous), evaluated exactly from the state at the neuron's last event.
+//    sample at k * interval, k < sample_count(0, t_stop, interval) (so < t_stop), sees the state
+//    after every event at its time (V is right-continuous), evaluated exactly from the state at
+//    the neuron's last event.
 //
 // 6. Output order: the spikes of an epoch are reported sorted by (time, global id), so each
 //    group's spikes come by time, ties by node id (SPEC §7.1 by_time).
@@ -1024,10 +1025,12 @@ private:
             auto& sp = samples_[p];
             sp.t.clear();
             sp.t_ms.clear();
-            for (std::uint64_t k = next_sample_[p];; ++k) {
+            // Rows as a report reader counts them from (0, t_stop, interval) (core/time.hpp).
+            const std::uint64_t rows = sample_count(0.0, spec_.t_stop_ms, out_.probes[p].interval_ms);
+            for (std::uint64_t k = next_sample_[p]; k < rows; ++k) {
                 const double s_ms = static_cast<double>(k) * out_.probes[p].interval_ms;
                 const sim_time s = sim_time::from_ms(s_ms);
-                if (!(s < T) || !(s < t_stop_)) break;
+                if (!(s < T)) break;
                 if (sp.t.size() == cap) {
                     more = true;
                     break;
@@ -1170,8 +1173,8 @@ run_stats run_with(const simulation_spec& spec, const network& net, const engine
 
 run_stats simulate(const simulation_spec& spec, const network& net, const engine_outputs& outputs,
                    queue_kind queue) {
-    if (!(spec.t_stop_ms >= 0) || !std::isfinite(spec.t_stop_ms))
-        throw config_error("t_stop", "must be finite and >= 0 ms");
+    if (!(spec.t_stop_ms >= 0) || !(spec.t_stop_ms <= max_time_ms))
+        throw config_error("t_stop", "must be >= 0 ms and at most the time limit 2^52 = 4503599627370496 ms");
     if (net.groups.size() != spec.populations.size() + spec.sources.size())
         throw internal_error("simulate: the network was not built from this spec");
     switch (queue) {

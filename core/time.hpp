@@ -10,14 +10,24 @@
 
 namespace evspike {
 
+// The largest time (and duration) evspike accepts: 2^52 ms, about 142,700 years. Below it a
+// time is exact as whole ms + fraction (from_ms takes any double exactly), whole ms plus any
+// accepted duration cannot overflow the int64, ms() is the nearest double, and the fraction keeps
+// ~1.1e-16 ms resolution however late (SPEC §1 asks 1e-9 ms over 24 h = 8.64e7 ms). Beyond 2^53
+// a double cannot even tell neighbouring milliseconds apart. Config and command-line times above
+// it are refused naming this limit.
+inline constexpr double max_time_ms = 4503599627370496.0;  // 2^52
+
 struct sim_time {
     std::int64_t whole_ms = 0;  // floor of the time in ms
     double frac_ms = 0.0;       // in [0, 1)
 
-    // Exact for |t| < 2^52 ms: t - floor(t) is representable.
+    // Exact for |t| < 2^52 ms: t - floor(t) is representable, except that for t in
+    // (-2^-54, 0) it rounds to 1.0, carried into whole_ms (the nearest time whose fraction is in
+    // [0, 1) is then 0). Finite |t| <= max_time_ms only.
     static sim_time from_ms(double t_ms) {
         const double whole = std::floor(t_ms);
-        return {static_cast<std::int64_t>(whole), t_ms - whole};
+        return normalised(static_cast<std::int64_t>(whole), t_ms - whole);
     }
     static constexpr sim_time never() { return {std::numeric_limits<std::int64_t>::max(), 0.0}; }
 
@@ -31,7 +41,7 @@ struct sim_time {
         // adds a delay per synapse): truncate, then step down below zero. Same value as floor.
         std::int64_t whole = static_cast<std::int64_t>(sum);
         whole -= sum < static_cast<double>(whole);
-        return {whole_ms + whole, sum - static_cast<double>(whole)};
+        return normalised(whole_ms + whole, sum - static_cast<double>(whole));
     }
     sim_time& operator+=(double duration_ms) { return *this = *this + duration_ms; }
 
@@ -45,7 +55,28 @@ struct sim_time {
     friend bool operator>(const sim_time& a, const sim_time& b) { return b < a; }
     friend bool operator<=(const sim_time& a, const sim_time& b) { return !(b < a); }
     friend bool operator>=(const sim_time& a, const sim_time& b) { return !(a < b); }
+
+private:
+    // frac in [0, 1] from sum - floor(sum): it is 1.0 only when a tiny negative sum (> -2^-54
+    // below a whole ms) rounded up; the nearest representable time is then the next whole ms.
+    static sim_time normalised(std::int64_t whole, double frac) {
+        if (frac >= 1.0) return {whole + 1, 0.0};
+        return {whole, frac};
+    }
 };
+
+// Rows of a regular sampling start + k * step, k = 0, 1, ..., n - 1, over [start, stop): the
+// count a reader computes from (start, stop, step) alone, n = ceil(q (1 - 1e-12)) with
+// q = (stop - start) / step. The tolerance makes a sample that falls on stop mathematically
+// (stop 2.1, step 0.7: 3 * 0.7 = 2.0999999999999996 < 2.1) count as at stop, so not a row;
+// 1e-12 q (steps) is ~4500 ulp of q, far above rounding and far below one step (docs/files.md).
+inline std::uint64_t sample_count(double start_ms, double stop_ms, double step_ms) {
+    if (!(stop_ms > start_ms) || !(step_ms > 0.0)) return 0;
+    const double q = (stop_ms - start_ms) / step_ms;
+    const double n = std::ceil(q - q * 1e-12);
+    // More rows than a uint64 holds (or q = inf) saturate; callers refuse such sizes anyway.
+    return n < 18446744073709551616.0 ? static_cast<std::uint64_t>(n) : std::numeric_limits<std::uint64_t>::max();
+}
 
 // Duration a - b in ms.
 inline double operator-(const sim_time& a, const sim_time& b) {

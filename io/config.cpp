@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 #include "io/rate_file.hpp"
 #include "io/spike_file.hpp"
 #include "io/toml_util.hpp"
@@ -56,6 +57,9 @@ public:
         if (auto t_stop = root.find("t_stop")) {
             spec_.t_stop_ms = t_stop->as_number();
             if (!(spec_.t_stop_ms > 0.0)) t_stop->fail("must be > 0 ms, got " + format_number(spec_.t_stop_ms));
+            if (spec_.t_stop_ms > max_time_ms)
+                t_stop->fail("must be at most the time limit 2^52 = " + format_number(max_time_ms) + " ms, got " +
+                             format_number(spec_.t_stop_ms));
         }
         const auto populations = root.array_of_tables("population");
         if (populations.empty()) root.fail("population", "the config needs at least one [[population]]");

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "core/time.hpp"
 #include "io/atomic_file.hpp"
 #include "io/hdf5.hpp"
 #include "io/hdf5_output.hpp"
@@ -14,14 +15,6 @@ namespace {
 
 // Values per chunk and per write, as for spike files.
 constexpr std::size_t chunk_values = std::size_t{1} << 16;
-
-std::uint64_t count_samples(double t_start, double t_stop, double step) {
-    if (!(t_stop > t_start)) return 0;
-    auto n = static_cast<std::uint64_t>(std::ceil((t_stop - t_start) / step));
-    while (n > 0 && t_start + static_cast<double>(n - 1) * step >= t_stop) --n;
-    while (t_start + static_cast<double>(n) * step < t_stop) ++n;
-    return n;
-}
 
 std::string report_path(const std::string& population) { return "/report/" + population; }
 
@@ -125,7 +118,7 @@ std::size_t voltage_report_writer::add_population(const std::string& name,
     pop.t_start = t_start_ms;
     pop.t_stop = t_stop_ms;
     pop.step = step_ms;
-    pop.expected = count_samples(t_start_ms, t_stop_ms, step_ms);
+    pop.expected = sample_count(t_start_ms, t_stop_ms, step_ms);  // as a reader counts
     pop.float64 = float64;
     pop.rows_per_write = std::max<std::size_t>(1, chunk_values / std::max<std::size_t>(1, nodes));
     h5::chunking storage{chunk_values, 1, true};
