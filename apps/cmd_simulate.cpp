@@ -9,8 +9,8 @@
 
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
-#include "core/connect.hpp"
-#include "core/engine.hpp"
+#include "sim/connect.hpp"
+#include "sim/engine.hpp"
 #include "core/error.hpp"
 #include "io/config.hpp"
 #include "io/spike_file.hpp"

@@ -5,7 +5,7 @@
 //     neurons each hold one prediction; each step pops the earliest entry and re-predicts 80
 //     random neurons (each moved earlier or later, as excitatory or inhibitory inputs would),
 //     then re-predicts the popped neuron. Lazy queues push instead of moving and drop
-//     superseded entries when they surface, exactly as core/engine.cpp does.
+//     superseded entries when they surface, exactly as sim/engine.cpp does.
 //  2. The engine itself on Benchmark 4 (data/bench4.toml and bench4_hetero.toml, 1 s simulated):
 //     run `evspike simulate CONFIG --t-stop 1000 --queue NAME` (bench/README.md has the numbers).
 // Reports the best of 5 repetitions in ns per operation (one operation = one pop or one

@@ -24,7 +24,7 @@ using detail::toml_node;
 using detail::toml_table;
 
 // A delay drawn from normal(mean, sd) is redrawn until > 0; refuse distributions for which that
-// almost never happens (P(delay > 0) < ~1e-6), as core/connect.cpp does.
+// almost never happens (P(delay > 0) < ~1e-6), as sim/connect.cpp does.
 constexpr double min_normal_delay_z = -4.75;
 
 bool valid_name(const std::string& name) {

@@ -15,7 +15,7 @@
 // the spec is self-contained (source_spec::times / source_spec::rate_file are filled in).
 #include <string>
 
-#include "core/spec.hpp"
+#include "sim/spec.hpp"
 
 namespace evspike {
 

@@ -15,7 +15,7 @@
 // Errors are io_error "<file>: line <n>: <what>" (n counts from 1, including header and blanks).
 #include <string>
 
-#include "core/spec.hpp"
+#include "sim/spec.hpp"
 
 namespace evspike {
 

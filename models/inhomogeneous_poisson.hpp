@@ -8,7 +8,7 @@
 // r(t) exactly. r(t) d < 1 is required everywhere. The train starts fresh at `start_ms` (no
 // spike in the past).
 //
-// The rate profile (core/spec.hpp, read by io/rate_file.hpp): rate_hz[k] holds on
+// The rate profile (defined here, held by sim/spec.hpp's sources, read by io/rate_file.hpp): rate_hz[k] holds on
 // [time_ms[k], time_ms[k+1]), the last rate until the end; before time_ms[0] the rate is 0.
 #include <cstdint>
 #include <limits>
@@ -16,9 +16,14 @@
 #include <vector>
 
 #include "core/random.hpp"
-#include "core/spec.hpp"
 
 namespace evspike {
+
+// Piecewise-constant rate: rate_hz[k] holds on [time_ms[k], time_ms[k+1]), the last to the end.
+struct rate_profile {
+    std::vector<double> time_ms;
+    std::vector<double> rate_hz;
+};
 
 class inhomogeneous_poisson_process {
 public:

@@ -2,7 +2,7 @@
 // The engine's queue entry (SPEC §3.1): a small value type with a total, defaulted-style order.
 //
 // Order: time, then kind, then node (a global id), then aux. Keys of live entries are unique by
-// construction (see core/engine.cpp), so the order never depends on insertion order: no
+// construction (see sim/engine.cpp), so the order never depends on insertion order: no
 // sequence number is needed, and the order stays the same whichever queue implementation holds
 // the entries or however neurons are later partitioned across ranks (a sequence number would
 // depend on both).

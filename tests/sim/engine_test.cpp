@@ -1,4 +1,4 @@
-#include "core/engine.hpp"
+#include "sim/engine.hpp"
 
 #include <doctest/doctest.h>
 
@@ -6,7 +6,7 @@
 #include <tuple>
 #include <vector>
 
-#include "core/connect.hpp"
+#include "sim/connect.hpp"
 #include "core/error.hpp"
 
 using namespace evspike;
@@ -490,7 +490,7 @@ TEST_SUITE("core") {
     }
 }
 
-// Invariant 8 of core/engine.cpp: a lif_delta neuron that nothing can fire in an epoch takes the
+// Invariant 8 of sim/engine.cpp: a lif_delta neuron that nothing can fire in an epoch takes the
 // sum of its inputs unsorted; one input that can fire it sends it through the time-ordered path.
 TEST_SUITE("core") {
     TEST_CASE("order-free epochs: summed inputs keep the exact crossing; a firing input is never outvoted") {

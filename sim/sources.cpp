@@ -1,4 +1,4 @@
-#include "core/sources.hpp"
+#include "sim/sources.hpp"
 
 #include <algorithm>
 #include <cmath>

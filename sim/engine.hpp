@@ -1,5 +1,5 @@
 #pragma once
-// The event-driven engine (SPEC §3): exact, continuous time, no grid. See core/engine.cpp for
+// The event-driven engine (SPEC §3): exact, continuous time, no grid. See sim/engine.cpp for
 // the event order and the same-time rule, docs/engine.md for the design.
 //
 //   const network net = build_network(spec);
@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "core/network.hpp"
-#include "core/spec.hpp"
+#include "sim/spec.hpp"
 #include "queue/event_queue.hpp"
 
 namespace evspike {
@@ -48,7 +48,7 @@ struct engine_outputs {
     std::function<void(double)> progress;
 };
 
-// The queue for threshold-crossing predictions beyond the calendar's horizon (core/engine.cpp;
+// The queue for threshold-crossing predictions beyond the calendar's horizon (sim/engine.cpp;
 // nearer ones wait in the calendar's ring). Found by bench/queue_choice.cpp and Benchmark 4
 // (bench/README.md, "Which event queue?"): the indexed 4-ary heap ties Boost's mutable d-ary heap
 // on the hold model and was 10-15 % faster in the engine when it held every prediction.

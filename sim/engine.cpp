@@ -1,6 +1,6 @@
 // The event loop.
 //
-// Invariants, enforced here and checked by tests/core/engine_test.cpp:
+// Invariants, enforced here and checked by tests/sim/engine_test.cpp:
 //
 // 1. Epochs (conservative synchronisation, as NEST and Arbor). Time advances in epochs
 //    [B_k, B_k+1) no longer than the smallest delay (B_k+1 = B_k + L, L = d_min (1 - 1e-12)). A
@@ -60,7 +60,7 @@
 //    calendar order, each walk by fan-out position), a function of the spikes alone, so still
 //    independent of partitioning. Only the rounding of u differs from a time-ordered sum (~1e-16
 //    relative). ~85 % of neuron-epochs on Benchmark 4 with delays in [1, 3] ms take this path.
-#include "core/engine.hpp"
+#include "sim/engine.hpp"
 
 #include <algorithm>
 #include <array>
@@ -70,9 +70,9 @@
 #include <memory>
 #include <variant>
 
-#include "core/connect.hpp"
+#include "sim/connect.hpp"
 #include "core/error.hpp"
-#include "core/sources.hpp"
+#include "sim/sources.hpp"
 #include "models/lif_delta.hpp"
 #include "models/lif_exp.hpp"
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/spec.hpp"
+#include "sim/spec.hpp"
 #include "models/inhomogeneous_poisson.hpp"
 #include "models/poisson_process.hpp"
 

@@ -19,7 +19,7 @@
 
 #include "core/network.hpp"
 #include "core/random.hpp"
-#include "core/spec.hpp"
+#include "sim/spec.hpp"
 
 namespace evspike {
 

@@ -1,4 +1,4 @@
-#include "core/connect.hpp"
+#include "sim/connect.hpp"
 
 #include <doctest/doctest.h>
 

@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "models/inhomogeneous_poisson.hpp"  // rate_profile
 #include "models/lif.hpp"
 
 namespace evspike {
@@ -24,12 +25,6 @@ struct population_spec {
     model_kind model = model_kind::lif_delta;
     lif_params params;
     distribution V_m = constant_dist{-70.0};  // the loader sets E_L when V_m is absent
-};
-
-// Piecewise-constant rate: rate_hz[k] holds on [time_ms[k], time_ms[k+1]), the last to the end.
-struct rate_profile {
-    std::vector<double> time_ms;
-    std::vector<double> rate_hz;
 };
 
 enum class source_kind { spike_times, poisson, spike_file };
