@@ -9,8 +9,8 @@
 #include <random>
 #include <vector>
 
-#include "core/engine.hpp"
-#include "core/connect.hpp"
+#include "sim/engine.hpp"
+#include "sim/connect.hpp"
 #include "core/error.hpp"
 #include "core/time.hpp"
 
