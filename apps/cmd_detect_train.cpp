@@ -126,6 +126,7 @@ int run_detect_train(const args& a) {
         } catch (const model_error& e) {
             throw io_error(templates_path, "/motifs/templates", e.what());
         }
+        model.origin = "templates";
         model.settings.emplace_back("templates", templates_path);
         if (keep < 1) prune_weights(model, keep);
         const auto r = calibrate_f1(model, raster, occurrences, o.calibration_tolerance_ms);
@@ -146,6 +147,7 @@ int run_detect_train(const args& a) {
             }
         });
         bar.finish();
+        model.origin = "supervised";
         model.settings.emplace_back("dataset", dataset_path);
         if (keep < 1) {
             prune_weights(model, keep);

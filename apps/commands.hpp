@@ -14,6 +14,7 @@ int run_generate_motifs(const args& a);
 int run_detect_train(const args& a);
 int run_detect_run(const args& a);
 int run_detect_score(const args& a);
+int run_detect_discover(const args& a);
 int run_info(const args& a);
 int run_plot(const args& a);
 int run_convert(const args& a);

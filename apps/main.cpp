@@ -28,6 +28,7 @@ constexpr command commands[] = {
     {"detect train", evspike::cli::run_detect_train, "learn a motif detector (HD-SNN)"},
     {"detect run", evspike::cli::run_detect_run, "detect motifs in a raster"},
     {"detect score", evspike::cli::run_detect_score, "score detections against ground truth"},
+    {"detect discover", evspike::cli::run_detect_discover, "learn motifs from an unlabeled raster"},
     {"info", evspike::cli::run_info, "summarise a spike file"},
     {"plot", evspike::cli::run_plot, "draw a raster plot as SVG"},
     {"convert", evspike::cli::run_convert, "convert spike files between SONATA HDF5 and CSV"},

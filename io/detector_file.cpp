@@ -63,6 +63,8 @@ void write_detector_model(const std::string& path, const detector_model& model, 
         g.write_attribute("alignment",
                           "weights[b][a][d]: a spike of neuron a at bin s adds to detector b at bin s + d; "
                           "detections are reported at the motif start, detection bin - (delays - 1)");
+        if (!model.origin.empty()) g.write_attribute("origin", model.origin);
+        if (model.calibration_rate_hz > 0) g.write_attribute<double>("calibration_rate", model.calibration_rate_hz);
         for (const auto& [key, value] : model.settings) g.write_attribute("train_" + key, value);
         g = h5::group();
         f.close();
@@ -107,6 +109,12 @@ detector_model read_detector_model(const std::string& path) {
         } catch (const model_error& e) {
             throw io_error(path, "/detector", e.what());
         }
+    }
+    if (g.has_attribute("origin")) m.origin = g.read_string_attribute("origin");
+    if (g.has_attribute("calibration_rate")) {
+        m.calibration_rate_hz = g.read_attribute<double>("calibration_rate");
+        if (!(m.calibration_rate_hz >= 0) || !std::isfinite(m.calibration_rate_hz))
+            throw io_error(path, "/detector", "attribute 'calibration_rate' must be finite and >= 0");
     }
     try {
         m.validate();

@@ -4,7 +4,9 @@
 //   index = lag in bins from the spike to the detection bin, see motifs/detector.hpp),
 //   /detector/bias float32 [motifs], attributes `bin` (ms), `threshold` (logit units), `delays`,
 //   `refractory` (bins), `rule` ("first-crossing" or "peak"; absent: first-crossing),
-//   and the training settings as attributes (`method`, `epochs`, ...);
+//   `origin` (supervised | templates | discovered), `calibration_rate` (detections per second at
+//   the threshold on the calibration data), and the training settings as attributes
+//   (`train_epochs`, ...);
 // - detections (SPEC §7.4): /detections/{timestamps float64 (ms, the motif's start), motif_ids
 //   uint64, scores float32 (bias + evidence, logit units)}, streamed in chunks.
 // Both are written under a temporary name beside the target and renamed when complete.

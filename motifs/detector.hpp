@@ -80,6 +80,12 @@ struct detector_model {
     std::vector<float> weights;                                      // [motif][neuron][delay]
     std::vector<float> bias;                                         // [motif]
     std::vector<std::pair<std::string, std::string>> settings;       // how it was made (file attributes)
+    // How the model was made: "supervised" (detect train), "templates" (detect train --templates),
+    // "discovered" (detect discover); empty when unknown (files written before it was stored).
+    std::string origin;
+    // Detections per second (all motifs) at the stored threshold on the calibration data; 0 when
+    // unknown. `detect run` warns when a run's rate is far from it.
+    double calibration_rate_hz = 0.0;
 
     float weight(std::size_t b, std::size_t a, std::size_t d) const {
         return weights[(b * neurons + a) * delays + d];

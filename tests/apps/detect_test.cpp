@@ -221,4 +221,42 @@ TEST_SUITE("apps") {
         CHECK(r.exit_code == 1);
         CHECK(r.out.find("3 dimensions") != std::string::npos);
     }
+
+    TEST_CASE("detect discover: learns a model from an unlabeled raster that detect run uses unchanged") {
+        temp_dir dir;
+        write_config(dir / "m.toml");
+        REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "d.h5 -q").exit_code == 0);
+        auto r = run_evspike("detect discover " + dir / "d.h5 -o " + dir / "model.h5 --motifs 4 --duration 21 "
+                             "--occurrences " + dir / "occ.h5 -q");
+        REQUIRE(r.exit_code == 0);
+        const auto model = read_detector_model(dir / "model.h5");
+        CHECK(model.motifs == 4);
+        CHECK(model.neurons == 64);
+        CHECK(model.delays == 21);
+        CHECK(model.origin == "discovered");
+        CHECK(model.calibration_rate_hz > 0);
+        // detect run with the discovered model finds exactly the occurrences discover reported.
+        REQUIRE(run_evspike("detect run " + dir / "model.h5 " + dir / "d.h5 -o " + dir / "run.h5 -q").exit_code == 0);
+        const auto occ = read_detections(dir / "occ.h5");
+        const auto again = read_detections(dir / "run.h5");
+        CHECK(occ.size() > 0);
+        CHECK(occ.timestamps == again.timestamps);
+        CHECK(occ.motif_ids == again.motif_ids);
+        // The same seed gives the same model file contents.
+        REQUIRE(run_evspike("detect discover " + dir / "d.h5 -o " + dir / "model2.h5 --motifs 4 --duration 21 -q")
+                    .exit_code == 0);
+        CHECK(read_detector_model(dir / "model2.h5").weights == model.weights);
+
+        CHECK(run_evspike("detect discover --help").exit_code == 0);
+        for (const char* bad : {"--motifs 0 --duration 21", "--motifs 2.5 --duration 21", "--motifs 2 --duration 0",
+                                "--motifs 2 --duration 1 --bin 1", "--motifs 2 --duration 21 --bin -1",
+                                "--motifs 2 --duration 21 --iterations 0", "--duration 21"}) {
+            r = run_evspike("detect discover " + dir / "d.h5 -o " + dir / "bad.h5 " + bad);
+            CHECK_MESSAGE(r.exit_code == 2, bad);
+            CHECK_FALSE(std::filesystem::exists(dir / "bad.h5"));
+        }
+        r = run_evspike("detect discover " + dir / "d.h5 -o " + dir / "bad.h5 --motifs 2 --duration 1e5");
+        CHECK(r.exit_code == 1);
+        CHECK(r.out.find("longer than the raster") != std::string::npos);
+    }
 }
