@@ -113,7 +113,7 @@ void add_binned(report& r, const spike_reader& reader, const std::string& popula
     r.value("bin_ms", "bin", bin_ms, "ms", " (" + std::to_string(b.bins) + " bins)");
     r.value("fano_factor", "Fano factor", b.mean_fano, "", " (counts per bin, mean over " + std::to_string(b.neurons) + " active neurons)");
     r.value("lz_complexity", "LZ76 complexity", b.mean_lz, "",
-            b.bins > binned_stats::max_lz_bins ? " (skipped: more than 2^20 bins)" : " (normalised c log2(n)/n, mean over active neurons)");
+            b.bins > binned_stats::max_lz_bins ? " (skipped: more than 2^26 bins)" : " (normalised c log2(n)/n, mean over active neurons)");
 }
 
 report population_report(const spike_reader& reader, const std::string& population, std::optional<double> duration_ms,

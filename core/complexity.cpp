@@ -1,42 +1,114 @@
 #include "core/complexity.hpp"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 
 #include "core/error.hpp"
 
 namespace evspike {
 
-std::uint64_t lz76_phrases(std::span<const std::uint8_t> s) {
-    const std::size_t n = s.size();
-    if (n == 0) return 0;
-    if (n == 1) return 1;
-    // Kaspar & Schuster (1987): extend the current phrase [l, l + k) while it matches a substring
-    // starting at some i < l; a new phrase starts when no start i can be extended further.
-    std::size_t i = 0, k = 1, l = 1, k_max = 1;
-    std::uint64_t c = 1;
-    for (;;) {
-        if (s[i + k - 1] == s[l + k - 1]) {
-            ++k;
-            if (l + k > n) {
-                ++c;
-                break;
+namespace {
+
+// Kaspar & Schuster's LZ76 parsing: the first phrase is the first symbol; each next phrase,
+// starting at l, is the longest prefix of s[l..n) that also starts at some p < l (the copy may
+// run into the phrase itself), plus one symbol, or the rest of the sequence when that prefix
+// reaches the end. Their published loop tries every p for every phrase: O(n^2) on a periodic or
+// sparse sequence (a 309,300-bin train took minutes). Here a suffix automaton of s gives, for
+// every substring x, the end of its first occurrence (firstpos); x = s[l..l+m] starts before l
+// iff firstpos(x) < l + m. That test is prefix-closed, so the phrase is found by walking the
+// automaton from its root along s[l..] while it holds: O(n) walks in all, O(n |alphabet|) build
+// (Blumer et al. 1985; Crochemore & Hancart 1997 give firstpos).
+class lz76_automaton {
+public:
+    std::uint64_t phrases(std::span<const std::uint8_t> s) {
+        const std::size_t n = s.size();
+        if (n == 0) return 0;
+        if (n == 1) return 1;
+        if (n >= (std::size_t{1} << 31)) throw internal_error("lz76: more than 2^31 symbols");
+        build(s);
+        std::uint64_t c = 1;  // the first symbol
+        for (std::size_t l = 1; l < n; ++c) {
+            std::uint32_t v = 0;
+            std::size_t m = 0;
+            while (l + m < n) {
+                const std::uint32_t u = at(v)[next + code_[s[l + m]]];
+                if (!(at(u)[firstpos] < l + m)) break;
+                v = u;
+                ++m;
             }
-        } else {
-            if (k > k_max) k_max = k;
-            ++i;
-            if (i == l) {
-                ++c;
-                l += k_max;
-                if (l + 1 > n) break;
-                i = 0;
-                k = 1;
-                k_max = 1;
-            } else {
-                k = 1;
-            }
+            l += m + 1;
         }
+        return c;
     }
-    return c;
+
+private:
+    static constexpr std::uint32_t none = UINT32_MAX;
+    // One state is `stride_` words: len, suffix link, firstpos, then a transition per symbol
+    // (0 = none: no transition leads back to the root). Fields side by side, so that a step of
+    // the build or of the walk touches one cache line.
+    enum field : std::size_t { len = 0, link = 1, firstpos = 2, next = 3 };
+
+    std::uint32_t* at(std::uint32_t v) { return states_.data() + static_cast<std::size_t>(v) * stride_; }
+
+    void build(std::span<const std::uint8_t> s) {
+        code_.fill(0);
+        std::array<bool, 256> seen{};
+        for (std::uint8_t x : s) seen[x] = true;
+        std::size_t sigma = 0;
+        for (std::size_t x = 0; x < 256; ++x)
+            if (seen[x]) code_[x] = static_cast<std::uint8_t>(sigma++);
+        stride_ = next + sigma;
+        states_.assign(2 * s.size() * stride_, 0);
+        at(0)[link] = none;
+        size_ = 1;
+        std::uint32_t last = 0;
+        for (std::size_t i = 0; i < s.size(); ++i) last = extend(last, code_[s[i]], static_cast<std::uint32_t>(i));
+    }
+
+    // The standard online construction; firstpos of a new state is its end position, a clone
+    // keeps the firstpos of the state it copies.
+    std::uint32_t extend(std::uint32_t last, std::size_t c, std::uint32_t pos) {
+        const std::uint32_t cur = size_++;
+        at(cur)[len] = at(last)[len] + 1;
+        at(cur)[firstpos] = pos;
+        std::uint32_t p = last;
+        while (p != none && at(p)[next + c] == 0) {
+            at(p)[next + c] = cur;
+            p = at(p)[link];
+        }
+        if (p == none) {
+            at(cur)[link] = 0;
+            return cur;
+        }
+        const std::uint32_t q = at(p)[next + c];
+        if (at(p)[len] + 1 == at(q)[len]) {
+            at(cur)[link] = q;
+            return cur;
+        }
+        const std::uint32_t clone = size_++;
+        std::copy_n(at(q), stride_, at(clone));  // link, firstpos and transitions of q
+        at(clone)[len] = at(p)[len] + 1;
+        while (p != none && at(p)[next + c] == q) {
+            at(p)[next + c] = clone;
+            p = at(p)[link];
+        }
+        at(q)[link] = clone;
+        at(cur)[link] = clone;
+        return cur;
+    }
+
+    std::array<std::uint8_t, 256> code_{};  // symbol -> dense index
+    std::size_t stride_ = 0;
+    std::uint32_t size_ = 0;
+    std::vector<std::uint32_t> states_;
+};
+
+}  // namespace
+
+std::uint64_t lz76_phrases(std::span<const std::uint8_t> s) {
+    lz76_automaton a;
+    return a.phrases(s);
 }
 
 std::optional<double> lz76_normalised(std::span<const std::uint8_t> s) {
@@ -89,6 +161,7 @@ binned_stats::result binned_stats::finish() const {
     r.bins = bins_;
     double fano_sum = 0.0, lz_sum = 0.0;
     std::vector<std::uint8_t> bits;
+    lz76_automaton lz;  // its buffers serve every neuron
     const double b = static_cast<double>(bins_);
     for (const auto& n : neurons_) {
         if (n.spikes == 0) continue;
@@ -99,7 +172,7 @@ binned_stats::result binned_stats::finish() const {
         if (bins_ <= max_lz_bins) {
             bits.assign(bins_, 0);
             for (auto k : n.occupied) bits[k] = 1;
-            lz_sum += lz76_normalised(bits).value_or(0.0);
+            if (bins_ >= 2) lz_sum += static_cast<double>(lz.phrases(bits)) * std::log2(b) / b;
         }
     }
     if (r.neurons > 0) {

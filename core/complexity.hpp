@@ -5,8 +5,10 @@
 //
 // LZ76 counts phrases as Kaspar & Schuster (1987) do (the algorithm of antropy and Elephant):
 // '1001111011000010' -> 6, '010101010101' -> 3, '11111' -> 2, '00' -> 2. Normalised complexity
-// is c log2(n) / n, the ratio to the asymptotic phrase count of a random sequence. Cost: O(n^2)
-// in the worst case, so binned_stats skips it above max_lz_bins.
+// is c log2(n) / n, the ratio to the asymptotic phrase count of a random sequence. Cost: O(n)
+// time through a suffix automaton (core/complexity.cpp), ~40 bytes of memory per symbol of a
+// binary sequence, so binned_stats skips it above max_lz_bins (2.7 GB). Speed: bench/README.md,
+// "LZ76 complexity in linear time".
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -27,7 +29,8 @@ std::optional<double> fano_factor(std::span<const double> counts);
 // ignored. Memory: O(neurons + distinct occupied bins).
 class binned_stats {
 public:
-    static constexpr std::uint64_t max_lz_bins = std::uint64_t{1} << 20;
+    // Memory, not time, bounds it: 40 bytes per bin for the automaton of one binarised train.
+    static constexpr std::uint64_t max_lz_bins = std::uint64_t{1} << 26;
 
     binned_stats(double bin_ms, std::uint64_t bins);
     void add(std::span<const double> timestamps_ms, std::span<const std::uint64_t> node_ids);
