@@ -1,9 +1,14 @@
 #include "apps/cli.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <unistd.h>
+
+#include "core/time.hpp"
 
 namespace evspike::cli {
 
@@ -25,6 +30,104 @@ bool command_line::parse(const std::vector<std::string>& args, po::variables_map
     return true;
 }
 
+// ------------------------------------------------------------------------------ checked numbers
+
+namespace {
+
+[[noreturn]] void refuse(const std::string& limit, const std::string& token) {
+    po::validation_error e(po::validation_error::invalid_option_value);
+    // The store fills in the option's name (--name for options, the name for positionals).
+    e.m_error_template = "%canonical_option%: must be " + limit + ", got '" + token + "'";
+    throw e;
+}
+
+std::string shortest(double v) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.17g", v);
+    for (int digits = 1; digits < 17; ++digits) {
+        char candidate[32];
+        std::snprintf(candidate, sizeof candidate, "%.*g", digits, v);
+        if (std::strtod(candidate, nullptr) == v) return candidate;
+    }
+    return buffer;
+}
+
+std::string describe(const real_limits& l) {
+    const std::string unit = l.unit.empty() ? "" : " " + l.unit;
+    const bool low = l.min > -std::numeric_limits<double>::max(), high = l.max < std::numeric_limits<double>::max();
+    if (low && high)
+        return std::string("a finite number in ") + (l.min_open ? "(" : "[") + shortest(l.min) + ", " +
+               shortest(l.max) + (l.max_open ? ")" : "]") + unit;
+    if (low) return std::string("a finite number ") + (l.min_open ? "> " : ">= ") + shortest(l.min) + unit;
+    if (high) return std::string("a finite number ") + (l.max_open ? "< " : "<= ") + shortest(l.max) + unit;
+    return "a finite number" + unit;
+}
+
+}  // namespace
+
+std::uint64_t parse_whole(const std::string& token, std::uint64_t min, std::uint64_t max) {
+    const std::string limit =
+        "a whole number " + (max == std::numeric_limits<std::uint64_t>::max() ? ">= " + std::to_string(min)
+                                                                              : "in " + std::to_string(min) + " .. " +
+                                                                                    std::to_string(max));
+    const char* first = token.data();
+    const char* last = first + token.size();
+    if (first != last && *first == '+') ++first;
+    std::uint64_t v = 0;
+    // Digits only: from_chars on an unsigned type refuses a sign, so "-3" cannot wrap.
+    if (first != last && *first >= '0' && *first <= '9') {
+        const auto r = std::from_chars(first, last, v);
+        if (r.ec == std::errc::result_out_of_range) refuse(limit, token);
+        if (r.ec == std::errc{} && r.ptr == last) {
+            if (v < min || v > max) refuse(limit, token);
+            return v;
+        }
+        // "1e6": a real that is exactly a whole number in range.
+        double d = 0;
+        const auto rd = std::from_chars(first, last, d);
+        if (rd.ec != std::errc{} || rd.ptr != last || !(d == std::floor(d)) || d < static_cast<double>(min) ||
+            d > static_cast<double>(max) || d >= 18446744073709551616.0)
+            refuse(limit, token);
+        return static_cast<std::uint64_t>(d);
+    }
+    refuse(limit, token);
+}
+
+double parse_real(const std::string& token, const real_limits& l) {
+    const char* first = token.data();
+    const char* last = first + token.size();
+    if (first != last && *first == '+') ++first;
+    double v = 0;
+    const auto r = std::from_chars(first, last, v);
+    // from_chars accepts "nan" and "inf": refused below by the finiteness check.
+    if (r.ptr != last || (r.ec != std::errc{} && r.ec != std::errc::result_out_of_range) || first == last)
+        refuse(describe(l), token);
+    if (r.ec == std::errc::result_out_of_range || !std::isfinite(v)) refuse(describe(l), token);
+    if (v < l.min || (l.min_open && v == l.min) || v > l.max || (l.max_open && v == l.max)) refuse(describe(l), token);
+    return v;
+}
+
+po::typed_value<double>* real(double* target, real_limits limits) {
+    return new detail::checked_value<double>(target,
+                                             [limits](const std::string& s) { return parse_real(s, limits); });
+}
+
+po::typed_value<double>* time_ms(double* target) { return real(target, {0.0, max_time_ms, false, false, "ms"}); }
+po::typed_value<double>* positive_time_ms(double* target) {
+    return real(target, {0.0, max_time_ms, true, false, "ms"});
+}
+po::typed_value<double>* probability(double* target) { return real(target, {0.0, 1.0, false, false, ""}); }
+po::typed_value<double>* fraction(double* target) { return real(target, {0.0, 1.0, true, false, ""}); }
+po::typed_value<double>* non_negative(double* target, const std::string& unit) {
+    return real(target, {0.0, std::numeric_limits<double>::max(), false, false, unit});
+}
+po::typed_value<double>* positive(double* target, const std::string& unit) {
+    return real(target, {0.0, std::numeric_limits<double>::max(), true, false, unit});
+}
+po::typed_value<double>* finite(double* target) { return real(target, {}); }
+
+// ------------------------------------------------------------------------------ progress bar
+
 progress_bar::progress_bar(std::string label, double total, bool quiet)
     : label_(std::move(label)), total_(total), enabled_(!quiet && isatty(STDERR_FILENO) == 1) {}
 
@@ -45,6 +148,14 @@ void progress_bar::finish() {
     draw(total_);
     std::fputs("\n", stderr);
     finished_ = true;
+    drawn_ = false;
+}
+
+void progress_bar::note(const std::string& line) {
+    if (drawn_) std::fprintf(stderr, "\r%*s\r", static_cast<int>(label_.size()) + 50, "");
+    drawn_ = false;
+    std::fprintf(stderr, "%s\n", line.c_str());
+    std::fflush(stderr);
 }
 
 void progress_bar::draw(double done) {
@@ -55,6 +166,7 @@ void progress_bar::draw(double done) {
     bar.append(static_cast<std::size_t>(width - filled), '.');
     std::fprintf(stderr, "\r%s [%s] %5.1f%%", label_.c_str(), bar.c_str(), 100.0 * fraction);
     std::fflush(stderr);
+    drawn_ = true;
 }
 
 namespace {

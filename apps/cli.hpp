@@ -3,6 +3,9 @@
 // errors (exit 2) apart from runtime errors (exit 1), and a progress bar on a terminal.
 #include <boost/program_options.hpp>
 #include <chrono>
+#include <cstdint>
+#include <functional>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -29,6 +32,74 @@ struct command_line {
     bool parse(const std::vector<std::string>& args, po::variables_map& vm);
 };
 
+// ------------------------------------------------------------------------------ checked numbers
+// Every numeric option of every command is declared through these (never po::value<number>), so
+// that one rule holds everywhere (SPEC §8, limits in docs/cli.md): whole numbers are decimal
+// digits within their limits ("-3" is refused, never wrapped to 2^64 - 3), reals are finite and
+// within theirs, times within [0, max_time_ms]. A violation is a usage error (exit 2) naming the
+// option and the limit: "--neurons: must be a whole number >= 1, got '-1'".
+
+namespace detail {
+// A typed_value whose token is parsed by `parse`, which throws po::validation_error (the store
+// adds the option name).
+template <class T>
+class checked_value final : public po::typed_value<T> {
+public:
+    checked_value(T* target, std::function<T(const std::string&)> parse)
+        : po::typed_value<T>(target), parse_(std::move(parse)) {}
+    void xparse(boost::any& store, const std::vector<std::string>& tokens) const override {
+        po::validators::check_first_occurrence(store);
+        store = boost::any(parse_(po::validators::get_single_string(tokens)));
+    }
+
+private:
+    std::function<T(const std::string&)> parse_;
+};
+}  // namespace detail
+
+// Parses a whole number in [min, max]: decimal digits, or a real written with an exponent that is
+// exactly a whole number ("1e6"). Throws po::validation_error naming the limit.
+std::uint64_t parse_whole(const std::string& token, std::uint64_t min, std::uint64_t max);
+
+// Limits of a real option; `unit` is appended to the limit in messages ("ms", "Hz", "").
+struct real_limits {
+    double min = -std::numeric_limits<double>::max();
+    double max = std::numeric_limits<double>::max();
+    bool min_open = false;  // min itself excluded
+    bool max_open = false;
+    std::string unit;
+};
+double parse_real(const std::string& token, const real_limits& limits);
+
+// A whole-number option in [min, max] (T an unsigned or signed integer type).
+template <class T>
+po::typed_value<T>* whole(T* target, std::uint64_t min, std::uint64_t max = std::numeric_limits<T>::max()) {
+    return new detail::checked_value<T>(
+        target, [min, max](const std::string& s) { return static_cast<T>(parse_whole(s, min, max)); });
+}
+// A count: a whole number >= 1 (neurons, epochs, trials per batch, ...).
+inline po::typed_value<std::uint64_t>* count(std::uint64_t* target = nullptr) { return whole(target, 1); }
+// A count that may be 0 (where 0 has a documented meaning).
+inline po::typed_value<std::uint64_t>* count_or_zero(std::uint64_t* target = nullptr) { return whole(target, 0); }
+// A seed: any uint64 (SPEC §1), never a negative number.
+inline po::typed_value<std::uint64_t>* seed(std::uint64_t* target = nullptr) { return whole(target, 0); }
+
+// A real option within `limits`.
+po::typed_value<double>* real(double* target, real_limits limits);
+// A time or duration, ms, in [0, max_time_ms] (core/time.hpp).
+po::typed_value<double>* time_ms(double* target = nullptr);
+// A positive time or duration, ms, in (0, max_time_ms]: t_stop, bin widths, intervals.
+po::typed_value<double>* positive_time_ms(double* target = nullptr);
+// A probability in [0, 1].
+po::typed_value<double>* probability(double* target = nullptr);
+// A fraction in (0, 1].
+po::typed_value<double>* fraction(double* target = nullptr);
+// A finite real >= 0, or > 0 with `positive`, with its unit for messages.
+po::typed_value<double>* non_negative(double* target, const std::string& unit = "");
+po::typed_value<double>* positive(double* target, const std::string& unit = "");
+// Any finite real.
+po::typed_value<double>* finite(double* target = nullptr);
+
 // A progress bar on stderr, drawn only when stderr is a terminal and not quiet.
 class progress_bar {
 public:
@@ -36,6 +107,8 @@ public:
     ~progress_bar();
     void update(double done);
     void finish();
+    // Prints one line on stderr: a drawn bar is cleared first and redrawn by the next update().
+    void note(const std::string& line);
 
 private:
     void draw(double done);
@@ -43,6 +116,7 @@ private:
     double total_;
     bool enabled_;
     bool finished_ = false;
+    bool drawn_ = false;  // the bar is on the current line of stderr
     std::chrono::steady_clock::time_point last_draw_{};
 };
 

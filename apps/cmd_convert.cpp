@@ -138,6 +138,7 @@ void csv_to_sonata(const std::string& in, const std::string& out_path) {
         const auto& f1 = fields[1];
         const auto r1 = std::from_chars(f1.data(), f1.data() + f1.size(), id);
         if (r1.ec != std::errc{} || r1.ptr != f1.data() + f1.size()) fail("node_id '" + f1 + "' is not a non-negative integer");
+        if (id > max_node_id) fail("node_id '" + f1 + "' does not fit: ids must be <= 2^64 - 2 (18446744073709551614)");
         double t = 0;
         const auto& f2 = fields[2];
         const auto r2 = std::from_chars(f2.data(), f2.data() + f2.size(), t);

@@ -80,13 +80,13 @@ int run_detect_run(const args& a) {
         "raster", po::value(&raster_path)->required(), "SONATA spike file to scan")(
         "output,o", po::value(&output)->required(), "output detections (.h5, SPEC §7.4)")(
         "population", po::value(&population), "population of the raster (default: the only one)")(
-        "prune", po::value(&keep)->default_value(1.0),
+        "prune", fraction(&keep)->default_value(1.0),
         "keep only this fraction of the weights, the largest by |w| (e.g. 0.032 ~ 1/31); 1 keeps all")(
-        "expected-count", po::value(&expected),
+        "expected-count", count(&expected),
         "set the threshold so that there are N detections, as in the paper's accuracy protocol, where "
         "every (bin, motif) at or above it is one: refractory 1 bin unless --refractory is given")(
-        "threshold", po::value(&threshold), "override the model's threshold (logit units)")(
-        "refractory", po::value(&refractory_bins),
+        "threshold", finite(&threshold), "override the model's threshold (logit units)")(
+        "refractory", count(&refractory_bins),
         "refractory period in bins (>= 1; 1 = every bin judged on its own, no suppression); default: "
         "the model's (one motif length unless trained otherwise), or 1 with --expected-count")(
         "rule", po::value(&rule_name),
@@ -96,17 +96,12 @@ int run_detect_run(const args& a) {
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
     const bool quiet = vm.count("quiet") != 0;
-    if (!(keep > 0 && keep <= 1)) throw usage_error("--prune must be in (0, 1]", cl.usage);
     if (vm.count("expected-count") != 0 && vm.count("threshold") != 0)
         throw usage_error("--expected-count and --threshold exclude each other", cl.usage);
 
     auto model = read_detector_model(model_path);
-    if (vm.count("threshold") != 0) {
-        if (!std::isfinite(threshold)) throw usage_error("--threshold must be finite", cl.usage);
-        model.threshold = threshold;
-    }
+    if (vm.count("threshold") != 0) model.threshold = threshold;
     if (vm.count("refractory") != 0) {
-        if (refractory_bins == 0) throw usage_error("--refractory must be >= 1", cl.usage);
         model.refractory_bins = refractory_bins;
     } else if (vm.count("expected-count") != 0) {
         model.refractory_bins = static_cast<std::size_t>(expected_count_refractory_bins);
@@ -125,6 +120,15 @@ int run_detect_run(const args& a) {
     const auto t0 = std::chrono::steady_clock::now();
     const std::clock_t cpu0 = std::clock();
     const double total = static_cast<double>(reader.size(pop));
+    if (vm.count("expected-count") != 0) {
+        // A detection is a (bin, motif) that some spike's evidence reaches: at most spikes x D x motifs.
+        const double most = total * static_cast<double>(model.delays) * static_cast<double>(model.motifs);
+        if (static_cast<double>(expected) > most)
+            throw usage_error("--expected-count: must be at most " + std::to_string(static_cast<std::uint64_t>(most)) +
+                                  " for this raster and model (spikes x delays x motifs), got " +
+                                  std::to_string(expected),
+                              cl.usage);
+    }
 
     detections_writer writer(output, invocation());
     std::uint64_t spikes = 0, found = 0;

@@ -18,22 +18,20 @@ int run_detect_score(const args& a) {
     command_line cl;
     cl.usage = "evspike detect score DETECTIONS GROUND_TRUTH [--tolerance MS] [--json]";
     std::string detections_path, truth_path;
-    double tolerance_ms = -1;
+    double tolerance_ms = 0;
     cl.options.add_options()("detections", po::value(&detections_path)->required(),
                              "detections (.h5, from evspike detect run)")(
         "truth", po::value(&truth_path)->required(),
         "file with /motifs ground truth (evspike generate motifs)")(
-        "tolerance", po::value(&tolerance_ms),
+        "tolerance", time_ms(&tolerance_ms),
         "matching tolerance in ms (default: one bin of the detections)")("json", "print the result as JSON");
     cl.positional.add("detections", 1).add("truth", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
-    if (vm.count("tolerance") != 0 && !(tolerance_ms >= 0))
-        throw usage_error("--tolerance must be >= 0", cl.usage);
 
     const auto detections = read_detections(detections_path);
     const auto truth = read_motif_truth(truth_path);
-    if (tolerance_ms < 0) {
+    if (vm.count("tolerance") == 0) {
         const auto f = h5::file::open_read(detections_path);
         const auto g = f.open_group("detections");
         tolerance_ms = g.has_attribute("bin") ? g.read_attribute<double>("bin") : 1.0;

@@ -24,7 +24,9 @@ int run_detect_train(const args& a) {
         "       evspike detect train --templates DATASET -o MODEL";
     std::string dataset_path, output, population, templates_path;
     train_options o;
-    double delays = 0, bin_ms = 0, trial_bins = 0, tolerance_ms = -1, keep = 1.0;
+    std::uint64_t delays = 0;
+    std::int64_t trial_bins = 0;
+    double bin_ms = 0, tolerance_ms = 0, keep = 1.0;
     std::string init = "naive-bayes", rule;
     cl.options.add_options()("dataset", po::value(&dataset_path),
                              "training raster with /motifs ground truth (evspike generate motifs)")(
@@ -34,38 +36,37 @@ int run_detect_train(const args& a) {
         "log-odds); "
         "the threshold is calibrated on DATASET if given, else on this file")(
         "population", po::value(&population), "population of the raster (default: the only one)")(
-        "delays", po::value(&delays),
+        "delays", count(&delays),
         "D, delays per kernel in bins (default: the dataset's `delays`, else 31)")(
-        "bin", po::value(&bin_ms), "bin width in ms (default: the dataset's `bin`, else 1)")(
-        "epochs", po::value(&o.epochs)->default_value(4), "passes over the training data")(
-        "learning-rate", po::value(&o.learning_rate)->default_value(1e-3), "Adam step size")(
-        "batch-trials", po::value(&o.batch_trials)->default_value(8),
+        "bin", positive_time_ms(&bin_ms), "bin width in ms (default: the dataset's `bin`, else 1)")(
+        "epochs", count(&o.epochs)->default_value(4), "passes over the training data")(
+        "learning-rate", positive(&o.learning_rate)->default_value(1e-3), "Adam step size")(
+        "batch-trials", count(&o.batch_trials)->default_value(8),
         "trials per mini-batch (one Adam step)")(
-        "trial-bins", po::value(&trial_bins),
+        "trial-bins", whole(&trial_bins, 1),
         "bins per trial (default: the dataset's bins + delays, else 1000); trials are cut from the raster")(
-        "l1", po::value(&o.l1)->default_value(0.0), "L1 penalty on the weights (proximal step), sparsifies")(
-        "pos-weight", po::value(&o.pos_weight)->default_value(1.0),
+        "l1", non_negative(&o.l1)->default_value(0.0), "L1 penalty on the weights (proximal step), sparsifies")(
+        "pos-weight", positive(&o.pos_weight)->default_value(1.0),
         "weight of positive bins in the cross-entropy (class imbalance)")(
         "init", po::value(&init)->default_value("naive-bayes"),
         "starting weights: naive-bayes (count-based log-odds from the training data) or zero")(
-        "prior-strength", po::value(&o.prior_strength)->default_value(1.0),
+        "prior-strength", non_negative(&o.prior_strength)->default_value(1.0),
         "naive-bayes init: pseudo-counts at the background rate, per occurrence")(
-        "tolerance", po::value(&tolerance_ms), "calibration: matching tolerance in ms (default: one bin)")(
-        "refractory", po::value(&o.refractory_bins)->default_value(0),
+        "tolerance", time_ms(&tolerance_ms), "calibration: matching tolerance in ms (default: one bin)")(
+        "refractory", count_or_zero(&o.refractory_bins)->default_value(0),
         "bins a detector stays silent after a detection (0: one motif length, D); stored in the model")(
         "rule", po::value(&rule)->default_value("first-crossing"),
         "detection rule used by calibration and stored in the model: first-crossing, or peak (the "
         "highest score within the refractory period)")(
-        "prune", po::value(&keep)->default_value(1.0),
+        "prune", fraction(&keep)->default_value(1.0),
         "keep only this fraction of the weights, the largest by |w|, then calibrate the threshold")(
-        "seed", po::value(&o.seed)->default_value(1), "seed of the trial order");
+        "seed", cli::seed(&o.seed)->default_value(1), "seed of the trial order");
     cl.positional.add("dataset", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
     const bool quiet = vm.count("quiet") != 0;
     if (dataset_path.empty() && templates_path.empty())
         throw usage_error("a DATASET or --templates FILE is required", cl.usage);
-    if (!(keep > 0 && keep <= 1)) throw usage_error("--prune must be in (0, 1]", cl.usage);
     if (init != "naive-bayes" && init != "zero")
         throw usage_error("--init must be naive-bayes or zero", cl.usage);
     o.naive_bayes_init = init == "naive-bayes";
@@ -79,14 +80,15 @@ int run_detect_train(const args& a) {
     const auto truth = read_motif_truth(data_path);
     const spike_reader reader(data_path);
     const auto pop = detect::pick_population(reader, population, &truth);
-    o.delays = delays > 0 ? static_cast<std::size_t>(delays)
-                          : static_cast<std::size_t>(detect::truth_number(truth, "delays").value_or(31));
-    o.bin_ms = bin_ms > 0 ? bin_ms : detect::truth_number(truth, "bin").value_or(1.0);
-    o.calibration_tolerance_ms = tolerance_ms >= 0 ? tolerance_ms : o.bin_ms;
+    o.delays = vm.count("delays") != 0
+                   ? delays
+                   : static_cast<std::size_t>(detect::truth_number(truth, "delays").value_or(31));
+    o.bin_ms = vm.count("bin") != 0 ? bin_ms : detect::truth_number(truth, "bin").value_or(1.0);
+    o.calibration_tolerance_ms = vm.count("tolerance") != 0 ? tolerance_ms : o.bin_ms;
     const auto data_bins = detect::truth_number(truth, "bins");
     o.trial_bins =
-        trial_bins > 0
-            ? static_cast<std::int64_t>(trial_bins)
+        vm.count("trial-bins") != 0
+            ? trial_bins
             : (data_bins ? static_cast<std::int64_t>(*data_bins) + static_cast<std::int64_t>(o.delays)
                          : std::int64_t{1000});
     const auto occurrences = detect::occurrences_of(truth);

@@ -19,7 +19,7 @@ int run_generate_hawkes(const args& a) {
     cl.options.add_options()
         ("config", po::value(&config_path)->required(), "TOML config (keys: docs/generators.md)")
         ("output,o", po::value(&output)->required(), "output SONATA spike file (.h5)")
-        ("seed", po::value(&seed), "override the config's seed");
+        ("seed", cli::seed(&seed), "override the config's seed");
     cl.positional.add("config", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;

@@ -105,8 +105,8 @@ int run_generate_motifs(const args& a) {
     cl.options.add_options()
         ("config", po::value(&config_path)->required(), "TOML config: model = \"hdsnn\" or \"jittered\" (docs/generators.md)")
         ("output,o", po::value(&output)->required(), "output SONATA spike file with /motifs ground truth (.h5)")
-        ("seed", po::value(&seed), "override the config's seed (occurrences and spikes)")
-        ("template-seed", po::value(&template_seed), "override the config's template_seed (the templates)");
+        ("seed", cli::seed(&seed), "override the config's seed (occurrences and spikes)")
+        ("template-seed", cli::seed(&template_seed), "override the config's template_seed (the templates)");
     cl.positional.add("config", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;

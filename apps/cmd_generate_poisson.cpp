@@ -67,13 +67,13 @@ int run_generate_poisson(const args& a) {
     double rate_hz = 0, t_stop_ms = 0, dead_time_ms = 0;
     cl.options.add_options()
         ("output,o", po::value(&output)->required(), "output SONATA spike file (.h5)")
-        ("neurons", po::value(&neurons)->required(), "number of neurons (node ids 0 .. N-1)")
-        ("rate", po::value(&rate_hz), "rate of every neuron, Hz")
-        ("t-stop", po::value(&t_stop_ms)->required(), "end of the run, ms: spikes in [0, t_stop)")
-        ("dead-time", po::value(&dead_time_ms)->default_value(0.0), "dead time after each spike, ms (rate * dead time < 1)")
+        ("neurons", count(&neurons)->required(), "number of neurons (node ids 0 .. N-1)")
+        ("rate", non_negative(&rate_hz, "Hz"), "rate of every neuron, Hz")
+        ("t-stop", positive_time_ms(&t_stop_ms)->required(), "end of the run, ms: spikes in [0, t_stop)")
+        ("dead-time", time_ms(&dead_time_ms)->default_value(0.0), "dead time after each spike, ms (rate * dead time < 1)")
         ("rate-file", po::value(&rate_file), "piecewise-constant rate, CSV time_ms,rate_hz (instead of --rate): exact inhomogeneous trains")
         ("population", po::value(&population)->default_value("poisson"), "population name in the file")
-        ("seed", po::value(&seed)->default_value(1), "random seed; neuron i draws from stream \"<population>/<i>\"");
+        ("seed", cli::seed(&seed)->default_value(1), "random seed; neuron i draws from stream \"<population>/<i>\"");
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
 
@@ -81,8 +81,6 @@ int run_generate_poisson(const args& a) {
         throw usage_error("--rate and --rate-file exclude each other", cl.usage);
     if (vm.count("rate") == 0 && vm.count("rate-file") == 0)
         throw usage_error("the option '--rate' (or '--rate-file') is required", cl.usage);
-    if (neurons == 0) throw usage_error("--neurons: must be at least 1", cl.usage);
-    if (!std::isfinite(t_stop_ms) || t_stop_ms <= 0) throw usage_error("--t-stop: must be a positive number of ms", cl.usage);
     if (population.empty()) throw usage_error("--population: must not be empty", cl.usage);
     if (vm.count("rate-file") != 0)
         return generate_from_rate_file(output, rate_file, neurons, t_stop_ms, dead_time_ms, population, seed,

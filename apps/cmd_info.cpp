@@ -146,22 +146,14 @@ int run_info(const args& a) {
     cl.options.add_options()
         ("file", po::value(&file)->required(), "SONATA spike file")
         ("json", "print JSON instead of text")
-        ("duration", po::value<double>(), "recording length for the mean rate, ms (default: 0 .. last spike)")
-        ("bin", po::value<double>(), "also report the Fano factor of counts and the LZ76 complexity of binarised trains, bins of MS");
+        ("duration", positive_time_ms(), "recording length for the mean rate, ms (default: 0 .. last spike)")
+        ("bin", positive_time_ms(), "also report the Fano factor of counts and the LZ76 complexity of binarised trains, bins of MS");
     cl.positional.add("file", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
-    if (vm.count("duration") != 0) {
-        duration_ms = vm["duration"].as<double>();
-        if (!std::isfinite(*duration_ms) || *duration_ms <= 0)
-            throw usage_error("--duration: must be a positive number of ms", cl.usage);
-    }
-
+    if (vm.count("duration") != 0) duration_ms = vm["duration"].as<double>();
     std::optional<double> bin_ms;
-    if (vm.count("bin") != 0) {
-        bin_ms = vm["bin"].as<double>();
-        if (!std::isfinite(*bin_ms) || *bin_ms <= 0) throw usage_error("--bin: must be a positive number of ms", cl.usage);
-    }
+    if (vm.count("bin") != 0) bin_ms = vm["bin"].as<double>();
 
     const spike_reader reader(file);
     std::vector<report> reports;

@@ -50,13 +50,13 @@ int run_plot(const args& a) {
     cl.options.add_options()
         ("file", po::value(&file)->required(), "SONATA spike file")
         ("output,o", po::value(&output)->required(), "output SVG file")
-        ("t-start", po::value<double>(), "start of the time axis, ms (default 0)")
-        ("t-stop", po::value<double>(), "end of the time axis, ms (default: just after the last spike, rounded)")
+        ("t-start", time_ms(), "start of the time axis, ms (default 0)")
+        ("t-stop", positive_time_ms(), "end of the time axis, ms (default: just after the last spike, rounded)")
         ("population", po::value(&selected)->multitoken(), "populations to draw (default all), bottom to top")
         ("title", po::value(&title), "title (default: the file name)")
-        ("width", po::value(&width)->default_value(1000), "image width, px")
-        ("height", po::value(&height)->default_value(600), "image height, px")
-        ("max-marks", po::value(&max_marks)->default_value(50000),
+        ("width", whole(&width, 200, 20000)->default_value(1000), "image width, px")
+        ("height", whole(&height, 150, 20000)->default_value(600), "image height, px")
+        ("max-marks", count_or_zero(&max_marks)->default_value(50000),
          "above this many spikes in the window, draw a density image instead of one tick per spike");
     cl.positional.add("file", 1);
     po::variables_map vm;
@@ -70,11 +70,7 @@ int run_plot(const args& a) {
     std::optional<double> t_start, t_stop;
     if (vm.count("t-start")) t_start = vm["t-start"].as<double>();
     if (vm.count("t-stop")) t_stop = vm["t-stop"].as<double>();
-    if (t_start && !std::isfinite(*t_start)) throw usage_error("--t-start: must be a finite number of ms", cl.usage);
-    if (t_stop && !std::isfinite(*t_stop)) throw usage_error("--t-stop: must be a finite number of ms", cl.usage);
     if (t_start && t_stop && !(*t_stop > *t_start)) throw usage_error("--t-stop must be greater than --t-start", cl.usage);
-    if (width < 200 || width > 20000 || height < 150 || height > 20000)
-        throw usage_error("--width/--height: must be within 200..20000 and 150..20000 px", cl.usage);
 
     const spike_reader reader(file);
     const auto available = reader.populations();

@@ -85,6 +85,9 @@ struct spike_writer::impl {
         if (!(t >= 0.0) || std::isinf(t))
             throw io_error(path, population_path(pop.name) + "/timestamps",
                            "spike time " + std::to_string(t) + " is not a finite time >= 0 ms");
+        if (id > max_node_id)
+            throw io_error(path, population_path(pop.name) + "/node_ids",
+                           "node id " + std::to_string(id) + " > 2^64 - 2 (max id + 1 must fit in uint64)");
         if (pop.any) {
             if (pop.sorting == spike_sorting::by_time && t < pop.last_time)
                 throw io_error(path, population_path(pop.name) + "/timestamps",

@@ -32,6 +32,10 @@ struct provenance {
     std::string config;
 };
 
+// The largest node id a file may hold: 2^64 - 2, so that the neuron count (max id + 1) fits in a
+// uint64. Writers and text readers refuse larger ids instead of letting the count wrap to 0.
+inline constexpr std::uint64_t max_node_id = 18446744073709551614ULL;
+
 class spike_writer {
 public:
     // Opens a temporary file beside `path`; nothing at `path` changes until commit().
