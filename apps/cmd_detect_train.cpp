@@ -143,9 +143,10 @@ int run_detect_train(const args& a) {
             const bool epoch_end = p.epoch == 0 || p.fraction * static_cast<double>(p.epochs) >=
                                                        static_cast<double>(p.epoch) - 1e-9;
             if (!quiet && epoch_end && p.epoch > 0) {
-                bar.finish();
-                std::fprintf(stderr, "epoch %zu/%zu: loss %.6g, training recall %.4f\n", p.epoch, p.epochs,
-                             p.loss, p.recall);
+                char line[128];
+                std::snprintf(line, sizeof line, "epoch %zu/%zu: loss %.6g, training recall %.4f", p.epoch,
+                              p.epochs, p.loss, p.recall);
+                bar.note(line);  // clears the bar's line first, so the epoch line stands alone
             }
         });
         bar.finish();
