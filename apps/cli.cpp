@@ -8,6 +8,7 @@
 #include <iostream>
 #include <unistd.h>
 
+#include "core/error.hpp"
 #include "core/time.hpp"
 
 namespace evspike::cli {
@@ -125,6 +126,74 @@ po::typed_value<double>* positive(double* target, const std::string& unit) {
     return real(target, {0.0, std::numeric_limits<double>::max(), true, false, unit});
 }
 po::typed_value<double>* finite(double* target) { return real(target, {}); }
+
+// ------------------------------------------------------------------------ memory and output size
+
+po::typed_value<std::uint64_t>* byte_size(std::uint64_t* target) {
+    return new detail::checked_value<std::uint64_t>(target, [](const std::string& token) {
+        const std::string limit = "a size in bytes >= 1, with an optional suffix k, M, G or T";
+        std::string digits = token;
+        double scale = 1;
+        if (!digits.empty()) {
+            const char last = digits.back();
+            const std::string suffixes = "kMGT";
+            const auto at = suffixes.find(last == 'K' ? 'k' : last == 'm' ? 'M' : last == 'g' ? 'G' : last == 't' ? 'T' : last);
+            if (at != std::string::npos) {
+                scale = std::pow(1024.0, static_cast<double>(at + 1));
+                digits.pop_back();
+            }
+        }
+        double v = 0;
+        try {
+            v = static_cast<double>(parse_whole(digits, 1, std::numeric_limits<std::uint64_t>::max()));
+        } catch (const po::error&) {
+            refuse(limit, token);
+        }
+        if (v * scale >= 18446744073709551616.0) refuse(limit, token);
+        return static_cast<std::uint64_t>(v * scale);
+    });
+}
+
+void add_max_memory(po::options_description& options, std::uint64_t* limit) {
+    options.add_options()("max-memory", byte_size(limit),
+                          "refuse to start when the estimated memory exceeds this many bytes (suffix k, M, G, T; "
+                          "default: the machine's physical memory)");
+}
+
+std::uint64_t physical_memory() {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return std::numeric_limits<std::uint64_t>::max();
+    return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
+}
+
+std::string human_bytes(double bytes) {
+    const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
+    std::size_t u = 0;
+    while (bytes >= 1000 && u + 1 < std::size(units)) {
+        bytes /= 1000;
+        ++u;
+    }
+    char buffer[48];
+    if (bytes >= 1e6)
+        std::snprintf(buffer, sizeof buffer, "%.2g %s", bytes, units[u]);
+    else
+        std::snprintf(buffer, sizeof buffer, "%.*f %s", bytes < 10 && u > 0 ? 1 : 0, bytes, units[u]);
+    return buffer;
+}
+
+void check_memory(const std::string& what, double bytes, const std::string& detail, std::uint64_t limit) {
+    const bool given = limit != 0;
+    const double cap = static_cast<double>(given ? limit : physical_memory());
+    if (!(bytes > cap)) return;
+    throw error(what + " needs about " + human_bytes(bytes) + " of memory (" + detail + "), more than " +
+                (given ? "--max-memory " + human_bytes(cap) : "the " + human_bytes(cap) + " of this machine") +
+                "; nothing was started");
+}
+
+void note_output_size(const std::string& path, double bytes, const std::string& detail) {
+    if (bytes > large_output_bytes)
+        std::fprintf(stderr, "note: %s will be about %s (%s)\n", path.c_str(), human_bytes(bytes).c_str(), detail.c_str());
+}
 
 // ------------------------------------------------------------------------------ progress bar
 

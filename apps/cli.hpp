@@ -100,6 +100,27 @@ po::typed_value<double>* positive(double* target, const std::string& unit = "");
 // Any finite real.
 po::typed_value<double>* finite(double* target = nullptr);
 
+// ------------------------------------------------------------------------ memory and output size
+// Up-front estimates (SPEC §8): before allocating, a command estimates the bytes it will hold and
+// the bytes it will write. Beyond the limit (--max-memory, else the machine's physical memory)
+// it refuses at once with the estimate; a large output gets a one-line notice.
+
+// A byte count: a whole number with an optional suffix k, M, G or T (powers of 1024), > 0.
+po::typed_value<std::uint64_t>* byte_size(std::uint64_t* target);
+// Adds --max-memory to `options`; `*limit` stays 0 when it is not given.
+void add_max_memory(po::options_description& options, std::uint64_t* limit);
+// Physical memory of this machine (sysconf), bytes.
+std::uint64_t physical_memory();
+// "3.7 GB" (powers of 1000, 2 significant digits).
+std::string human_bytes(double bytes);
+// Throws evspike::error when `bytes` exceeds `limit` (0: physical_memory()):
+// "<what> needs about 12 GB of memory (<detail>), more than the 8.2 GB of this machine; ...".
+void check_memory(const std::string& what, double bytes, const std::string& detail, std::uint64_t limit);
+// Outputs above this many bytes get a notice.
+inline constexpr double large_output_bytes = 1e9;
+// Prints "note: <path> will be about 3.8 GB (<detail>)" on stderr when bytes > large_output_bytes.
+void note_output_size(const std::string& path, double bytes, const std::string& detail);
+
 // A progress bar on stderr, drawn only when stderr is a terminal and not quiet.
 class progress_bar {
 public:
