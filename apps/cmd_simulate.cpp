@@ -1,49 +1,18 @@
 // evspike simulate CONFIG: builds the network of a TOML config (SPEC §5), runs the exact
 // event-driven engine over [0, t_stop) and writes the recorded spikes (SONATA, §7.1) and voltage
-// reports (§7.2), each atomically, with provenance (command, seed, config text).
+// reports (§7.2), each atomically, with provenance (command, seed, config text). The run itself
+// is io/simulation.hpp's run_simulation, which the Python module calls too.
 #include <chrono>
 #include <cstdio>
-#include <map>
-#include <memory>
-#include <optional>
 
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
-#include "sim/connect.hpp"
-#include "sim/engine.hpp"
 #include "core/error.hpp"
 #include "io/config.hpp"
-#include "io/spike_file.hpp"
-#include "io/voltage_report.hpp"
+#include "io/simulation.hpp"
 
 namespace evspike::cli {
 namespace {
-
-struct spike_output : spike_sink {
-    spike_writer* writer = nullptr;
-    std::vector<std::size_t> index;  // per network group: population index in the file
-    void on_spike(std::size_t group, std::uint64_t node, double t_ms) override {
-        writer->append(index[group], t_ms, node);
-    }
-};
-
-struct voltage_output : voltage_sink {
-    struct target {
-        voltage_report_writer* writer;
-        std::size_t population;
-    };
-    std::vector<target> probes;
-    void on_sample(std::size_t probe, double, std::span<const double> V) override {
-        probes[probe].writer->append_sample(probes[probe].population, V);
-    }
-};
-
-// Errors from building and running carry a key path; add the config file, as the loader does.
-[[noreturn]] void rethrow_with_file(const config_error& e, const std::string& file) {
-    std::string what = e.what();
-    if (what.rfind(e.key + ": ", 0) == 0) what = what.substr(e.key.size() + 2);
-    throw config_error(e.key, what, file);
-}
 
 queue_kind parse_queue(const std::string& name, const std::string& usage) {
     if (name == "lazy") return queue_kind::lazy_d_ary;
@@ -82,86 +51,25 @@ int run_simulate(const args& a) {
     if (vm.count("t-stop") != 0) spec.t_stop_ms = t_stop_ms;
     if (vm.count("seed") != 0) spec.seed = seed;
     if (vm.count("output") != 0) spec.output.spikes = output;
-    if (spec.output.spikes.empty())
-        throw config_error("output.spikes", "no spike file given (set it or pass -o)", config_path);
-
-    std::optional<network> net;
-    try {
-        net = build_network(spec);
-    } catch (const config_error& e) {
-        rethrow_with_file(e, config_path);
-    }
-    const auto t1 = std::chrono::steady_clock::now();
-
-    const provenance info{invocation(), spec.seed, spec.config_text};
-    spike_writer spikes(spec.output.spikes, info);
-    spike_output spike_sink_;
-    spike_sink_.writer = &spikes;
-    engine_outputs out;
-    out.record.assign(net->groups.size(), false);
-    spike_sink_.index.assign(net->groups.size(), 0);
-    std::vector<std::string> record = spec.output.record;
-    if (record.empty())
-        for (const auto& g : net->groups)
-            if (!g.is_source) record.push_back(g.name);
-    for (std::size_t i = 0; i < record.size(); ++i) {
-        const node_group* g = net->find(record[i]);
-        if (g == nullptr)
-            throw config_error("output.record[" + std::to_string(i) + "]",
-                               "no population or source named '" + record[i] + "'", config_path);
-        const auto gi = static_cast<std::size_t>(g - net->groups.data());
-        if (out.record[gi]) continue;
-        out.record[gi] = true;
-        spike_sink_.index[gi] = spikes.add_population(g->name);
-    }
-    out.spikes = &spike_sink_;
-
-    // Voltage reports: one file per distinct path, one report population per entry.
-    std::map<std::string, std::unique_ptr<voltage_report_writer>> reports;
-    voltage_output voltages;
-    for (std::size_t i = 0; i < spec.output.voltage.size(); ++i) {
-        const auto& v = spec.output.voltage[i];
-        const std::string key = "output.voltage[" + std::to_string(i) + "]";
-        const node_group* g = net->find(v.population);
-        if (g == nullptr || g->is_source)
-            throw config_error(key + ".population", "no neuron population named '" + v.population + "'",
-                               config_path);
-        const std::string path = v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path;
-        auto& writer = reports[path];
-        if (!writer) writer = std::make_unique<voltage_report_writer>(path, info);
-        std::size_t population = 0;
-        try {
-            population = writer->add_population(v.population, v.node_ids, 0.0, spec.t_stop_ms, v.interval_ms,
-                                                v.float64);
-        } catch (const error& e) {
-            throw config_error(key, e.what(), config_path);
-        }
-        out.probes.push_back({static_cast<std::size_t>(g - net->groups.data()), v.node_ids, v.interval_ms});
-        voltages.probes.push_back({writer.get(), population});
-    }
-    out.voltages = &voltages;
 
     progress_bar bar("simulate", spec.t_stop_ms, quiet);
-    out.progress = [&bar](double t_ms) { bar.update(t_ms); };
-    run_stats stats;
-    try {
-        stats = simulate(spec, *net, out, queue);
-    } catch (const config_error& e) {
-        rethrow_with_file(e, config_path);
-    }
-    const auto t2 = std::chrono::steady_clock::now();
+    simulation_options options;
+    options.queue = queue;
+    options.command = invocation();
+    options.progress = [&bar](double t_ms) { bar.update(t_ms); };
+    const auto t1 = std::chrono::steady_clock::now();
+    const simulation_result r = run_simulation(spec, options);
     bar.finish();
-    spikes.commit();
-    for (auto& [path, writer] : reports) writer->commit();
+    const run_stats& stats = r.stats;
 
     if (!quiet) {
-        const double build_s = std::chrono::duration<double>(t1 - t0).count();
-        const double run_s = std::chrono::duration<double>(t2 - t1).count();
+        const double build_s = std::chrono::duration<double>(t1 - t0).count() + r.build_seconds;
+        const double run_s = r.run_seconds;
         std::printf(
             "simulated %g ms: %llu spikes, %llu synaptic events, %zu synapses (%.2f B/synapse); "
             "build %.3f s, run %.3f s (%.3g synaptic events/s)\n",
             spec.t_stop_ms, static_cast<unsigned long long>(stats.spikes),
-            static_cast<unsigned long long>(stats.deliveries), net->synapse_count(), net->bytes_per_synapse(),
+            static_cast<unsigned long long>(stats.deliveries), r.synapses, r.bytes_per_synapse,
             build_s, run_s, run_s > 0 ? static_cast<double>(stats.deliveries) / run_s : 0.0);
         std::printf(
             "events: %llu (%llu superseded predictions), %llu neuron updates and emissions, peak queued %zu\n",

@@ -1,0 +1,338 @@
+"""evspike from Python: precise spike timing (SPEC §9.5).
+
+Simulate spiking networks event by event, generate spike trains with known statistics, and read
+and write SONATA spike files and voltage reports as NumPy arrays, with the same names, units and
+messages as the ``evspike`` command line (times in ms, rates in Hz, node ids uint64 from 0).
+
+    >>> import evspike
+    >>> r = evspike.simulate("data/bench4.toml", t_stop=200.0)
+    >>> times, ids = r.spikes["exc"]
+    >>> times, ids = evspike.generate_poisson(neurons=100, rate=20.0, t_stop=1000.0, seed=7)
+
+Errors raise :class:`ConfigError` (a ``ValueError``), :class:`IOError` (an ``OSError``),
+:class:`ModelError` (``ValueError``) or :class:`InternalError` (``RuntimeError``), all subclasses
+of :class:`Error`, with the command line's messages. Long calls release the GIL and stop on
+Ctrl-C (``KeyboardInterrupt``) without leaving temporary files. Walk-through: docs/python.md.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import os
+import re
+import json
+from collections.abc import Mapping
+from typing import Any, NamedTuple, Optional, Sequence, Union
+
+import numpy as np
+
+from . import _evspike
+from ._evspike import ConfigError, Error, InternalError, IOError, ModelError
+
+__version__: str = _evspike.__version__
+
+__all__ = [
+    "Error", "ConfigError", "IOError", "ModelError", "InternalError",
+    "SpikeTrains", "VoltageReport", "SimulationResult",
+    "populations", "read_spikes", "write_spikes", "voltage_populations", "read_voltages",
+    "simulate", "generate_poisson", "generate_hawkes", "to_toml",
+    "to_dataframe", "from_dataframe", "to_neo",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+Config = Union[PathLike, Mapping]
+
+
+class SpikeTrains(NamedTuple):
+    """Spikes of one population: ``times`` (float64, ms) and ``node_ids`` (uint64), same length,
+    sorted by time (ties by node id) unless read from a file sorted otherwise."""
+
+    times: np.ndarray
+    node_ids: np.ndarray
+
+
+class VoltageReport(NamedTuple):
+    """Membrane potentials of one report population: ``values[k, j]`` is V (mV) of
+    ``node_ids[j]`` at ``times[k] = t_start + k * step`` (ms), for every k with time < t_stop.
+    ``dtype`` is the file's ("float32" or "float64"); ``values`` is float64 in both cases (from a
+    simulation: the exact values, which the file rounds to float32 unless dtype is float64)."""
+
+    population: str
+    node_ids: np.ndarray
+    times: np.ndarray
+    values: np.ndarray
+    t_start: float
+    t_stop: float
+    step: float
+    dtype: str
+
+
+class SimulationResult(NamedTuple):
+    """What :func:`simulate` returns.
+
+    spikes: dict population name -> SpikeTrains, the recorded populations (``output.record``).
+    voltages: list of VoltageReport, one per ``[[output.voltage]]`` entry, in config order.
+    stats: dict with spikes (emitted), deliveries (synaptic events), events, synapses,
+        build_seconds, run_seconds.
+    t_stop, seed: the values used. output: the spike file written (absolute path), or None.
+    """
+
+    spikes: dict
+    voltages: list
+    stats: dict
+    t_stop: float
+    seed: int
+    output: Optional[str]
+
+
+# --- configs ------------------------------------------------------------------------------------
+
+_bare_key = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def _toml_key(key: Any, where: str) -> str:
+    if not isinstance(key, str):
+        raise ConfigError(f"{where}: keys must be strings, got {key!r}")
+    return key if _bare_key.match(key) else _toml_string(key)
+
+
+def _toml_string(s: str) -> str:
+    # A JSON string is a TOML basic string once DEL (which JSON leaves raw) is escaped.
+    return json.dumps(s, ensure_ascii=False).replace("\x7f", "\\u007F")
+
+
+def _toml_value(v: Any, where: str) -> str:
+    if isinstance(v, (bool, np.bool_)):
+        return "true" if v else "false"
+    if isinstance(v, numbers.Integral):
+        return str(int(v))
+    if isinstance(v, numbers.Real):
+        f = float(v)
+        if math.isnan(f):
+            return "nan"
+        if math.isinf(f):
+            return "inf" if f > 0 else "-inf"
+        text = repr(f)  # the shortest text that reads back to the same double
+        return text if any(c in text for c in ".en") else text + ".0"
+    if isinstance(v, str):
+        return _toml_string(v)
+    if isinstance(v, os.PathLike):
+        return _toml_string(os.fspath(v))
+    if isinstance(v, np.ndarray):
+        v = v.tolist()
+    if isinstance(v, Mapping):
+        items = [f"{_toml_key(k, where)} = {_toml_value(x, f'{where}.{k}')}" for k, x in v.items()]
+        return "{ " + ", ".join(items) + " }" if items else "{}"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_value(x, f"{where}[{i}]") for i, x in enumerate(v)) + "]"
+    raise ConfigError(f"{where}: {type(v).__name__} has no TOML form")
+
+
+def _is_table_array(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) and len(v) > 0 and all(isinstance(x, Mapping) for x in v)
+
+
+def to_toml(config: Mapping) -> str:
+    """The TOML text of a config given as a dict shaped like the TOML file (docs/config.md):
+    scalars at the top, ``population``/``source``/``connection`` as lists of dicts, ``output`` as
+    a dict. :func:`simulate` runs exactly this text, which it stores as provenance, so
+    ``evspike simulate`` on a file holding it gives the same spikes, bit for bit."""
+    if not isinstance(config, Mapping):
+        raise TypeError(f"config must be a mapping, got {type(config).__name__}")
+    top, tables = [], []
+    for k, v in config.items():
+        key = _toml_key(k, "config")
+        if isinstance(v, Mapping) or _is_table_array(v):
+            tables.append((k, key, v))
+        else:
+            top.append(f"{key} = {_toml_value(v, k)}")
+    out = top
+    for k, key, v in tables:
+        rows = [v] if isinstance(v, Mapping) else list(v)
+        for i, row in enumerate(rows):
+            where = k if isinstance(v, Mapping) else f"{k}[{i}]"
+            out += ["", f"[{key}]" if isinstance(v, Mapping) else f"[[{key}]]"]
+            out += [f"{_toml_key(kk, where)} = {_toml_value(x, f'{where}.{kk}')}" for kk, x in row.items()]
+    return "\n".join(out) + "\n"
+
+
+def _config_source(config: Config) -> tuple:
+    """(path, text, name) for the C++ side: a file path, or TOML text named `name` in messages."""
+    if isinstance(config, Mapping):
+        return None, to_toml(config), "<dict>"
+    if isinstance(config, os.PathLike):
+        return os.fspath(config), "", ""
+    if isinstance(config, str):
+        # TOML text always has a `key = value`; a path rarely has '=' or a newline.
+        if ("\n" in config or "=" in config) and not os.path.exists(config):
+            return None, config, "<string>"
+        return config, "", ""
+    raise TypeError(f"config must be a path, TOML text or a dict, got {type(config).__name__}")
+
+
+def _command(name: str, *args: Any, **kwargs: Any) -> str:
+    """The provenance line stored as evspike_command, e.g. "python: evspike.simulate('a.toml', seed=2)"."""
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items() if v is not None]
+    return f"python: evspike.{name}({', '.join(parts)})"
+
+
+# --- spike files --------------------------------------------------------------------------------
+
+def populations(path: PathLike) -> list:
+    """The populations of a SONATA spike file, sorted by name."""
+    return _evspike.spike_populations(os.fspath(path))
+
+
+def read_spikes(path: PathLike, population: Optional[str] = None, t_start: Optional[float] = None,
+                t_stop: Optional[float] = None, node_ids: Optional[Sequence[int]] = None) -> SpikeTrains:
+    """Spikes of one population of a SONATA spike file (SPEC §7.1), as NumPy arrays.
+
+    population: required when the file has several (see :func:`populations`).
+    t_start, t_stop: the half-open window t_start <= t < t_stop, in ms (binary search in files
+        sorted by time). node_ids: only these nodes.
+    Returns SpikeTrains(times float64 ms, node_ids uint64), in file order. The arrays own the
+    data read (no copy). Raises IOError naming the file and dataset for a malformed file.
+    """
+    ids = None if node_ids is None else [int(i) for i in node_ids]
+    t, n = _evspike.read_spikes(os.fspath(path), population, t_start, t_stop, ids)
+    return SpikeTrains(t, n)
+
+
+def _as_trains(where: str, spikes: Any) -> tuple:
+    times, ids = spikes
+    times = np.ascontiguousarray(times, dtype=np.float64)
+    ids = np.asarray(ids)
+    if ids.dtype.kind not in "ui" and ids.size > 0:
+        raise ConfigError(f"{where}: node_ids must be integers, got {ids.dtype}")
+    if ids.dtype.kind == "i" and ids.size > 0 and ids.min() < 0:
+        raise ConfigError(f"{where}: node_ids must be >= 0, got {int(ids.min())}")
+    ids = np.ascontiguousarray(ids, dtype=np.uint64)
+    if times.ndim != 1 or ids.ndim != 1 or times.shape != ids.shape:
+        raise ConfigError(f"{where}: times and node_ids must be 1-D arrays of the same length "
+                          f"({times.size} and {ids.size})")
+    ordered = times.size < 2 or bool(np.all((times[1:] > times[:-1]) |
+                                            ((times[1:] == times[:-1]) & (ids[1:] >= ids[:-1]))))
+    if not ordered:  # the file promises by_time order, ties by id
+        order = np.lexsort((ids, times))
+        times, ids = times[order], ids[order]
+    return times, ids
+
+
+def write_spikes(path: PathLike, spikes: Any, node_ids: Any = None, *, population: str = "spikes",
+                 seed: int = 1, config: str = "") -> None:
+    """Writes a SONATA spike file (SPEC §7.1), atomically (a temporary beside `path`, renamed).
+
+    Either ``write_spikes(path, times, node_ids, population="exc")`` or
+    ``write_spikes(path, {"exc": (times, ids), "inh": (times, ids)})`` (e.g. a simulation's
+    ``result.spikes``). Times in ms (finite, >= 0), node ids integers >= 0. Each population is
+    sorted by time, ties by node id, as the file's ``sorting = by_time`` promises. `seed` and
+    `config` are stored as provenance (evspike_seed, evspike_config).
+    """
+    if node_ids is not None:
+        tables = {population: (spikes, node_ids)}
+    elif isinstance(spikes, Mapping):
+        tables = spikes
+    else:
+        raise TypeError("write_spikes(path, times, node_ids) or write_spikes(path, {population: (times, node_ids)})")
+    pops = [(str(name), *_as_trains(str(name), trains)) for name, trains in tables.items()]
+    _evspike.write_spikes(os.fspath(path), pops, _command("write_spikes", os.fspath(path)), int(seed), config)
+
+
+def voltage_populations(path: PathLike) -> list:
+    """The populations of a SONATA voltage report, sorted by name."""
+    return _evspike.voltage_populations(os.fspath(path))
+
+
+def _voltage_report(population: str, d: dict) -> VoltageReport:
+    samples = d["values"].shape[0]
+    times = d["t_start"] + np.arange(samples, dtype=np.float64) * d["step"]  # as the writer computes them
+    return VoltageReport(population, d["node_ids"], times, d["values"], d["t_start"], d["t_stop"], d["step"],
+                         d["dtype"])
+
+
+def read_voltages(path: PathLike, population: Optional[str] = None) -> VoltageReport:
+    """A voltage report population (SPEC §7.2) as arrays: values[k, j] (mV) of node_ids[j] at
+    times[k] (ms). population: required when the report has several."""
+    p = os.fspath(path)
+    if population is None:
+        names = voltage_populations(p)
+        if len(names) != 1:
+            raise IOError(f"{p}: /report: {len(names)} populations ({', '.join(names)}): choose one with population=")
+        population = names[0]
+    return _voltage_report(population, _evspike.read_voltages(p, population))
+
+
+# --- simulate and generate -----------------------------------------------------------------------
+
+def simulate(config: Config, t_stop: Optional[float] = None, seed: Optional[int] = None, *,
+             output: Optional[PathLike] = None, write: bool = True, queue: str = "indexed") -> SimulationResult:
+    """Runs ``evspike simulate``: builds the network of a config and simulates [0, t_stop) exactly,
+    event by event (SPEC §3, §5).
+
+    config: a path to a TOML config (docs/config.md), TOML text, or a dict shaped like the TOML
+        (``{"t_stop": 100.0, "population": [{"name": "exc", "size": 10, ...}], ...}``; see
+        :func:`to_toml`). Relative paths inside text or a dict are relative to the working
+        directory, inside a file to the file's folder.
+    t_stop (ms), seed: override the config's, like ``--t-stop`` and ``--seed``.
+    output: spike file to write (overrides ``output.spikes``, like ``-o``). Files (spikes and
+        voltage reports) are written, atomically and with provenance, when the config or `output`
+        names a spike file and `write` is true; they hold the same spikes and voltages, bit for
+        bit, as the command line's (only evspike_command differs).
+    queue: "indexed" (default), "mutable", "pairing" or "lazy"; all give identical results.
+
+    Returns a SimulationResult: ``spikes`` (dict population -> SpikeTrains(times ms, node_ids),
+    sorted by time then id), ``voltages`` (list of VoltageReport), ``stats``, and the
+    t_stop/seed/output used. Raises ConfigError naming the key path (``connection[2].delay``),
+    IOError, ModelError; Ctrl-C raises KeyboardInterrupt and leaves no file behind.
+    """
+    path, text, name = _config_source(config)
+    command = _command("simulate", path if path is not None else name, t_stop=t_stop, seed=seed,
+                       output=None if output is None else os.fspath(output))
+    r = _evspike.simulate(path, text, name, t_stop, seed, None if output is None else os.fspath(output), write,
+                          queue, command)
+    spikes = {pop: SpikeTrains(*arrays) for pop, arrays in r["spikes"].items()}
+    voltages = [_voltage_report(d["population"], d) for d in r["voltages"]]
+    return SimulationResult(spikes, voltages, r["stats"], r["t_stop"], r["seed"], r["output"])
+
+
+def generate_poisson(neurons: int, t_stop: float, rate: Optional[float] = None, *, dead_time: float = 0.0,
+                     rate_file: Optional[PathLike] = None, population: str = "poisson", seed: int = 1,
+                     output: Optional[PathLike] = None) -> SpikeTrains:
+    """Runs ``evspike generate poisson``: `neurons` independent Poisson trains over [0, t_stop) ms.
+
+    rate: Hz, the same for every neuron; or rate_file: a CSV ``time_ms,rate_hz`` (piecewise
+    constant, exact inhomogeneous trains). dead_time: ms after each spike (the mean rate stays
+    `rate`; rate * dead_time must be < 1). Neuron i draws from the stream "<population>/<i>", so a
+    ``poisson`` source of the same name, seed, rate and dead time in :func:`simulate` fires the
+    same trains. output: also write this SONATA file (same bytes of data as the command's).
+    Returns SpikeTrains sorted by time, ties by node id.
+    """
+    if neurons is None or int(neurons) < 0:
+        raise ConfigError(f"neurons: must be at least 1, got {neurons}")
+    out = None if output is None else os.fspath(output)
+    rf = None if rate_file is None else os.fspath(rate_file)
+    command = _command("generate_poisson", neurons=neurons, t_stop=t_stop, rate=rate, dead_time=dead_time or None,
+                       rate_file=rf, population=population, seed=seed, output=out)
+    t, n = _evspike.generate_poisson(int(neurons), float(t_stop), None if rate is None else float(rate), rf,
+                                     float(dead_time), population, int(seed), out, command)
+    return SpikeTrains(t, n)
+
+
+def generate_hawkes(config: Config, *, seed: Optional[int] = None, output: Optional[PathLike] = None) -> SpikeTrains:
+    """Runs ``evspike generate hawkes``: a multivariate Hawkes process, each unit a node id.
+
+    config: a path, TOML text or dict with the keys of docs/generators.md (``seed``, ``t_stop``,
+    ``burn_in``, ``population``, ``baseline`` (Hz), ``[[kernel]]`` entries with ``source``,
+    ``target``, ``norm`` and a ``shape``). A kernel matrix with spectral radius >= 1 raises
+    ConfigError with the radius. seed: overrides the config's. output: also write this file.
+    Returns SpikeTrains sorted by time, ties by node id.
+    """
+    path, text, name = _config_source(config)
+    out = None if output is None else os.fspath(output)
+    command = _command("generate_hawkes", path if path is not None else name, seed=seed, output=out)
+    t, n = _evspike.generate_hawkes(path, text, name, seed, out, command)
+    return SpikeTrains(t, n)
+
+
+from .interop import from_dataframe, to_dataframe, to_neo  # noqa: E402  (uses SpikeTrains above)
