@@ -1,8 +1,8 @@
-// estimate_synapses (core/connect.hpp): kept apart from the build code in connect.cpp.
+// estimate_synapses (sim/connect.hpp): kept apart from the build code in connect.cpp.
 #include <algorithm>
 #include <variant>
 
-#include "core/connect.hpp"
+#include "sim/connect.hpp"
 
 namespace evspike {
 
