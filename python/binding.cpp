@@ -19,11 +19,16 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "core/error.hpp"
 #include "io/config.hpp"
+#include "io/detector_file.hpp"
 #include "io/generator_config.hpp"
+#include "io/hdf5.hpp"
+#include "io/motif_generation.hpp"
+#include "io/motif_truth.hpp"
 #include "io/rate_file.hpp"
 #include "io/simulation.hpp"
 #include "io/spike_file.hpp"
@@ -31,6 +36,7 @@
 #include "models/hawkes.hpp"
 #include "models/inhomogeneous_poisson.hpp"
 #include "models/poisson_population.hpp"
+#include "motifs/scoring.hpp"
 
 namespace py = pybind11;
 
@@ -358,6 +364,103 @@ py::tuple generate_hawkes(const std::optional<std::string>& config_path, const s
     return out.finish();
 }
 
+py::dict truth_dict(motif_truth&& t) {
+    py::dict templates, occurrences, attributes;
+    templates["motif_ids"] = to_array(std::move(t.template_motif_ids));
+    templates["node_ids"] = to_array(std::move(t.template_node_ids));
+    templates["delays"] = to_array(std::move(t.template_delays_ms));
+    templates["weights"] = to_array(std::move(t.template_weights));
+    occurrences["timestamps"] = to_array(std::move(t.occurrence_timestamps_ms));
+    occurrences["motif_ids"] = to_array(std::move(t.occurrence_motif_ids));
+    for (const auto& [k, v] : t.attributes)
+        std::visit([&, &key = k](const auto& x) { attributes[py::str(key)] = x; }, v);
+    py::dict d;
+    d["templates"] = templates;
+    d["occurrences"] = occurrences;
+    d["attributes"] = attributes;
+    return d;
+}
+
+py::tuple generate_motifs(const std::optional<std::string>& config_path, const std::string& config_text,
+                          const std::string& config_name, std::optional<std::uint64_t> seed,
+                          std::optional<std::uint64_t> template_seed, std::optional<std::string> output,
+                          const std::string& command) {
+    spike_table kept;
+    motif_truth truth;
+    std::string population;
+    {
+        py::gil_scoped_release nogil;
+        auto c = config_path ? load_motifs_config(*config_path) : parse_motifs_config(config_text, config_name);
+        for (auto* p : {&c.hdsnn.seed, &c.jittered.seed})
+            if (seed) *p = *seed;
+        for (auto* p : {&c.hdsnn.template_seed, &c.jittered.template_seed})
+            if (template_seed) *p = *template_seed;
+        population = c.population;
+        truth = evspike::generate_motifs(
+            c, output.value_or(""), command,
+            [&](std::span<const double> t, std::span<const std::uint64_t> ids) {
+                kept.timestamps.insert(kept.timestamps.end(), t.begin(), t.end());
+                kept.node_ids.insert(kept.node_ids.end(), ids.begin(), ids.end());
+            },
+            [](double) { check_signals(); });
+    }
+    return py::make_tuple(population, to_arrays(std::move(kept)), truth_dict(std::move(truth)));
+}
+
+py::dict read_truth(const std::string& path) {
+    motif_truth t;
+    {
+        py::gil_scoped_release nogil;
+        t = read_motif_truth(path);
+    }
+    return truth_dict(std::move(t));
+}
+
+py::tuple read_detections_arrays(const std::string& path) {
+    motif_events e;
+    {
+        py::gil_scoped_release nogil;
+        e = read_detections(path);
+    }
+    return py::make_tuple(to_array(std::move(e.timestamps)), to_array(std::move(e.motif_ids)),
+                          to_array(std::move(e.scores)));
+}
+
+// As `evspike detect score`: the default tolerance is one bin of the detections (attribute `bin`).
+py::dict detect_score(const std::string& detections_path, const std::string& truth_path,
+                      std::optional<double> tolerance) {
+    score_result r;
+    double tolerance_ms = 0;
+    {
+        py::gil_scoped_release nogil;
+        if (tolerance && !(*tolerance >= 0)) throw config_error("tolerance", "must be >= 0");
+        const auto detections = read_detections(detections_path);
+        const auto truth = read_motif_truth(truth_path);
+        if (tolerance) {
+            tolerance_ms = *tolerance;
+        } else {
+            const auto f = h5::file::open_read(detections_path);
+            const auto g = f.open_group("detections");
+            tolerance_ms = g.has_attribute("bin") ? g.read_attribute<double>("bin") : 1.0;
+        }
+        motif_events t;
+        t.timestamps = truth.occurrence_timestamps_ms;
+        t.motif_ids = truth.occurrence_motif_ids;
+        r = score_detections(t, detections, {tolerance_ms, 1e-6});
+    }
+    py::dict d;
+    d["detections"] = r.detections;
+    d["occurrences"] = r.occurrences;
+    d["matched"] = r.matched;
+    d["exact_matched"] = r.exact_matched;
+    d["tolerance_ms"] = tolerance_ms;
+    d["precision"] = r.precision;
+    d["recall"] = r.recall;
+    d["f1"] = r.f1;
+    d["exact_hit_rate"] = r.exact_hit_rate;
+    return d;
+}
+
 }  // namespace
 }  // namespace evspike::python
 
@@ -390,4 +493,9 @@ PYBIND11_MODULE(_evspike, m) {
           arg("dead_time"), arg("population"), arg("seed"), arg("output"), arg("command"));
     m.def("generate_hawkes", &generate_hawkes, arg("config_path"), arg("config_text"), arg("config_name"),
           arg("seed"), arg("output"), arg("command"));
+    m.def("generate_motifs", &generate_motifs, arg("config_path"), arg("config_text"), arg("config_name"),
+          arg("seed"), arg("template_seed"), arg("output"), arg("command"));
+    m.def("read_motif_truth", &read_truth, arg("path"));
+    m.def("read_detections", &read_detections_arrays, arg("path"));
+    m.def("detect_score", &detect_score, arg("detections"), arg("truth"), arg("tolerance"));
 }

@@ -36,7 +36,8 @@ __all__ = [
     "Error", "ConfigError", "IOError", "ModelError", "InternalError",
     "SpikeTrains", "VoltageReport", "SimulationResult",
     "populations", "read_spikes", "write_spikes", "voltage_populations", "read_voltages",
-    "simulate", "generate_poisson", "generate_hawkes", "to_toml",
+    "simulate", "generate_poisson", "generate_hawkes", "generate_motifs", "MotifRaster", "read_motif_truth",
+    "read_detections", "detect_score", "to_toml",
     "to_dataframe", "from_dataframe", "to_neo",
 ]
 
@@ -333,6 +334,57 @@ def generate_hawkes(config: Config, *, seed: Optional[int] = None, output: Optio
     command = _command("generate_hawkes", path if path is not None else name, seed=seed, output=out)
     t, n = _evspike.generate_hawkes(path, text, name, seed, out, command)
     return SpikeTrains(t, n)
+
+
+class MotifRaster(NamedTuple):
+    """What :func:`generate_motifs` returns: the raster (``times`` ms, ``node_ids``, sorted by
+    time then id) of population ``population``, and its ground truth ``truth`` as
+    :func:`read_motif_truth` gives it."""
+
+    population: str
+    times: np.ndarray
+    node_ids: np.ndarray
+    truth: dict
+
+
+def generate_motifs(config: Config, *, seed: Optional[int] = None, template_seed: Optional[int] = None,
+                    output: Optional[PathLike] = None) -> MotifRaster:
+    """Runs ``evspike generate motifs``: a raster with embedded spiking motifs and its ground truth.
+
+    config: a path, TOML text or dict with ``model = "hdsnn"`` (Perrinet, ICANN 2023: neurons,
+    motifs, delays, bins, bin (ms), trials, ...) or ``"jittered"`` (neurons, motifs, t_stop,
+    duration, synapses, participation, jitter (ms), motif_rate and background_rate (Hz)); keys in
+    docs/generators.md. seed: occurrences and spikes; template_seed: the templates (both override
+    the config's). output: also write the raster and /motifs into this file, atomically.
+    """
+    path, text, name = _config_source(config)
+    out = None if output is None else os.fspath(output)
+    command = _command("generate_motifs", path if path is not None else name, seed=seed,
+                       template_seed=template_seed, output=out)
+    population, (t, n), truth = _evspike.generate_motifs(path, text, name, seed, template_seed, out, command)
+    return MotifRaster(population, t, n, truth)
+
+
+def read_motif_truth(path: PathLike) -> dict:
+    """The ground truth of a motif raster (SPEC §7.3): ``{"templates": {motif_ids, node_ids,
+    delays (ms), weights}, "occurrences": {timestamps (ms, the motif's start), motif_ids},
+    "attributes": {the generator's parameters}}``, arrays as NumPy arrays."""
+    return _evspike.read_motif_truth(os.fspath(path))
+
+
+def read_detections(path: PathLike) -> tuple:
+    """Detections of ``evspike detect run`` (SPEC §7.4): (timestamps float64 ms, motif_ids uint64,
+    scores float32 logit units)."""
+    return _evspike.read_detections(os.fspath(path))
+
+
+def detect_score(detections: PathLike, truth: PathLike, tolerance: Optional[float] = None) -> dict:
+    """Runs ``evspike detect score``: one-to-one matching of detections to the true occurrences of
+    the same motif within `tolerance` ms (default: one bin of the detections). Returns the
+    fields of ``--json``: detections, occurrences, matched, exact_matched, tolerance_ms,
+    precision, recall, f1, exact_hit_rate."""
+    return _evspike.detect_score(os.fspath(detections), os.fspath(truth),
+                                 None if tolerance is None else float(tolerance))
 
 
 from .interop import from_dataframe, to_dataframe, to_neo  # noqa: E402  (uses SpikeTrains above)
