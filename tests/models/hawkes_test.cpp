@@ -195,12 +195,31 @@ TEST_CASE("hawkes: streamed output is sorted by time then unit, inside [0, t_sto
     CHECK(t.front() >= 0.0);
     CHECK(t.back() < p.t_stop_ms);
     for (std::size_t k = 1; k < t.size(); ++k) CHECK((t[k - 1] < t[k] || (t[k - 1] == t[k] && u[k - 1] < u[k])));
+    // Reproducible: another batch size gives the same events.
+    std::vector<double> t_again;
+    simulate_hawkes(p, [&](std::span<const double> times, std::span<const std::uint64_t>) {
+        t_again.insert(t_again.end(), times.begin(), times.end());
+    }, 7);
+    CHECK(t_again == t);
+    // The cluster structure, checked against the kernels' definitions (not against the stream):
+    // a child comes from a kernel whose source is its parent's unit and whose target is its own,
+    // after its parent by a delay inside that truncated Gaussian's support [0, 12] ms; immigrants
+    // span the burn-in too.
     const auto g = simulate_hawkes_genealogy(p);
-    std::vector<double> t2;
-    for (std::size_t k = 0; k < g.time_ms.size(); ++k)
-        if (g.time_ms[k] >= 0.0) t2.push_back(g.time_ms[k]);
-    CHECK(t2 == t);
+    std::size_t bad = 0, children = 0;
+    for (std::size_t k = 0; k < g.time_ms.size(); ++k) {
+        if (g.parent[k] < 0) continue;
+        ++children;
+        const auto parent = static_cast<std::size_t>(g.parent[k]);
+        const auto& kernel = p.kernels[g.kernel[k]];
+        const double delay = g.time_ms[k] - g.time_ms[parent];
+        bad += kernel.source != g.unit[parent] || kernel.target != g.unit[k] || !(delay >= 0.0) || delay > 12.0;
+    }
+    CHECK(children > 100);
+    CHECK(bad == 0);
     CHECK(std::any_of(g.time_ms.begin(), g.time_ms.end(), [](double x) { return x < 0.0; }));  // burn-in ran
+    CHECK(std::count_if(g.time_ms.begin(), g.time_ms.end(), [](double x) { return x >= 0.0; }) ==
+          static_cast<std::ptrdiff_t>(t.size()));
 }
 
 TEST_CASE("hawkes: stationary rates (I - G)^-1 mu, count z-test with the Hawkes variance, every shape") {
