@@ -41,47 +41,70 @@ TEST_SUITE("apps") {
         write_config(dir / "m.toml");
         REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "train.h5 -q").exit_code ==
                 0);
-        REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "test.h5 --seed 2 -q")
-                    .exit_code == 0);
-
         auto r =
             run_evspike("detect train --templates " + dir / "train.h5" + " -o " + dir / "templates.h5 -q");
         REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_t.h5 -q");
-        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-        r = run_evspike("detect score " + dir / "det_t.h5 " + dir / "test.h5 --json");
-        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-        CHECK(json_number(r.out, "f1") > 0.9);  // 0.927 with these seeds
-
         r = run_evspike("detect train " + dir / "train.h5" + " -o " +
                         dir / "learned.h5 -q --epochs 3 --learning-rate 0.01");
         REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-        r = run_evspike("detect run " + dir / "learned.h5 " + dir / "test.h5 -o " + dir / "det_l.h5 -q");
+
+        // F1 over five test rasters (seeds 2-6, ~65 occurrences each), not one tuned seed. Measured:
+        // templates 0.93-0.97 (mean 0.952), learned 0.96-0.97, peak rule 0.93-0.98. One raster's F1
+        // has a binomial sd of ~0.026 at F1 0.95; the mean of five ~0.012: requiring a mean > 0.9
+        // (4 sd below) and every raster > 0.85 fails on a real loss of accuracy, not on noise.
+        const auto f1_of = [&](const std::string& model, int seed, const std::string& options) {
+            const std::string test = dir / ("test" + std::to_string(seed) + ".h5");
+            if (!std::filesystem::exists(test))
+                REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + test + " --seed " +
+                                    std::to_string(seed) + " -q")
+                            .exit_code == 0);
+            const std::string det = dir / "det.h5";
+            auto run_r = run_evspike("detect run " + dir / model + " " + test + " -o " + det + " -q " + options);
+            REQUIRE_MESSAGE(run_r.exit_code == 0, run_r.out);
+            auto score = run_evspike("detect score " + det + " " + test + " --json");
+            REQUIRE_MESSAGE(score.exit_code == 0, score.out);
+            return json_number(score.out, "f1");
+        };
+        for (const auto& [model, options] : std::vector<std::pair<std::string, std::string>>{
+                 {"templates.h5", ""}, {"learned.h5", ""}, {"templates.h5", "--rule peak"}}) {
+            CAPTURE(model);
+            CAPTURE(options);
+            double sum = 0.0;
+            for (int seed = 2; seed <= 6; ++seed) {
+                const double f1 = f1_of(model, seed, options);
+                CAPTURE(seed);
+                CHECK(f1 > 0.85);
+                sum += f1;
+            }
+            CHECK(sum / 5 > 0.9);
+        }
+        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test2.h5 -o " + dir / "det_t.h5 -q");
         REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-        r = run_evspike("detect score " + dir / "det_l.h5 " + dir / "test.h5 --json");
-        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-        CHECK(json_number(r.out, "f1") > 0.9);  // 0.959 with these seeds
 
         // --expected-count gives exactly the requested number here (no ties at this scale).
-        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " +
+        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test2.h5 -o " +
                         dir / "det_n.h5 -q --expected-count 7");
         REQUIRE_MESSAGE(r.exit_code == 0, r.out);
         CHECK(read_detections(dir / "det_n.h5").size() == 7);
 
-        // Pruning keeps fewer weights and still runs.
-        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " +
+        // --prune 0.01 keeps round(1 % of motifs x neurons x delays) = round(53.76) = 54 of the
+        // template model's non-zero weights, and still finds most occurrences.
+        const auto templates = read_detector_model(dir / "templates.h5");
+        REQUIRE(templates.weights.size() == 4 * 64 * 21);
+        REQUIRE(std::count_if(templates.weights.begin(), templates.weights.end(), [](float w) { return w != 0; }) > 54);
+        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test2.h5 -o " +
                         dir / "det_p.h5 -q --prune 0.01");
         REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-        CHECK(r.out.find("weights kept") != std::string::npos);
+        CHECK(r.out.find(" 54 weights kept") != std::string::npos);
+        CHECK(f1_of("templates.h5", 2, "--prune 0.01") > 0.85);  // measured 0.92-0.97 on seeds 2-6
 
-        // --rule peak runs (the model's rule overridden) and is recorded; a bad rule is a usage error.
-        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " +
+        // --rule peak (scored above) is recorded; a bad rule is a usage error.
+        r = run_evspike("detect run " + dir / "templates.h5 " + dir / "test2.h5 -o " +
                         dir / "det_peak.h5 -q --rule peak");
         REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-        CHECK(read_detections(dir / "det_peak.h5").size() > 0);
         CHECK(run("h5dump -a /detections/rule " + dir / "det_peak.h5").out.find("\"peak\"") !=
               std::string::npos);
-        CHECK(run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " +
+        CHECK(run_evspike("detect run " + dir / "templates.h5 " + dir / "test2.h5 -o " +
                           dir / "det_bad.h5 -q --rule best")
                   .exit_code == 2);
         // detect train --rule stores the rule its threshold was calibrated with.
@@ -93,7 +116,7 @@ TEST_SUITE("apps") {
 
         // Reruns are bit-identical (same command line, so the same provenance attributes).
         std::filesystem::copy_file(dir / "det_t.h5", dir / "det_t_first.h5");
-        REQUIRE(run_evspike("detect run " + dir / "templates.h5 " + dir / "test.h5 -o " + dir / "det_t.h5 -q")
+        REQUIRE(run_evspike("detect run " + dir / "templates.h5 " + dir / "test2.h5 -o " + dir / "det_t.h5 -q")
                     .exit_code == 0);
         CHECK(run("cmp " + dir / "det_t.h5 " + dir / "det_t_first.h5").exit_code == 0);
     }
