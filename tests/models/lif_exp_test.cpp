@@ -219,7 +219,7 @@ TEST_SUITE("models") {
             const double expected = first_crossing(V, p.V_th, now, 100.0);
             REQUIRE(expected < no_crossing);
             const double got = now + m.next_crossing(s, 100.0);
-            CHECK(std::abs(got - expected) < 1e-9);
+            CHECK(std::abs(got - expected) < 1e-13);
             CHECK(m.next_crossing(s, expected - now - 1e-6) == no_crossing);
         }
     }
@@ -313,7 +313,7 @@ TEST_SUITE("models") {
         REQUIRE(V(30) < p.V_th);
         const double expected = first_crossing(V, p.V_th, 0, 30);
         REQUIRE(expected < 30);
-        CHECK(std::abs(m.next_crossing(s, 30.0) - expected) < 1e-9);
+        CHECK(std::abs(m.next_crossing(s, 30.0) - expected) < 1e-13);
     }
 
     TEST_CASE("lif_exp: two crossings between consecutive inputs are both found") {
@@ -332,16 +332,16 @@ TEST_SUITE("models") {
         REQUIRE(t1 < t_down);
         REQUIRE(t_down < t2);
         REQUIRE(t2 < 200);
-        CHECK(std::abs(m.next_crossing(s0, 200.0) - t1) < 1e-9);
+        CHECK(std::abs(m.next_crossing(s0, 200.0) - t1) < 1e-13);
 
         // Re-asked from inside the dip (no spike emitted), the second crossing is found.
         lif_state mid = s0;
         m.advance(mid, 20.0);
-        CHECK(std::abs(20.0 + m.next_crossing(mid, 200.0) - t2) < 1e-9);
+        CHECK(std::abs(20.0 + m.next_crossing(mid, 200.0) - t2) < 1e-13);
         // Re-asked just after the downward crossing, too.
         lif_state after = s0;
         m.advance(after, t_down + 1e-6);
-        CHECK(std::abs(t_down + 1e-6 + m.next_crossing(after, 200.0) - t2) < 1e-9);
+        CHECK(std::abs(t_down + 1e-6 + m.next_crossing(after, 200.0) - t2) < 1e-13);
 
         // Engine-like: fire at the first crossing, reset and refractoriness, then ask again.
         lif_state s = s0;
@@ -355,7 +355,7 @@ TEST_SUITE("models") {
         auto W = [&](double t) { return ref.V_ref(t, -70.0, I_ex1, I_in1, 2.0); };
         const double expected = first_crossing(W, p.V_th, 2.0, 300.0);
         REQUIRE(expected < 300.0);
-        CHECK(std::abs(m.next_crossing(s, 300.0) - expected) < 1e-9);
+        CHECK(std::abs(m.next_crossing(s, 300.0) - expected) < 1e-13);
     }
 
     TEST_CASE("lif_exp: while refractory V is held but currents still decay and receive inputs") {
