@@ -129,6 +129,13 @@ TEST_SUITE("io") {
         CHECK_THROWS_AS(nan_file.read("exc", {0.0, 10.0, std::nullopt}), io_error);
     }
 
+    TEST_CASE("spike reader: datasets that are not 1-D (2-D or scalar) are refused naming the dataset") {
+        REQUIRE_FIXTURES();
+        check_refused("two_d_timestamps.h5", "/spikes/exc/timestamps", "not a 1-D dataset");
+        check_refused("two_d_node_ids.h5", "/spikes/exc/node_ids", "not a 1-D dataset");
+        check_refused("scalar_timestamps.h5", "/spikes/exc/timestamps", "not a 1-D dataset");
+    }
+
     TEST_CASE("spike reader: negative node ids in a signed dataset are refused") {
         REQUIRE_FIXTURES();
         check_refused("negative_node_id.h5", "/spikes/exc/node_ids", "negative node id -4 at index 1");

@@ -73,6 +73,9 @@ def main(out):
     spikes(j("bad_sorting.h5"), [1.0], [0], sorting="sideways")
     spikes(j("bad_units.h5"), [1.0], [0], units="hours")
     spikes(j("unsorted_by_time.h5"), [1.0, 3.0, 2.0], [0, 1, 2])
+    spikes(j("two_d_timestamps.h5"), [[1.0, 2.0], [3.0, 4.0]], [0, 1, 2, 3])
+    spikes(j("two_d_node_ids.h5"), [1.0, 2.0], [[0], [1]])
+    spikes(j("scalar_timestamps.h5"), 1.0, 0)
     spikes(j("string_node_ids.h5"), [1.0], None,
            extra=lambda f: f["spikes/exc"].create_dataset("node_ids", data=np.array([b"a"])))
     # A compressed file whose first chunk of timestamps has damaged bytes.
