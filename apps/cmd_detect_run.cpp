@@ -27,7 +27,7 @@ namespace {
 // chunks, other files are read whole and sorted.
 std::uint64_t scan_file(const spike_reader& reader, const std::string& pop, const compiled_detector& det,
                         float floor, bool prefilter, const std::function<void(const candidate&)>& sink,
-                        progress_bar* bar) {
+                        progress_bar* bar, std::pair<double, double>* span = nullptr) {
     evidence_scanner scanner(det, floor, sink, prefilter);
     const double bin_ms = det.bin_ms();
     std::uint64_t seen = 0;
@@ -40,6 +40,10 @@ std::uint64_t scan_file(const spike_reader& reader, const std::string& pop, cons
             scanner.push(time_to_bin(t[k], bin_ms), static_cast<std::uint32_t>(ids[k]));
         }
         seen += t.size();
+        if (span != nullptr && !t.empty()) {
+            if (seen == t.size()) span->first = t.front();
+            span->second = t.back();
+        }
         if (bar != nullptr) bar->update(static_cast<double>(seen));
     };
     if (reader.sorting(pop) == spike_sorting::by_time) {
@@ -138,6 +142,7 @@ int run_detect_run(const args& a) {
         ++found;
     };
     float used_threshold = static_cast<float>(model.threshold);
+    std::pair<double, double> span{0.0, 0.0};  // first and last spike time (ms), online runs
     if (vm.count("expected-count") != 0) {
         // Lower the floor until the candidates can give N detections.
         std::vector<candidate> candidates;
@@ -163,9 +168,19 @@ int run_detect_run(const args& a) {
         detection_rule rule(model.motifs, refractory, used_threshold, model.rule);
         progress_bar bar("detect run", total, quiet);
         spikes = scan_file(
-            reader, pop, det, used_threshold, true, [&](const candidate& c) { rule.push(c, emit); }, &bar);
+            reader, pop, det, used_threshold, true, [&](const candidate& c) { rule.push(c, emit); }, &bar, &span);
         rule.finish(emit);
         bar.finish();
+        // Honest threshold: warn when this raster's detection rate is far from the calibration's.
+        const double seconds_covered = (span.second - span.first + model.bin_ms) / 1000.0;
+        const double rate = static_cast<double>(found) / seconds_covered;
+        const double calibrated = model.calibration_rate_hz;
+        if (spikes > 0 && (found == 0 || (calibrated > 0 && (rate > 10 * calibrated || rate < 0.1 * calibrated))))
+            std::fprintf(stderr,
+                         "warning: %s: %llu detections in %.4g s (%.3g/s) where the calibration gave %.3g/s: the "
+                         "threshold %.4g may not suit this raster (try --expected-count or --threshold)\n",
+                         raster_path.c_str(), static_cast<unsigned long long>(found), seconds_covered, rate,
+                         calibrated, static_cast<double>(used_threshold));
     }
     writer.set_attribute("threshold", static_cast<double>(used_threshold));
     writer.set_attribute("bin", model.bin_ms);

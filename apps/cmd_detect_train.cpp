@@ -1,8 +1,11 @@
 // evspike detect train DATASET -o MODEL: supervised learning of the HD-SNN detector from a raster
 // with its ground truth (issue 5), or --templates FILE: the detector built from known templates
-// (the generator's log-odds). The threshold is calibrated to maximise F1 on the training data.
+// (the generator's log-odds). The threshold is calibrated to maximise F1 on a held-out part (the
+// last --holdout of the raster), and train and held-out precision/recall/F1 are printed.
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <utility>
 #include <string>
 
 #include "apps/cli.hpp"
@@ -17,6 +20,43 @@
 
 namespace evspike::cli {
 
+namespace {
+
+// Bins [0, cut) and [cut, bins) as two rasters, the second shifted to start at bin 0.
+std::pair<binned_raster, binned_raster> split_raster(const binned_raster& r, std::int64_t cut) {
+    binned_raster a, b;
+    a.neurons = b.neurons = r.neurons;
+    a.bins = cut;
+    b.bins = r.bins - cut;
+    for (std::size_t k = 0; k < r.size(); ++k) {
+        auto& into = r.spike_bins[k] < cut ? a : b;
+        into.spike_bins.push_back(r.spike_bins[k] < cut ? r.spike_bins[k] : r.spike_bins[k] - cut);
+        into.spike_neurons.push_back(r.spike_neurons[k]);
+    }
+    return {std::move(a), std::move(b)};
+}
+
+// Occurrences starting before `cut_ms`, and the others shifted by -cut_ms.
+std::pair<motif_events, motif_events> split_events(const motif_events& e, double cut_ms) {
+    motif_events a, b;
+    for (std::size_t k = 0; k < e.size(); ++k) {
+        const bool first = e.timestamps[k] < cut_ms;
+        (first ? a : b).timestamps.push_back(first ? e.timestamps[k] : e.timestamps[k] - cut_ms);
+        (first ? a : b).motif_ids.push_back(e.motif_ids[k]);
+    }
+    return {std::move(a), std::move(b)};
+}
+
+score_result score_at(const detector_model& model, const binned_raster& raster, const motif_events& truth,
+                      double tolerance_ms) {
+    const compiled_detector det(model);
+    score_options so;
+    so.tolerance_ms = tolerance_ms;
+    return score_detections(truth, evspike::detect(det, raster), so);
+}
+
+}  // namespace
+
 int run_detect_train(const args& a) {
     command_line cl;
     cl.usage =
@@ -26,7 +66,7 @@ int run_detect_train(const args& a) {
     train_options o;
     std::uint64_t delays = 0;
     std::int64_t trial_bins = 0;
-    double bin_ms = 0, tolerance_ms = 0, keep = 1.0;
+    double bin_ms = 0, tolerance_ms = 0, keep = 1.0, holdout = 0.2;
     std::string init = "naive-bayes", rule;
     cl.options.add_options()("dataset", po::value(&dataset_path),
                              "training raster with /motifs ground truth (evspike generate motifs)")(
@@ -60,6 +100,10 @@ int run_detect_train(const args& a) {
         "highest score within the refractory period)")(
         "prune", fraction(&keep)->default_value(1.0),
         "keep only this fraction of the weights, the largest by |w|, then calibrate the threshold")(
+        "holdout", non_negative(&holdout)->default_value(0.2),
+        "fraction of the raster, at its end (cut at a trial boundary), kept out of training: the "
+        "threshold is calibrated there and its precision/recall/F1 reported; 0 calibrates on the "
+        "training data")(
         "seed", cli::seed(&o.seed)->default_value(1), "seed of the trial order");
     cl.positional.add("dataset", 1);
     po::variables_map vm;
@@ -67,6 +111,7 @@ int run_detect_train(const args& a) {
     const bool quiet = vm.count("quiet") != 0;
     if (dataset_path.empty() && templates_path.empty())
         throw usage_error("a DATASET or --templates FILE is required", cl.usage);
+    if (!(holdout < 1)) throw usage_error("--holdout must be in [0, 1)", cl.usage);
     if (init != "naive-bayes" && init != "zero")
         throw usage_error("--init must be naive-bayes or zero", cl.usage);
     o.naive_bayes_init = init == "naive-bayes";
@@ -92,14 +137,37 @@ int run_detect_train(const args& a) {
             : (data_bins ? static_cast<std::int64_t>(*data_bins) + static_cast<std::int64_t>(o.delays)
                          : std::int64_t{1000});
     const auto occurrences = detect::occurrences_of(truth);
-    std::size_t neurons = static_cast<std::size_t>(detect::truth_number(truth, "neurons").value_or(0));
+    // The detector's size: the `neurons` attribute if the file has one (raster ids must fit),
+    // else the raster's own ids and the templates' (a file written by another tool may have
+    // background neurons that are in no template).
+    const auto attribute_neurons = static_cast<std::size_t>(detect::truth_number(truth, "neurons").value_or(0));
+    std::size_t neurons = attribute_neurons;
     std::size_t motifs = static_cast<std::size_t>(detect::truth_number(truth, "motifs").value_or(0));
     for (auto id : truth.occurrence_motif_ids) motifs = std::max<std::size_t>(motifs, id + 1);
     for (auto id : truth.template_motif_ids) motifs = std::max<std::size_t>(motifs, id + 1);
     for (auto id : truth.template_node_ids) neurons = std::max<std::size_t>(neurons, id + 1);
     if (motifs == 0)
         throw io_error(data_path, "/motifs", "no motifs: no templates, occurrences or `motifs` attribute");
-    auto raster = detect::load_binned(reader, pop, o.bin_ms, neurons, 0);
+    auto raster = detect::load_binned(reader, pop, o.bin_ms, attribute_neurons, 0);
+    raster.neurons = std::max(raster.neurons, neurons);
+    // The held-out part: the last `holdout` of the bins, cut at a trial boundary when the raster
+    // holds whole trials (the generator's), so no occurrence is split.
+    std::int64_t cut = raster.bins;
+    if (holdout > 0) {
+        const auto want = static_cast<std::int64_t>(std::floor((1.0 - holdout) * static_cast<double>(raster.bins)));
+        cut = o.trial_bins > 0 ? want / o.trial_bins * o.trial_bins : want;
+        if (cut <= 0 || cut >= raster.bins) cut = want;
+        if (cut <= 0 || cut >= raster.bins)
+            throw usage_error("--holdout " + std::to_string(holdout) + " leaves no training or held-out bins in a raster of " +
+                                  std::to_string(raster.bins) + " bins",
+                              cl.usage);
+    }
+    const auto [train_raster, held_raster] = split_raster(raster, cut);
+    const auto [train_occurrences, held_occurrences] = split_events(occurrences, static_cast<double>(cut) * o.bin_ms);
+    if (holdout > 0 && held_occurrences.size() == 0)
+        throw io_error(data_path, "/motifs/occurrences",
+                       "no occurrence in the held-out last " + std::to_string(holdout) +
+                           " of the raster: lower --holdout or use 0");
     const auto t0 = std::chrono::steady_clock::now();
 
     detector_model model;
@@ -131,14 +199,9 @@ int run_detect_train(const args& a) {
         model.origin = "templates";
         model.settings.emplace_back("templates", templates_path);
         if (keep < 1) prune_weights(model, keep);
-        const auto r = calibrate_f1(model, raster, occurrences, o.calibration_tolerance_ms);
-        model.settings.emplace_back("calibration_f1", std::to_string(r.f1));
-        if (!quiet)
-            std::fprintf(stderr, "calibrated on %s: threshold %.4g, F1 %.4f (precision %.4f, recall %.4f)\n",
-                         data_path.c_str(), model.threshold, r.f1, r.precision, r.recall);
     } else {
         progress_bar bar("detect train", 1.0, quiet);
-        model = train_detector(raster, occurrences, motifs, o, [&](const train_progress& p) {
+        model = train_detector(train_raster, train_occurrences, motifs, o, [&](const train_progress& p) {
             bar.update(p.fraction);
             const bool epoch_end = p.epoch == 0 || p.fraction * static_cast<double>(p.epochs) >=
                                                        static_cast<double>(p.epoch) - 1e-9;
@@ -152,12 +215,31 @@ int run_detect_train(const args& a) {
         bar.finish();
         model.origin = "supervised";
         model.settings.emplace_back("dataset", dataset_path);
-        if (keep < 1) {
-            prune_weights(model, keep);
-            calibrate_f1(model, raster, occurrences, o.calibration_tolerance_ms);
-        }
-        if (!quiet)
-            std::fprintf(stderr, "calibrated on %s: threshold %.4g\n", dataset_path.c_str(), model.threshold);
+        if (keep < 1) prune_weights(model, keep);
+    }
+    // The threshold: calibrated on the held-out part (on the training data with --holdout 0).
+    const bool held = holdout > 0;
+    const auto& calib_raster = held ? held_raster : train_raster;
+    const auto& calib_occurrences = held ? held_occurrences : train_occurrences;
+    const auto calibrated = calibrate_f1(model, calib_raster, calib_occurrences, o.calibration_tolerance_ms);
+    const auto on_train = held ? score_at(model, train_raster, train_occurrences, o.calibration_tolerance_ms) : calibrated;
+    model.calibration_rate_hz =
+        static_cast<double>(calibrated.detections) / (static_cast<double>(calib_raster.bins) * o.bin_ms / 1000.0);
+    model.settings.emplace_back("holdout", std::to_string(holdout));
+    model.settings.emplace_back("holdout_from_ms", std::to_string(static_cast<double>(cut) * o.bin_ms));
+    model.settings.emplace_back("calibration_f1", std::to_string(calibrated.f1));
+    const auto line = [&](const char* what, const score_result& r) {
+        std::printf("%s: precision %.4f, recall %.4f, F1 %.4f (%zu detections, %zu occurrences)\n", what, r.precision,
+                    r.recall, r.f1, r.detections, r.occurrences);
+    };
+    std::printf("threshold %.6g calibrated on the %s at tolerance %g ms\n", model.threshold,
+                held ? "held-out part" : "training data", o.calibration_tolerance_ms);
+    line("train", on_train);
+    if (held) {
+        char what[96];
+        std::snprintf(what, sizeof what, "held-out (last %g %%, from %g ms)", 100 * holdout,
+                      static_cast<double>(cut) * o.bin_ms);
+        line(what, calibrated);
     }
     model.settings.emplace_back("prune_keep_fraction", std::to_string(keep));
     write_detector_model(output, model, invocation());

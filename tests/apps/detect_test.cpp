@@ -282,4 +282,57 @@ TEST_SUITE("apps") {
         CHECK(r.exit_code == 1);
         CHECK(r.out.find("longer than the raster") != std::string::npos);
     }
+
+    TEST_CASE("detect train: threshold calibrated on a held-out part, both scores printed; run warns off-rate") {
+        temp_dir dir;
+        write_config(dir / "m.toml");
+        REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "d.h5 -q").exit_code == 0);
+        auto r = run_evspike("detect train --templates " + dir / "d.h5 -o " + dir / "t.h5 -q");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(r.out.find("calibrated on the held-out part") != std::string::npos);
+        CHECK(r.out.find("train: precision") != std::string::npos);
+        // 8 trials of 1021 bins: the last 20 % is cut at a trial boundary (trial 6 of 8).
+        CHECK(r.out.find("held-out (last 20 %, from 6126 ms): precision") != std::string::npos);
+        const auto model = read_detector_model(dir / "t.h5");
+        CHECK(model.origin == "templates");
+        CHECK(model.calibration_rate_hz > 0);
+        // --holdout 0 calibrates on the training data and prints one score.
+        r = run_evspike("detect train --templates " + dir / "d.h5 -o " + dir / "t0.h5 -q --holdout 0");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(r.out.find("calibrated on the training data") != std::string::npos);
+        CHECK(r.out.find("held-out") == std::string::npos);
+        for (const char* bad : {"--holdout 1", "--holdout -0.1"})
+            CHECK(run_evspike("detect train --templates " + dir / "d.h5 -o " + dir / "bad.h5 " + bad).exit_code == 2);
+
+        // At the calibrated threshold no warning; far from it, one line on stderr.
+        r = run_evspike("detect run " + dir / "t.h5 " + dir / "d.h5 -o " + dir / "det.h5 -q");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(r.out.find("warning") == std::string::npos);
+        r = run_evspike("detect run " + dir / "t.h5 " + dir / "d.h5 -o " + dir / "det.h5 -q --threshold 1e6");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(r.out.find("warning: " + dir / "d.h5: 0 detections") != std::string::npos);
+        r = run_evspike("detect run " + dir / "t.h5 " + dir / "d.h5 -o " + dir / "det.h5 -q --threshold -1e6");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(r.out.find("where the calibration gave") != std::string::npos);
+    }
+
+    TEST_CASE("detect train: a labelled file without `neurons` is sized by the raster's own ids") {
+        if (std::string(evspike::test::system_python).empty()) return;
+        temp_dir dir;
+        write_config(dir / "m.toml");
+        REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "d.h5 -q").exit_code == 0);
+        // As another tool would write it: no `neurons` attribute, and a background neuron (id 90)
+        // that is in no template fires after the last spike.
+        const std::string script = dir / "edit.py";
+        std::ofstream(script) << "import h5py, numpy as np\nf = h5py.File('" << dir / "d.h5"
+                              << "', 'r+')\ndel f['motifs'].attrs['neurons']\np = f['spikes/motifs']\n"
+                                 "t = p['timestamps'][:]\nn = p['node_ids'][:]\nattrs = dict(p['timestamps'].attrs)\n"
+                                 "del p['timestamps']\ndel p['node_ids']\n"
+                                 "p['timestamps'] = np.append(t, t[-1] + 1.0)\np['node_ids'] = np.append(n, np.uint64(90)).astype('u8')\n"
+                                 "for k, v in attrs.items(): p['timestamps'].attrs[k] = v\n";
+        REQUIRE(run(std::string(evspike::test::system_python) + " " + script).exit_code == 0);
+        auto r = run_evspike("detect train --templates " + dir / "d.h5 -o " + dir / "t.h5 -q");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(read_detector_model(dir / "t.h5").neurons == 91);
+    }
 }
