@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
-#include <unistd.h>
 
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
@@ -24,36 +23,30 @@ int run_detect_discover(const args& a) {
         "evspike detect discover RASTER -o MODEL --motifs K --duration MS [--bin MS] [--occurrences OUT.h5]\n"
         "       [--iterations I] [--seed S] [--population NAME]";
     std::string raster_path, output, occurrences_path, population;
-    double motifs = 0, duration_ms = 0, bin_ms = 1.0, iterations = 40;
+    std::uint64_t motifs = 0, iterations = 40, max_memory = 0;
+    double duration_ms = 0, bin_ms = 1.0;
     discover_options o;
     cl.options.add_options()("raster", po::value(&raster_path)->required(), "SONATA spike file (no labels needed)")(
         "output,o", po::value(&output)->required(), "output detector model (.h5, SPEC §7.5)")(
-        "motifs", po::value(&motifs)->required(), "K, the number of motifs to learn")(
-        "duration", po::value(&duration_ms)->required(),
+        "motifs", count(&motifs)->required(), "K, the number of motifs to learn")(
+        "duration", positive_time_ms(&duration_ms)->required(),
         "length of a motif's window in ms (a little longer than the motifs you expect)")(
-        "bin", po::value(&bin_ms)->default_value(1.0), "bin width in ms")(
+        "bin", positive_time_ms(&bin_ms)->default_value(1.0), "bin width in ms")(
         "occurrences", po::value(&occurrences_path),
         "also write where each motif was found (a detections file, SPEC §7.4)")(
-        "iterations", po::value(&iterations)->default_value(40), "EM iterations at most")(
+        "iterations", count(&iterations)->default_value(40), "EM iterations at most")(
         "population", po::value(&population), "population of the raster (default: the only one)")(
-        "seed", po::value(&o.seed)->default_value(1), "seed of the initial and re-seeded motifs");
+        "seed", cli::seed(&o.seed)->default_value(1), "seed of the initial and re-seeded motifs");
+    add_max_memory(cl.options, &max_memory);
     cl.positional.add("raster", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
     const bool quiet = vm.count("quiet") != 0;
-    const auto whole = [](double x) { return std::isfinite(x) && x == std::floor(x); };
-    if (!(motifs >= 1) || !whole(motifs) || motifs > 1e6)
-        throw usage_error("--motifs must be a whole number in [1, 1e6]", cl.usage);
-    if (!(bin_ms > 0) || !std::isfinite(bin_ms)) throw usage_error("--bin must be > 0 ms", cl.usage);
-    if (!(duration_ms > 0) || !std::isfinite(duration_ms))
-        throw usage_error("--duration must be > 0 ms", cl.usage);
     const double delays = std::round(duration_ms / bin_ms);
     if (delays < 2)
         throw usage_error("--duration must span at least 2 bins of --bin (" + std::to_string(bin_ms) + " ms)",
                           cl.usage);
     if (delays > 1e6) throw usage_error("--duration / --bin must be <= 1e6 bins", cl.usage);
-    if (!(iterations >= 1) || !whole(iterations) || iterations > 1e6)
-        throw usage_error("--iterations must be a whole number in [1, 1e6]", cl.usage);
     o.motifs = static_cast<std::size_t>(motifs);
     o.delays = static_cast<std::size_t>(delays);
     o.bin_ms = bin_ms;
@@ -64,14 +57,10 @@ int run_detect_discover(const args& a) {
     const auto raster = detect::load_binned(reader, pop, bin_ms, 0, 0);
     // Sizes before allocating: the templates and the model are motifs x neurons x delays.
     const std::size_t need = discover_memory_bytes(raster.neurons, o.motifs, o.delays);
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    const double physical = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 0;
-    if (physical > 0 && static_cast<double>(need) > physical / 2)
-        throw usage_error("--motifs x neurons x (--duration / --bin) = " + std::to_string(o.motifs) + " x " +
-                              std::to_string(raster.neurons) + " x " + std::to_string(o.delays) + " needs " +
-                              std::to_string(static_cast<double>(need) / 1e9) +
-                              " GB, more than half of this machine's memory",
-                          cl.usage);
+    check_memory("detect discover", static_cast<double>(need),
+                 std::to_string(o.motifs) + " motifs x " + std::to_string(raster.neurons) + " neurons x " +
+                     std::to_string(o.delays) + " delays",
+                 max_memory);
 
     const auto t0 = std::chrono::steady_clock::now();
     progress_bar bar("detect discover", static_cast<double>(o.iterations), quiet);
