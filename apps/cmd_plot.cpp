@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "apps/commands.hpp"
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
+#include "io/detector_file.hpp"
 #include "io/spike_file.hpp"
 #include "io/svg_raster.hpp"
 
@@ -42,8 +44,11 @@ double round_up(double t_last) {
 
 int run_plot(const args& a) {
     command_line cl;
-    cl.usage = "evspike plot FILE -o OUT.svg [--t-start MS] [--t-stop MS] [--population NAME...] [--title TEXT]";
-    std::string file, output, title;
+    cl.usage =
+        "evspike plot FILE -o OUT.svg [--t-start MS] [--t-stop MS] [--population NAME...] [--title TEXT]\n"
+        "       [--detections D.h5 [--model M.h5] [--sort-by-motif K]]";
+    std::string file, output, title, detections_path, model_path;
+    std::uint64_t sort_motif = 0;
     std::vector<std::string> selected;
     int width = 1000, height = 600;
     std::size_t max_marks = 50000;
@@ -57,7 +62,13 @@ int run_plot(const args& a) {
         ("width", whole(&width, 200, 20000)->default_value(1000), "image width, px")
         ("height", whole(&height, 150, 20000)->default_value(600), "image height, px")
         ("max-marks", count_or_zero(&max_marks)->default_value(50000),
-         "above this many spikes in the window, draw a density image instead of one tick per spike");
+         "above this many spikes in the window, draw a density image instead of one tick per spike")
+        ("detections", po::value(&detections_path),
+         "mark these detections (detect run / discover --occurrences): a band per occurrence, and the spikes "
+         "that belong to it in the motif's colour")
+        ("model", po::value(&model_path), "the detector model (default: the one the detections file names)")
+        ("sort-by-motif", count_or_zero(&sort_motif),
+         "order the neurons by their delay (weight peak) in motif K of the model, earliest at the top");
     cl.positional.add("file", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
@@ -82,6 +93,30 @@ int run_plot(const args& a) {
             throw io_error(file, "/spikes/" + name, "no such population (the file has: " + (have.empty() ? "none" : have) + ")");
         }
     if (selected.size() > 64) throw usage_error("--population: at most 64 populations in one plot", cl.usage);
+
+    // Detections and their model (optional).
+    const bool sorting = vm.count("sort-by-motif") != 0;
+    if (detections_path.empty() && (sorting || !model_path.empty()))
+        throw usage_error("--model and --sort-by-motif need --detections", cl.usage);
+    std::optional<motif_events> detections;
+    std::optional<detector_model> model;
+    std::size_t detection_population = 0;
+    if (!detections_path.empty()) {
+        detections = read_detections(detections_path);
+        const auto meta = read_detections_meta(detections_path);
+        if (model_path.empty() && !meta.model.empty() && std::filesystem::exists(meta.model)) model_path = meta.model;
+        if (!model_path.empty()) model = read_detector_model(model_path);
+        if (sorting && !model)
+            throw usage_error("--sort-by-motif needs the model: give --model (" + detections_path +
+                                  " names " + (meta.model.empty() ? std::string("none") : meta.model) + ")",
+                              cl.usage);
+        if (model && sorting && sort_motif >= model->motifs)
+            throw usage_error("--sort-by-motif " + std::to_string(sort_motif) + ": the model has " +
+                                  std::to_string(model->motifs) + " motifs",
+                              cl.usage);
+        for (std::size_t p = 0; p < selected.size(); ++p)
+            if (selected[p] == meta.population) detection_population = p;
+    }
 
     double total = 0, done = 0;
     for (const auto& name : selected) total += 2.0 * static_cast<double>(reader.size(name));
@@ -108,11 +143,97 @@ int run_plot(const args& a) {
         throw usage_error("--t-start is after the data (last spike at " + std::to_string(t_last) + " ms); give --t-stop",
                           cl.usage);
 
+    // A motif's entries: weights >= 1/4 of the motif's largest (a discovered model keeps only
+    // significant entries; a learned one is dense and small weights are not part of the pattern).
+    std::vector<float> entry_floor;
+    if (model) {
+        auto& rows = layout[detection_population].neurons;
+        rows = std::max<std::uint64_t>(rows, model->neurons);
+        entry_floor.assign(model->motifs, 0.0f);
+        for (std::size_t k = 0; k < model->motifs; ++k) {
+            float top = 0;
+            for (std::size_t i = k * model->neurons * model->delays; i < (k + 1) * model->neurons * model->delays; ++i)
+                top = std::max(top, model->weights[i]);
+            entry_floor[k] = top > 0 ? 0.25f * top : std::numeric_limits<float>::infinity();
+        }
+    }
+    const auto is_entry = [&](std::size_t k, std::uint64_t a, std::int64_t delay_bins) {
+        if (a >= model->neurons || delay_bins < 0 || delay_bins >= static_cast<std::int64_t>(model->delays)) return false;
+        return model->weight(k, a, model->delays - 1 - static_cast<std::size_t>(delay_bins)) >= entry_floor[k];
+    };
+    if (sorting) {
+        options.y_label = "node id, sorted by delay in motif " + std::to_string(sort_motif);
+    }
+
     // Pass 2: draw.
     svg_raster raster(layout, options);
+    if (sorting) {
+        // Neurons of motif K by the delay of their largest weight (earliest at the top), then the
+        // others by id from the bottom.
+        const auto rows = layout[detection_population].neurons;
+        std::vector<std::pair<std::int64_t, std::uint64_t>> in_motif;
+        std::vector<std::uint64_t> others;
+        for (std::uint64_t a = 0; a < rows; ++a) {
+            std::int64_t best = -1;
+            float best_w = 0;
+            for (std::int64_t d = 0; d < static_cast<std::int64_t>(model->delays); ++d)
+                if (is_entry(sort_motif, a, d)) {
+                    const float w = model->weight(sort_motif, a, model->delays - 1 - static_cast<std::size_t>(d));
+                    if (best < 0 || w > best_w) {
+                        best = d;
+                        best_w = w;
+                    }
+                }
+            if (best >= 0)
+                in_motif.emplace_back(best, a);
+            else
+                others.push_back(a);
+        }
+        std::sort(in_motif.begin(), in_motif.end());
+        std::vector<std::uint64_t> row_of(rows);
+        for (std::size_t i = 0; i < in_motif.size(); ++i) row_of[in_motif[i].second] = rows - 1 - i;
+        for (std::size_t i = 0; i < others.size(); ++i) row_of[others[i]] = i;
+        raster.set_rows(detection_population, std::move(row_of));
+    }
+    double motif_ms = 0;
+    if (detections) {
+        const auto meta = read_detections_meta(detections_path);
+        motif_ms = model ? static_cast<double>(model->delays) * model->bin_ms : meta.delays * meta.bin_ms;
+        for (std::size_t i = 0; i < detections->size(); ++i)
+            raster.add_occurrence(detections->timestamps[i], detections->timestamps[i] + motif_ms,
+                                  static_cast<std::uint32_t>(detections->motif_ids[i]));
+    }
+    // Detections sorted by start, for the spikes' membership test.
+    std::vector<std::pair<double, std::uint64_t>> starts;
+    if (detections && model) {
+        for (std::size_t i = 0; i < detections->size(); ++i)
+            if (detections->motif_ids[i] < model->motifs)
+                starts.emplace_back(detections->timestamps[i], detections->motif_ids[i]);
+        std::sort(starts.begin(), starts.end());
+    }
+    std::vector<std::int32_t> tags;
     for (std::size_t p = 0; p < selected.size(); ++p)
         reader.for_each_chunk(selected[p], read_chunk, [&](const spike_table& chunk) {
-            raster.add(p, chunk.timestamps, chunk.node_ids);
+            tags.clear();
+            if (p == detection_population && !starts.empty()) {
+                // A spike belongs to a detected occurrence (start s, motif k) when the model has an
+                // entry for its neuron within one bin of its delay t - s.
+                const double bin = model->bin_ms;
+                tags.assign(chunk.size(), -1);
+                for (std::size_t i = 0; i < chunk.size(); ++i) {
+                    const double t = chunk.timestamps[i];
+                    auto it = std::lower_bound(starts.begin(), starts.end(), std::make_pair(t - motif_ms - bin, std::uint64_t{0}));
+                    for (; it != starts.end() && it->first <= t + bin && tags[i] < 0; ++it) {
+                        const auto delay = static_cast<std::int64_t>(std::floor((t - it->first) / bin + 1e-9));
+                        for (std::int64_t j : {0, -1, 1})
+                            if (is_entry(it->second, chunk.node_ids[i], delay + j)) {
+                                tags[i] = static_cast<std::int32_t>(it->second);
+                                break;
+                            }
+                    }
+                }
+            }
+            raster.add(p, chunk.timestamps, chunk.node_ids, tags);
             done += static_cast<double>(chunk.size());
             progress.update(done);
         });

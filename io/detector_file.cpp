@@ -215,4 +215,29 @@ motif_events read_detections(const std::string& path) {
     return d;
 }
 
+detections_meta read_detections_meta(const std::string& path) {
+    auto f = h5::file::open_read(path);
+    if (!f.is_group("detections")) throw io_error(path, "/detections", "missing: not a detections file");
+    auto g = f.open_group("detections");
+    detections_meta m;
+    const auto text = [&](const char* name, std::string& out) {
+        if (g.has_attribute(name) && g.attribute_type(name).cls == h5::type_class::string)
+            out = g.read_string_attribute(name);
+    };
+    const auto number = [&](const char* name, double& out) {
+        if (g.has_attribute(name) && g.attribute_type(name).cls != h5::type_class::string) {
+            out = g.read_attribute<double>(name);
+            if (!std::isfinite(out)) throw io_error(path, "/detections", std::string("attribute '") + name + "' is not finite");
+        }
+    };
+    text("model", m.model);
+    text("raster", m.raster);
+    text("population", m.population);
+    text("rule", m.rule);
+    number("bin", m.bin_ms);
+    number("delays", m.delays);
+    number("threshold", m.threshold);
+    return m;
+}
+
 }  // namespace evspike

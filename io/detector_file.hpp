@@ -45,4 +45,11 @@ private:
 void write_detections(const std::string& path, const motif_events& detections, const std::string& command);
 motif_events read_detections(const std::string& path);
 
+// The attributes of /detections that `detect run` and `detect discover` write (absent: empty or 0).
+struct detections_meta {
+    std::string model, raster, population, rule;
+    double bin_ms = 0, delays = 0, threshold = 0;
+};
+detections_meta read_detections_meta(const std::string& path);
+
 }  // namespace evspike

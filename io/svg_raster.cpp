@@ -18,6 +18,11 @@ constexpr int band_gap = 8;  // px between population bands
 constexpr std::array<const char*, 10> colours = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
                                                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
+// Motif colours (detections): apart from grey, which is for spikes in no motif.
+constexpr std::array<const char*, 8> motif_colours = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e",
+                                                      "#9467bd", "#e377c2", "#17becf", "#8c564b"};
+const char* motif_colour(std::uint32_t motif) { return motif_colours[motif % motif_colours.size()]; }
+
 std::array<std::uint8_t, 3> rgb(const char* hex) {
     std::array<std::uint8_t, 3> c{};
     for (int i = 0; i < 3; ++i) {
@@ -235,6 +240,34 @@ double svg_raster::y_of(std::size_t population, double node) const {
 
 void svg_raster::add(std::size_t population, std::span<const double> timestamps_ms,
                      std::span<const std::uint64_t> node_ids) {
+    add(population, timestamps_ms, node_ids, {});
+}
+
+void svg_raster::set_rows(std::size_t population, std::vector<std::uint64_t> row_of_node) {
+    if (population >= populations_.size()) throw internal_error("svg_raster::set_rows: no such population");
+    const auto n = populations_[population].neurons;
+    if (row_of_node.size() != n) throw internal_error("svg_raster::set_rows: one row per node expected");
+    std::vector<std::uint64_t> node_of_row(n, n);
+    for (std::uint64_t id = 0; id < n; ++id) {
+        if (row_of_node[id] >= n || node_of_row[row_of_node[id]] != n)
+            throw internal_error("svg_raster::set_rows: not a permutation");
+        node_of_row[row_of_node[id]] = id;
+    }
+    rows_.resize(populations_.size());
+    node_of_row_.resize(populations_.size());
+    rows_[population] = std::move(row_of_node);
+    node_of_row_[population] = std::move(node_of_row);
+}
+
+void svg_raster::add_occurrence(double t_start_ms, double t_stop_ms, std::uint32_t motif) {
+    motifs_shown_ = true;
+    if (t_stop_ms <= options_.t_start_ms || t_start_ms >= options_.t_stop_ms) return;
+    occurrences_.push_back({std::max(t_start_ms, options_.t_start_ms), std::min(t_stop_ms, options_.t_stop_ms), motif});
+}
+
+void svg_raster::add(std::size_t population, std::span<const double> timestamps_ms,
+                     std::span<const std::uint64_t> node_ids, std::span<const std::int32_t> motifs) {
+    rows_.resize(populations_.size());
     if (population >= populations_.size()) throw internal_error("svg_raster::add: no such population");
     auto& b = bands_[population];
     const std::uint64_t neurons = populations_[population].neurons;
@@ -247,12 +280,14 @@ void svg_raster::add(std::size_t population, std::span<const double> timestamps_
         const std::uint64_t id = node_ids[i];
         if (!(t >= t0 && t < t1) || id >= neurons) continue;
         const int col = std::min(grid_w_ - 1, static_cast<int>((t - t0) * col_scale));
-        const int r = std::min(b.cells - 1, static_cast<int>(static_cast<double>(id) * row_scale));
+        const int r = std::min(b.cells - 1, static_cast<int>(static_cast<double>(row_of(population, id)) * row_scale));
         const int row = b.cells - 1 - r;
         ++b.grid[static_cast<std::size_t>(row) * static_cast<std::size_t>(grid_w_) + static_cast<std::size_t>(col)];
         ++spikes_;
         if (spikes_ <= options_.max_marks) {
-            marks_.push_back({t, id, static_cast<std::uint32_t>(population)});
+            const std::int32_t motif = i < motifs.size() ? motifs[i] : -1;
+            if (motif >= 0) motifs_shown_ = true;
+            marks_.push_back({t, row_of(population, id), static_cast<std::uint32_t>(population), motif});
         } else if (!marks_.empty()) {
             marks_.clear();
             marks_.shrink_to_fit();
@@ -291,8 +326,44 @@ std::string svg_raster::render() const {
             const double y = y_of(p, id + 0.5);
             s += "<line x1=\"" + coord(left_ - 5) + "\" y1=\"" + coord(y) + "\" x2=\"" + coord(left_) + "\" y2=\"" +
                  coord(y) + "\" stroke=\"#444\"/>";
-            s += "<text x=\"" + coord(left_ - 8) + "\" y=\"" + coord(y + 4) + "\" text-anchor=\"end\">" +
-                 tick_label(id, step) + "</text>\n";
+            const bool sorted = p < node_of_row_.size() && !node_of_row_[p].empty();
+            const std::string label =
+                sorted ? std::to_string(node_of_row_[p][static_cast<std::size_t>(id)]) : tick_label(id, step);
+            s += "<text x=\"" + coord(left_ - 8) + "\" y=\"" + coord(y + 4) + "\" text-anchor=\"end\">" + label +
+                 "</text>\n";
+        }
+    }
+
+    // Detected occurrences: translucent bands and a tick above the plot at each start.
+    if (!occurrences_.empty()) {
+        std::vector<std::string> bands(motif_colours.size()), starts(motif_colours.size());
+        for (const auto& o : occurrences_) {
+            const auto c = o.motif % motif_colours.size();
+            auto& d = bands[c];
+            d += 'M';
+            append_coord(d, x_of(o.t0));
+            d += ' ';
+            append_coord(d, top_);
+            d += 'H';
+            append_coord(d, x_of(o.t1));
+            d += 'V';
+            append_coord(d, top_ + plot_h_);
+            d += 'H';
+            append_coord(d, x_of(o.t0));
+            d += 'Z';
+            auto& t = starts[c];
+            t += 'M';
+            append_coord(t, x_of(o.t0));
+            t += ' ';
+            append_coord(t, top_ - 5);
+            t += "v5";
+        }
+        for (std::size_t c = 0; c < bands.size(); ++c) {
+            if (bands[c].empty()) continue;
+            s += std::string("<path fill=\"") + motif_colours[c] + "\" fill-opacity=\"0.10\" stroke=\"none\" d=\"" +
+                 bands[c] + "\"/>\n";
+            s += std::string("<path fill=\"none\" stroke=\"") + motif_colours[c] + "\" stroke-width=\"1.5\" d=\"" +
+                 starts[c] + "\"/>\n";
         }
     }
 
@@ -338,12 +409,14 @@ std::string svg_raster::render() const {
             s += "\"/>\n";
         }
     } else {
-        std::vector<std::string> paths(populations_.size());
+        // One path per population, then one per motif colour for the spikes of detected motifs.
+        std::vector<std::string> paths(populations_.size() + motif_colours.size());
         for (const auto& m : marks_) {
             const auto p = static_cast<std::size_t>(m.population);
+            const std::size_t path = m.motif >= 0 ? populations_.size() + static_cast<std::size_t>(m.motif) % motif_colours.size() : p;
             const double row_h = bands_[p].height / static_cast<double>(std::max<std::uint64_t>(populations_[p].neurons, 1));
             const double tick = std::max(1.0, 0.8 * row_h);
-            auto& d = paths[p];
+            auto& d = paths[path];
             d += 'M';
             append_coord(d, x_of(m.t));
             d += ' ';
@@ -351,10 +424,14 @@ std::string svg_raster::render() const {
             d += 'v';
             append_coord(d, tick);
         }
-        for (std::size_t p = 0; p < paths.size(); ++p)
-            if (!paths[p].empty())
-                s += std::string("<path fill=\"none\" stroke=\"") + colours[p % colours.size()] +
-                     "\" stroke-width=\"1\" d=\"" + paths[p] + "\"/>\n";
+        for (std::size_t p = 0; p < paths.size(); ++p) {
+            if (paths[p].empty()) continue;
+            const bool motif = p >= populations_.size();
+            const char* colour = motif ? motif_colours[p - populations_.size()]
+                                       : (motifs_shown_ ? "#b0b0b0" : colours[p % colours.size()]);
+            s += std::string("<path fill=\"none\" stroke=\"") + colour + "\" stroke-width=\"" + (motif ? "1.6" : "1") +
+                 "\" d=\"" + paths[p] + "\"/>\n";
+        }
     }
 
     // Frame, time axis and labels.
@@ -373,7 +450,7 @@ std::string svg_raster::render() const {
     s += "<text x=\"" + coord(left_ + plot_w_ / 2) + "\" y=\"" + coord(H - 12) +
          "\" text-anchor=\"middle\">time (ms)</text>\n";
     s += "<text transform=\"translate(16 " + coord(top_ + plot_h_ / 2) +
-         ") rotate(-90)\" text-anchor=\"middle\">node id</text>\n";
+         ") rotate(-90)\" text-anchor=\"middle\">" + xml_escape(options_.y_label) + "</text>\n";
     s += "</svg>\n";
     return s;
 }

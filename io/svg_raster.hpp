@@ -32,6 +32,7 @@ struct raster_options {
     int width_px = 1000;
     int height_px = 600;
     std::size_t max_marks = 50000;  // above this many spikes: density image
+    std::string y_label = "node id";
 };
 
 class svg_raster {
@@ -43,6 +44,20 @@ public:
     // [t_start, t_stop) or with node id >= neurons are ignored.
     void add(std::size_t population, std::span<const double> timestamps_ms,
              std::span<const std::uint64_t> node_ids);
+
+    // Spikes with a motif tag per spike (-1: none): tagged spikes are drawn in their motif's colour
+    // (tick mode), the others in grey once any motif is shown. Empty `motifs`: as add() above.
+    void add(std::size_t population, std::span<const double> timestamps_ms,
+             std::span<const std::uint64_t> node_ids, std::span<const std::int32_t> motifs);
+
+    // Draws population `population`'s node `id` in row row_of_node[id] instead of row `id`
+    // (a permutation of 0 .. neurons - 1, e.g. sorted by delay in a motif); the y-axis ticks then
+    // name the node drawn in each labelled row. Call before add().
+    void set_rows(std::size_t population, std::vector<std::uint64_t> row_of_node);
+
+    // A detected occurrence of `motif` over [t_start, t_stop): a translucent band in the motif's
+    // colour across the plot, and a tick above it at its start.
+    void add_occurrence(double t_start_ms, double t_stop_ms, std::uint32_t motif);
 
     std::uint64_t spikes_in_window() const { return spikes_; }
     bool density_mode() const { return spikes_ > options_.max_marks; }
@@ -60,7 +75,20 @@ private:
         double t;
         std::uint64_t node;
         std::uint32_t population;
+        std::int32_t motif = -1;
     };
+    struct occurrence {
+        double t0, t1;
+        std::uint32_t motif;
+    };
+    std::uint64_t row_of(std::size_t population, std::uint64_t node) const {
+        const auto& r = rows_[population];
+        return r.empty() ? node : r[node];
+    }
+    std::vector<std::vector<std::uint64_t>> rows_;  // per population: node -> row (empty: identity)
+    std::vector<std::vector<std::uint64_t>> node_of_row_;
+    std::vector<occurrence> occurrences_;
+    bool motifs_shown_ = false;
 
     double x_of(double t_ms) const;
     double y_of(std::size_t population, double node) const;  // node + 0.5 = row centre

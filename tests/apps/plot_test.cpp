@@ -1,4 +1,6 @@
 #include <doctest/doctest.h>
+#include <filesystem>
+#include <fstream>
 
 #include "file_util.hpp"
 #include "support.hpp"
@@ -56,4 +58,40 @@ TEST_SUITE("apps") {
         CHECK(contains(svg, "data:image/png;base64,"));
         CHECK(svg.size() < 1'000'000);
     }
+}
+
+TEST_CASE("plot --detections: occurrences banded, motif spikes coloured, neurons sorted by delay in a motif") {
+    temp_dir dir;
+    {
+        std::ofstream out(dir / "m.toml");
+        out << "model = \"hdsnn\"\nseed = 1\ntemplate_seed = 5\nneurons = 64\nmotifs = 2\ndelays = 21\n"
+               "bins = 1000\nbin = 1.0\np_background = 0.001\np_motif = 0.002\nweight_scale = 6.0\n"
+               "sparsity = 0.1\ntrials = 4\n";
+    }
+    REQUIRE(run_evspike("generate motifs " + dir / "m.toml -o " + dir / "d.h5 -q").exit_code == 0);
+    REQUIRE(run_evspike("detect discover " + dir / "d.h5 -o " + dir / "model.h5 --motifs 2 --duration 21 --occurrences " +
+                        dir / "occ.h5 -q")
+                .exit_code == 0);
+    auto r = run_evspike("plot " + dir / "d.h5 -o " + dir / "plain.svg -q");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+    r = run_evspike("plot " + dir / "d.h5 -o " + dir / "det.svg --detections " + dir / "occ.h5 --sort-by-motif 0 -q");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+    const auto plain = slurp(dir / "plain.svg");
+    const auto svg = slurp(dir / "det.svg");
+    CHECK_FALSE(contains(plain, "fill-opacity=\"0.10\""));
+    CHECK(contains(svg, "fill=\"#d62728\" fill-opacity=\"0.10\""));  // bands of motif 0
+    CHECK(contains(svg, "stroke=\"#d62728\" stroke-width=\"1.6\""));  // spikes of motif 0
+    CHECK(contains(svg, "stroke=\"#b0b0b0\""));                      // the other spikes, grey
+    CHECK(contains(svg, "sorted by delay in motif 0"));
+    // --model given explicitly works too; the model's motif count bounds --sort-by-motif.
+    r = run_evspike("plot " + dir / "d.h5 -o " + dir / "det2.svg --detections " + dir / "occ.h5 --model " +
+                    dir / "model.h5 --sort-by-motif 1 -q");
+    CHECK_MESSAGE(r.exit_code == 0, r.out);
+    CHECK(run_evspike("plot " + dir / "d.h5 -o " + dir / "bad.svg --detections " + dir / "occ.h5 --sort-by-motif 2")
+              .exit_code == 2);
+    CHECK(run_evspike("plot " + dir / "d.h5 -o " + dir / "bad.svg --sort-by-motif 0").exit_code == 2);
+    CHECK_FALSE(std::filesystem::exists(dir / "bad.svg"));
+    r = run_evspike("plot " + dir / "d.h5 -o " + dir / "bad.svg --detections " + dir / "d.h5");
+    CHECK(r.exit_code == 1);
+    CHECK(contains(r.out, "/detections"));
 }
