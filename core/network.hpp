@@ -7,12 +7,15 @@
 // so the engine walks one source's fan-out with a single queue entry, delivering each group of
 // equal delays at once.
 //
-// Memory: stored as arrays (delay float64, target uint32, weight float32) plus 8 bytes per node
-// for the offsets: 16 bytes per synapse. When the network has at most 256 distinct weights and
+// Memory: stored as arrays (delay float64, target uint32, weight float64) plus 8 bytes per node
+// for the offsets: 20 bytes per synapse. When the network has at most 256 distinct weights and
 // fewer than 2^24 nodes (Benchmark 4 has two weights), the weight is an 8-bit index into a
-// palette packed into the target's top byte: 12 bytes per synapse (NEST's "hom_w" synapses
-// make the same saving for one shared weight). Delays stay float64 because they are added to
-// spike times exactly (SPEC §1: 1e-9 ms resolution); weights are float32 (7 significant digits).
+// palette of doubles packed into the target's top byte: 12 bytes per synapse (NEST's "hom_w"
+// synapses make the same saving for one shared weight). Delays stay float64 because they are
+// added to spike times exactly (SPEC §1: 1e-9 ms resolution); a weight is the double the config
+// gave, unless the config opts into float32 weights (`weight_dtype`, docs/config.md): then every
+// weight is rounded to float32 (palette included, so the palette never changes a result) and a
+// per-synapse weight takes 4 bytes (16 bytes per synapse).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -22,7 +25,7 @@ namespace evspike {
 // One synapse, as built and as read back (network::at); not the stored layout.
 struct synapse {
     std::uint32_t target;  // global id of a neuron
-    float weight;          // mV (lif_delta) or pA (lif_exp)
+    double weight;         // mV (lif_delta) or pA (lif_exp)
     double delay_ms;       // > 0
 };
 
@@ -41,11 +44,14 @@ struct network {
     std::uint32_t node_count = 0;        // neurons and source nodes
     std::vector<std::uint64_t> offsets;  // node_count + 1
     // Synapse k of the CSR: delays[k]; targets[k] (with the palette index in bits 24-31 when
-    // weight_palette is not empty); weights[k] (empty when the palette is used).
+    // weight_palette is not empty); weights[k], or weights32[k] with float32 weights (both empty
+    // when the palette is used).
     std::vector<double> delays;
     std::vector<std::uint32_t> targets;
-    std::vector<float> weights;
-    std::vector<float> weight_palette;
+    std::vector<double> weights;
+    std::vector<float> weights32;
+    std::vector<double> weight_palette;
+    bool float32_weights = false;  // weight_dtype = "float32": every weight rounded to float32
     double min_delay_ms = 0.0;  // over all synapses; 0 if there are none
     double max_delay_ms = 0.0;
 
@@ -54,12 +60,15 @@ struct network {
     std::uint32_t target(std::uint64_t k) const {
         return uses_palette() ? targets[k] & target_mask : targets[k];
     }
-    float weight(std::uint64_t k) const {
-        return uses_palette() ? weight_palette[targets[k] >> 24] : weights[k];
+    double weight(std::uint64_t k) const {
+        if (uses_palette()) return weight_palette[targets[k] >> 24];
+        return float32_weights ? static_cast<double>(weights32[k]) : weights[k];
     }
+    // The value a synapse of weight w holds: w, or w rounded to float32 with float32 weights.
+    double stored_weight(double w) const { return float32_weights ? static_cast<double>(static_cast<float>(w)) : w; }
     synapse at(std::uint64_t k) const { return {target(k), weight(k), delays[k]}; }
     // Stores `s` (grouped by source, sorted by delay within a source, offsets set), with a
-    // palette when the weights and node count allow it.
+    // palette when the weights and node count allow it; float32_weights must be set before.
     void store(const std::vector<synapse>& s);
 
     std::size_t synapse_count() const { return delays.size(); }

@@ -61,6 +61,11 @@ public:
                 t_stop->fail("must be at most the time limit 2^52 = " + format_number(max_time_ms) + " ms, got " +
                              format_number(spec_.t_stop_ms));
         }
+        if (auto dtype = root.find("weight_dtype")) {
+            const std::string d = dtype->as_string();
+            if (d == "float32") spec_.float32_weights = true;
+            else if (d != "float64") dtype->fail("unknown dtype '" + d + "' (expected \"float64\" or \"float32\")");
+        }
         const auto populations = root.array_of_tables("population");
         if (populations.empty()) root.fail("population", "the config needs at least one [[population]]");
         for (const auto& p : populations) read_population(p);

@@ -41,7 +41,7 @@ namespace {
 struct raw_synapse {
     std::uint32_t source;
     std::uint32_t target;
-    float weight;
+    double weight;
     double delay_ms;
 };
 
@@ -148,7 +148,7 @@ private:
     }
     void push(std::uint64_t i, std::uint64_t j, double w, double d) {
         out_.push_back({static_cast<std::uint32_t>(src_.first + i),
-                        static_cast<std::uint32_t>(tgt_.first + j), static_cast<float>(w), d});
+                        static_cast<std::uint32_t>(tgt_.first + j), w, d});
     }
 
     void apply(const one_to_one_rule&) {
@@ -316,6 +316,7 @@ private:
 
 network build_network(const simulation_spec& spec) {
     network net;
+    net.float32_weights = spec.float32_weights;
     std::uint64_t next = 0;
     auto add_group = [&](const std::string& name, std::uint64_t size, bool is_source, std::size_t index,
                          const std::string& key) {

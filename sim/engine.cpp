@@ -512,9 +512,9 @@ private:
                 ++group_;
                 do {
                     const std::uint32_t target = net_.target(k);
-                    const float weight = net_.weight(k);
+                    const double weight = net_.weight(k);
                     const std::uint32_t c = class_of_[target];
-                    double value = static_cast<double>(weight);
+                    double value = weight;
                     if (c != generic_class) {
                         if (class_group_[c] != group_) {
                             class_group_[c] = group_;

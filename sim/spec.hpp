@@ -82,6 +82,7 @@ struct output_spec {
 struct simulation_spec {
     std::uint64_t seed = 1;
     double t_stop_ms = 1000.0;
+    bool float32_weights = false;  // weight_dtype = "float32" (docs/config.md): 7 digits, 4 B less
     std::vector<population_spec> populations;
     std::vector<source_spec> sources;
     std::vector<connection_spec> connections;

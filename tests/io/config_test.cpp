@@ -256,6 +256,15 @@ TEST_CASE("config: a minimal config takes the documented defaults") {
     CHECK(spec.output.spikes.empty());
     CHECK(spec.output.record.empty());
     CHECK(spec.output.voltage.empty());
+    CHECK_FALSE(spec.float32_weights);  // weights are the config's doubles
+}
+
+TEST_CASE("config: weight_dtype = \"float32\" opts into float32 weights; anything but float32/float64 is refused") {
+    temp_dir dir;
+    CHECK(load(dir, "weight_dtype = \"float32\"\n" + minimal).float32_weights);
+    CHECK_FALSE(load(dir, "weight_dtype = \"float64\"\n" + minimal).float32_weights);
+    check_error("weight_dtype = \"float16\"\n" + minimal, "weight_dtype", "float16");
+    check_error("weight_dtype = 32\n" + minimal, "weight_dtype");
 }
 
 TEST_CASE("config: parse_simulation_config resolves paths against the given path's directory") {

@@ -33,7 +33,7 @@ connection_spec conn(const std::string& source, const std::string& target, conne
 
 struct edge {
     std::uint32_t source, target;
-    float weight;
+    double weight;
     double delay;
     auto operator<=>(const edge&) const = default;
 };
@@ -260,26 +260,30 @@ TEST_SUITE("core") {
         CHECK_THROWS_WITH_AS(build_network(spec), doctest::Contains("connection[0].source"), config_error);
     }
 
-    TEST_CASE("the CSR holds 12 bytes per synapse with a weight palette, 16 without, plus offsets") {
+    TEST_CASE("the CSR holds 12 bytes per synapse with a palette of exact doubles, 20 without, 16 with float32 weights") {
         simulation_spec spec;
         spec.populations = {pop("a", 1000)};
         spec.connections = {conn("a", "a", fixed_indegree_rule{80})};
-        spec.connections[0].weight = distribution{constant_dist{0.25}};
+        // Neither weight is a float32 value: the palette must keep the doubles.
+        const double w_exc = 0.123456789, w_inh = -2.2500000001;
+        REQUIRE(static_cast<double>(static_cast<float>(w_exc)) != w_exc);
+        REQUIRE(static_cast<double>(static_cast<float>(w_inh)) != w_inh);
+        spec.connections[0].weight = distribution{constant_dist{w_exc}};
         spec.connections[0].delay = distribution{uniform_dist{1.0, 3.0}};
         auto inh = spec.connections[0];
-        inh.weight = distribution{constant_dist{-2.25}};
+        inh.weight = distribution{constant_dist{w_inh}};
         inh.rule = fixed_indegree_rule{20};
         spec.connections.push_back(inh);
         const auto net = build_network(spec);
         REQUIRE(net.uses_palette());
         CHECK(net.weight_palette.size() == 2);
         CHECK(net.bytes_per_synapse() <= 12.1);
-        // Each synapse reads back the weight of its connection.
+        // Each synapse reads back the exact weight of its connection.
         std::size_t exc = 0, inh_count = 0;
         for (std::uint64_t k = 0; k < net.synapse_count(); ++k) {
             CHECK(net.target(k) < 1000);
-            exc += net.weight(k) == 0.25f;
-            inh_count += net.weight(k) == -2.25f;
+            exc += net.weight(k) == w_exc;
+            inh_count += net.weight(k) == w_inh;
         }
         CHECK(exc == 80'000);
         CHECK(inh_count == 20'000);
@@ -287,18 +291,39 @@ TEST_SUITE("core") {
             CHECK(std::is_sorted(net.delays.begin() + static_cast<std::ptrdiff_t>(net.offsets[n]),
                                  net.delays.begin() + static_cast<std::ptrdiff_t>(net.offsets[n + 1])));
 
-        // More than 256 distinct weights: one float32 per synapse, the same synapses.
+        // More than 256 distinct weights: one float64 per synapse, the same synapses, and each
+        // weight the double drawn (the normal's draws are not float32 values).
         auto varied = spec;
         varied.connections[0].weight = distribution{normal_dist{0.25, 0.05}};
         const auto full = build_network(varied);
         CHECK_FALSE(full.uses_palette());
-        CHECK(full.bytes_per_synapse() > 16.0);
-        CHECK(full.bytes_per_synapse() <= 16.2);
+        CHECK(full.bytes_per_synapse() > 20.0);
+        CHECK(full.bytes_per_synapse() <= 20.2);
         REQUIRE(full.synapse_count() == net.synapse_count());
+        std::size_t not_float = 0;
         for (std::uint64_t k = 0; k < net.synapse_count(); k += 97) {
             CHECK(full.target(k) == net.target(k));
             CHECK(full.delays[k] == net.delays[k]);
+            not_float += static_cast<double>(static_cast<float>(full.weight(k))) != full.weight(k);
         }
+        CHECK(not_float > 1000);
+
+        // weight_dtype = "float32": every weight rounded to float32, per synapse (16 bytes) and in
+        // the palette alike.
+        auto varied32 = varied;
+        varied32.float32_weights = true;
+        const auto full32 = build_network(varied32);
+        CHECK_FALSE(full32.uses_palette());
+        CHECK(full32.bytes_per_synapse() > 16.0);
+        CHECK(full32.bytes_per_synapse() <= 16.2);
+        for (std::uint64_t k = 0; k < net.synapse_count(); k += 97)
+            CHECK(full32.weight(k) == static_cast<double>(static_cast<float>(full.weight(k))));
+        auto spec32 = spec;
+        spec32.float32_weights = true;
+        const auto net32 = build_network(spec32);
+        REQUIRE(net32.uses_palette());
+        const std::vector<double> rounded{static_cast<float>(w_inh), static_cast<float>(w_exc)};
+        CHECK(std::is_permutation(net32.weight_palette.begin(), net32.weight_palette.end(), rounded.begin(), rounded.end()));
     }
 
     TEST_CASE("uniform_index is unbiased over a small range") {

@@ -531,11 +531,12 @@ TEST_SUITE("core") {
     }
 
     TEST_CASE("order-free epochs without drive (v_inf < V_th): the summed state fires to 1e-9 mV") {
-        // Weights are float32 (docs/engine.md), so the 1e-9 mV margins are put on V_th.
+        // Weights are the config's doubles (docs/config.md): the 1e-9 mV margins are on the
+        // weight itself (float32 would round them away: its spacing near 10 is ~1e-6).
         const double tau = 10.0;
         const double V5 = -70.0 + 6.0 * std::exp(-(5.0 - 1.3) / tau) - 3.0 * std::exp(-(5.0 - 1.55) / tau) +
                           8.0 * std::exp(-(5.0 - 1.8) / tau);
-        const double jump = static_cast<float>(-55.0 - V5);  // what a synapse stores
+        const double jump = -55.0 - V5;
         const auto neuron = [&](const std::string& name, double V_th) {
             auto p = at_rest(name, -70.0, V_th, -70.0, 2.0);
             p.params.tau_m = tau;
@@ -544,17 +545,16 @@ TEST_SUITE("core") {
         simulation_spec spec;
         spec.t_stop_ms = 8.0;
         // a and b: +6 mV at 1.3, -3 at 1.55, +8 at 1.8, all in the epoch [1, 2), where no partial
-        // sum reaches V_th (so they are summed unsorted), then at 5.0 a jump that takes V exactly
-        // to V_th + 1e-9 (a: fires) or V_th - 1e-9 (b: does not).
+        // sum reaches V_th (so they are summed unsorted), then at 5.0 a jump that takes V to
+        // V_th + 1e-9 (a: fires) or V_th - 1e-9 (b: does not).
         // c: -30 mV at 1.9 delivered first, +20 mV at 1.5 fires it (time order); +20 at 2.7 is lost
         // (refractory until 3.5, its whole epoch); at 5.0, V = V_reset exactly, and a jump of
         // 14.5 mV leaves it 1e-9 mV below its threshold.
-        spec.populations = {neuron("a", V5 + jump - 1e-9), neuron("b", V5 + jump + 1e-9),
-                            neuron("c", -70.0 + 14.5 + 1e-9)};
+        spec.populations = {neuron("a", -55.0), neuron("b", -55.0), neuron("c", -70.0 + 14.5 + 1e-9)};
         spec.sources = {times_source("s", {{0.3}, {0.55}, {0.8}, {4.0}, {0.1}, {0.2}, {1.2}})};
         spec.connections = {
-            pairs("s", "a", {0, 1, 2, 3}, {0, 0, 0, 0}, {6.0, -3.0, 8.0, jump}, {1.0, 1.0, 1.0, 1.0}),
-            pairs("s", "b", {0, 1, 2, 3}, {0, 0, 0, 0}, {6.0, -3.0, 8.0, jump}, {1.0, 1.0, 1.0, 1.0}),
+            pairs("s", "a", {0, 1, 2, 3}, {0, 0, 0, 0}, {6.0, -3.0, 8.0, jump + 1e-9}, {1.0, 1.0, 1.0, 1.0}),
+            pairs("s", "b", {0, 1, 2, 3}, {0, 0, 0, 0}, {6.0, -3.0, 8.0, jump - 1e-9}, {1.0, 1.0, 1.0, 1.0}),
             pairs("s", "c", {4, 5, 6, 3}, {0, 0, 0, 0}, {-30.0, 20.0, 20.0, 14.5}, {1.8, 1.3, 1.5, 1.0})};
         const auto r = run(spec);
         std::vector<std::vector<double>> t(3);
