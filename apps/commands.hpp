@@ -18,5 +18,6 @@ int run_detect_discover(const args& a);
 int run_info(const args& a);
 int run_plot(const args& a);
 int run_convert(const args& a);
+int run_fit_hawkes(const args& a);
 
 }  // namespace evspike::cli

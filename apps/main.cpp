@@ -29,6 +29,7 @@ constexpr command commands[] = {
     {"detect run", evspike::cli::run_detect_run, "detect motifs in a raster"},
     {"detect score", evspike::cli::run_detect_score, "score detections against ground truth"},
     {"detect discover", evspike::cli::run_detect_discover, "learn motifs from an unlabeled raster"},
+    {"fit hawkes", evspike::cli::run_fit_hawkes, "estimate a multivariate Hawkes process (config for generate hawkes)"},
     {"info", evspike::cli::run_info, "summarise a spike file"},
     {"plot", evspike::cli::run_plot, "draw a raster plot as SVG"},
     {"convert", evspike::cli::run_convert, "convert spike files between SONATA HDF5 and CSV"},

@@ -1,5 +1,6 @@
 #include "io/generator_config.hpp"
 
+#include <cstdio>
 #include <string>
 
 #include "core/error.hpp"
@@ -30,7 +31,46 @@ void check_population(const toml_table& root, const std::string& name) {
         if (c == '/' || c == '\0') root.fail("population", "must not contain '/'");
 }
 
+std::string exact(double x) {
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%.17g", x);
+    std::string s = buffer;
+    if (s.find_first_of(".eEn") == std::string::npos) s += ".0";  // a TOML float, not an integer
+    return s;
+}
+
 }  // namespace
+
+std::string format_hawkes_config(const hawkes_params& params, const std::string& population,
+                                 const std::vector<std::string>& header) {
+    std::string out;
+    for (const auto& line : header) out += "# " + line + "\n";
+    out += "seed = " + std::to_string(params.seed) + "\n";
+    out += "t_stop = " + exact(params.t_stop_ms) + "\n";
+    out += "burn_in = " + exact(params.burn_in_ms) + "\n";
+    out += "population = \"" + population + "\"\n";
+    out += "baseline = [";
+    for (std::size_t i = 0; i < params.baseline_hz.size(); ++i)
+        out += (i ? ", " : "") + exact(params.baseline_hz[i]);
+    out += "]  # Hz\n";
+    for (const auto& k : params.kernels) {
+        out += "\n[[kernel]]\nsource = " + std::to_string(k.source) + "\ntarget = " + std::to_string(k.target) +
+               "\nnorm = " + exact(k.norm) + "\nshape = \"" + to_string(k.shape) + "\"\n";
+        switch (k.shape) {
+            case kernel_shape::exponential: out += "tau = " + exact(k.tau) + "\n"; break;
+            case kernel_shape::truncated_exponential:
+                out += "tau = " + exact(k.tau) + "\nsupport = " + exact(k.support) + "\n";
+                break;
+            case kernel_shape::truncated_gaussian:
+                out += "mean = " + exact(k.mean) + "\nsigma = " + exact(k.sigma) + "\nsupport = " + exact(k.support) + "\n";
+                break;
+            case kernel_shape::raised_cosine:
+                out += "start = " + exact(k.start) + "\nwidth = " + exact(k.width) + "\n";
+                break;
+        }
+    }
+    return out;
+}
 
 hawkes_config parse_hawkes_config(const std::string& text, const std::string& file) {
     const auto doc = detail::toml_document::from_text(text, file);

@@ -4,6 +4,7 @@
 // take), wrong types and out-of-range values are config_errors naming file and key path
 // ("kernel[2].tau"). Keys and defaults: docs/generators.md.
 #include <string>
+#include <vector>
 
 #include "models/hawkes.hpp"
 #include "motifs/hdsnn.hpp"
@@ -18,6 +19,11 @@ struct hawkes_config {
 };
 hawkes_config load_hawkes_config(const std::string& path);
 hawkes_config parse_hawkes_config(const std::string& text, const std::string& file_name);
+
+// The TOML text of a Hawkes config that parse_hawkes_config reads back to the same parameters
+// (numbers written with 17 significant digits). `header` lines are written first as comments.
+std::string format_hawkes_config(const hawkes_params& params, const std::string& population,
+                                 const std::vector<std::string>& header);
 
 enum class motif_model { hdsnn, jittered };
 
