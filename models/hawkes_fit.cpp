@@ -745,7 +745,21 @@ ls_fit fit_least_squares(const grid_statistics& st, const hawkes_fit_options& o,
             for (std::size_t p = 0; p < np; ++p) start[p] += eta[j * np + p] / static_cast<double>(u * u);
     }
     project(start);
-    const auto shared = descend(start, support, o, evaluate, gradient, project, iterations);
+    std::vector<std::vector<double>> starts = {start};
+    for (const auto& eta : targets[0].generic_shapes()) starts.emplace_back(eta.begin(), eta.begin() + static_cast<std::ptrdiff_t>(np));
+    std::vector<double> shared;
+    double best = std::numeric_limits<double>::infinity();
+    for (const auto& s : starts) {
+        std::size_t its = 0;
+        for (auto& t : theta) t.clear();
+        auto candidate = descend(s, support, o, evaluate, gradient, project, its);
+        const double v = evaluate(candidate, false);
+        iterations = std::max(iterations, its);
+        if (v < best) {
+            best = v;
+            shared = candidate;
+        }
+    }
     evaluate(shared, true);
     for (std::size_t i = 0; i < u; ++i) {
         fit.eta[i] = broadcast(shared);
