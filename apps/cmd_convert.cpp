@@ -188,6 +188,8 @@ int run_convert(const args& a) {
                           "': use .h5/.hdf5 (SONATA) or .csv", cl.usage);
     if (from == to) throw usage_error("convert goes from SONATA (.h5) to CSV (.csv) or back, not " +
                                       std::string(from == format::csv ? "CSV to CSV" : "SONATA to SONATA"), cl.usage);
+    declare_input(in, "input");
+    check_output(out);
     if (from == format::sonata)
         sonata_to_csv(in, out, vm.count("quiet") != 0);
     else

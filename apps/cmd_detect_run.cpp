@@ -15,6 +15,7 @@
 #include "apps/commands.hpp"
 #include "apps/detect_common.hpp"
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "io/detector_file.hpp"
 #include "io/spike_file.hpp"
 #include "motifs/inference.hpp"
@@ -103,6 +104,9 @@ int run_detect_run(const args& a) {
     if (vm.count("expected-count") != 0 && vm.count("threshold") != 0)
         throw usage_error("--expected-count and --threshold exclude each other", cl.usage);
 
+    declare_input(model_path, "model");
+    declare_input(raster_path, "raster");
+    check_output(output);
     auto model = read_detector_model(model_path);
     if (vm.count("threshold") != 0) model.threshold = threshold;
     if (vm.count("refractory") != 0) {

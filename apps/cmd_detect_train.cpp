@@ -12,6 +12,7 @@
 #include "apps/commands.hpp"
 #include "apps/detect_common.hpp"
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "io/detector_file.hpp"
 #include "io/motif_truth.hpp"
 #include "io/spike_file.hpp"
@@ -121,6 +122,9 @@ int run_detect_train(const args& a) {
         throw usage_error(std::string("--rule: ") + e.what(), cl.usage);
     }
 
+    declare_input(dataset_path, "dataset");
+    declare_input(templates_path, "templates file");
+    check_output(output);
     const std::string data_path = dataset_path.empty() ? templates_path : dataset_path;
     const auto truth = read_motif_truth(data_path);
     const spike_reader reader(data_path);

@@ -5,6 +5,7 @@
 
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
+#include "io/atomic_file.hpp"
 #include "io/generator_config.hpp"
 #include "io/spike_file.hpp"
 #include "models/hawkes.hpp"
@@ -24,6 +25,8 @@ int run_generate_hawkes(const args& a) {
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
 
+    declare_input(config_path, "config");
+    check_output(output);
     auto config = load_hawkes_config(config_path);
     if (vm.count("seed") != 0) config.params.seed = seed;
     const auto& params = config.params;

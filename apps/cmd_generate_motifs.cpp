@@ -26,6 +26,8 @@ int run_generate_motifs(const args& a) {
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
 
+    declare_input(config_path, "config");
+    check_output(output);
     auto c = load_motifs_config(config_path);
     for (auto* p : {&c.hdsnn.seed, &c.jittered.seed})
         if (vm.count("seed") != 0) *p = seed;

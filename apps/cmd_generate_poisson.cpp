@@ -11,6 +11,7 @@
 #include "apps/commands.hpp"
 #include "core/error.hpp"
 #include "core/random.hpp"
+#include "io/atomic_file.hpp"
 #include "io/spike_file.hpp"
 #include "io/rate_file.hpp"
 #include "models/inhomogeneous_poisson.hpp"
@@ -29,6 +30,8 @@ std::string format_double(double v) {
 int generate_from_rate_file(const std::string& output, const std::string& rate_file, std::uint64_t neurons,
                             double t_stop_ms, double dead_time_ms, const std::string& population, std::uint64_t seed,
                             bool quiet) {
+    declare_input(rate_file, "rate file");
+    check_output(output);
     const rate_profile profile = read_rate_file(rate_file);
     try {
         validate_rate_profile(profile, dead_time_ms);

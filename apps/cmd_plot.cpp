@@ -83,6 +83,8 @@ int run_plot(const args& a) {
     if (vm.count("t-stop")) t_stop = vm["t-stop"].as<double>();
     if (t_start && t_stop && !(*t_stop > *t_start)) throw usage_error("--t-stop must be greater than --t-start", cl.usage);
 
+    declare_input(file, "spike file");
+    check_output(output);
     const spike_reader reader(file);
     const auto available = reader.populations();
     if (selected.empty()) selected = available;

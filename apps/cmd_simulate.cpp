@@ -8,6 +8,7 @@
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "io/config.hpp"
 #include "io/simulation.hpp"
 
@@ -47,10 +48,17 @@ int run_simulate(const args& a) {
     const queue_kind queue = parse_queue(queue_name, cl.usage);
 
     const auto t0 = std::chrono::steady_clock::now();
+    declare_input(config_path, "config");
     simulation_spec spec = load_simulation_config(config_path);
     if (vm.count("t-stop") != 0) spec.t_stop_ms = t_stop_ms;
     if (vm.count("seed") != 0) spec.seed = seed;
     if (vm.count("output") != 0) spec.output.spikes = output;
+    // Every output is checked against every input before the (possibly long) build.
+    for (const auto& s : spec.sources)
+        declare_input(s.path, "source '" + s.name + "'" +
+                                  (s.kind == source_kind::spike_file ? " (spike_file)" : " (rate_file)"));
+    check_output(spec.output.spikes);
+    for (const auto& v : spec.output.voltage) check_output(v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path);
 
     progress_bar bar("simulate", spec.t_stop_ms, quiet);
     simulation_options options;

@@ -9,6 +9,7 @@
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 
 namespace {
 
@@ -64,6 +65,7 @@ const command* find_command(const std::vector<std::string>& argv, std::size_t& w
 
 int main(int argc, char** argv) {
     evspike::cli::set_invocation(argc, argv);
+    evspike::remove_temporaries_on_signals();
     std::vector<std::string> all(argv + 1, argv + argc);
     if (all.empty()) {
         print_usage(stderr);
@@ -88,6 +90,9 @@ int main(int argc, char** argv) {
         return c->run(args(all.begin() + static_cast<std::ptrdiff_t>(used), all.end()));
     } catch (const evspike::cli::usage_error& e) {
         std::fprintf(stderr, "error: %s\nusage: %s\n(see 'evspike %s --help')\n", e.what(), e.usage.c_str(), c->words);
+        return 2;
+    } catch (const evspike::output_is_input& e) {
+        std::fprintf(stderr, "error: %s\n(see 'evspike %s --help')\n", e.what(), c->words);
         return 2;
     } catch (const evspike::error& e) {
         std::fprintf(stderr, "error: %s\n", e.what());

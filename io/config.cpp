@@ -254,6 +254,7 @@ private:
             max_rate_hz = s.rate_hz;
         } else if (rate_file) {
             const std::string path = resolve(*rate_file);
+            s.path = path;  // an input of the run: no output may overwrite it
             try {
                 s.rate_file = read_rate_file(path);
             } catch (const io_error& e) {

@@ -91,15 +91,13 @@ motif_truth stream_jittered(const motifs_config& c, const spike_batch_sink& batc
 
 motif_truth generate_motifs(const motifs_config& c, const std::string& output, const std::string& command,
                             const spike_batch_sink& batch, const std::function<void(double)>& progress) {
-    // The raster goes to a temporary beside `output` (itself written atomically by spike_writer),
-    // then /motifs is added in place, then the finished file is renamed to `output`. On any throw,
-    // `out` removes the temporary.
-    std::optional<atomic_path> out;
+    // The raster goes to the writer's temporary beside `output`, /motifs is added to that
+    // temporary in place, then the finished file is renamed to `output` (one temporary, not a
+    // temporary of a temporary). On any throw the temporary is removed.
     std::optional<spike_writer> writer;
     std::size_t pop = 0;
     if (!output.empty()) {
-        out.emplace(output);
-        writer.emplace(out->temp(), provenance{command, c.seed(), c.text});
+        writer.emplace(output, provenance{command, c.seed(), c.text});
         pop = writer->add_population(c.population);
     }
     const spike_batch_sink sink = [&](std::span<const double> t, std::span<const std::uint64_t> ids) {
@@ -108,9 +106,9 @@ motif_truth generate_motifs(const motifs_config& c, const std::string& output, c
     };
     const auto truth = c.model == motif_model::hdsnn ? stream_hdsnn(c, sink, progress) : stream_jittered(c, sink, progress);
     if (writer) {
-        writer->commit();
-        add_motif_truth(out->temp(), truth, false);
-        out->commit();
+        atomic_path out = writer->finish();
+        add_motif_truth(out.temp(), truth, false);
+        out.commit();
     }
     return truth;
 }

@@ -189,6 +189,16 @@ void spike_writer::commit() {
     impl_->committed = true;
 }
 
+atomic_path spike_writer::finish() {
+    impl_->check_open();
+    for (auto& pop : impl_->populations) impl_->flush(pop);
+    impl_->populations.clear();
+    impl_->spikes = h5::group();
+    impl_->file.close();
+    impl_->committed = true;
+    return std::move(impl_->output);
+}
+
 const std::string& spike_writer::path() const { return impl_->path; }
 
 // ------------------------------------------------------------------------------------------ reader

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "io/atomic_file.hpp"
+
 namespace evspike {
 
 enum class spike_sorting : std::uint8_t { none = 0, by_id = 1, by_time = 2 };
@@ -55,6 +57,9 @@ public:
 
     // Flushes, closes and renames the temporary file to `path`.
     void commit();
+    // Flushes and closes the file but leaves it under its temporary name: the caller completes
+    // it (e.g. add_motif_truth(out.temp(), ..., false)) and renames it with out.commit().
+    atomic_path finish();
 
     const std::string& path() const;
 

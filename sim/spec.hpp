@@ -39,7 +39,7 @@ struct source_spec {
     double stop_ms = -1.0;       // < 0: t_stop
     double dead_time_ms = 0.0;
     std::vector<std::vector<double>> times;  // spike_times, and spike_file once loaded by io/
-    std::string path;            // spike_file
+    std::string path;            // spike_file; poisson: its rate_file (empty for a constant rate)
     std::string population;      // spike_file
 };
 
