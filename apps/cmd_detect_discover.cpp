@@ -21,7 +21,7 @@ int run_detect_discover(const args& a) {
     command_line cl;
     cl.usage =
         "evspike detect discover RASTER -o MODEL --motifs K --duration MS [--bin MS] [--occurrences OUT.h5]\n"
-        "       [--iterations I] [--seed S] [--population NAME]";
+        "       [--iterations I] [--significance P] [--seed S] [--population NAME]";
     std::string raster_path, output, occurrences_path, population;
     std::uint64_t motifs = 0, iterations = 40, max_memory = 0;
     double duration_ms = 0, bin_ms = 1.0;
@@ -36,6 +36,9 @@ int run_detect_discover(const args& a) {
         "also write where each motif was found (a detections file, SPEC §7.4)")(
         "iterations", count(&iterations)->default_value(40), "EM iterations at most")(
         "population", po::value(&population), "population of the raster (default: the only one)")(
+        "significance", real(&o.significance, {0, 1, true, true, ""})->default_value(0.01),
+        "family-wise false-positive rate of a motif's entries (Poisson test against chance, Bonferroni over "
+        "neurons x delays); raise it (e.g. 0.5) for short recordings with few occurrences")(
         "seed", cli::seed(&o.seed)->default_value(1), "seed of the initial and re-seeded motifs");
     add_max_memory(cl.options, &max_memory);
     cl.positional.add("raster", 1);

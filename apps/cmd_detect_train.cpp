@@ -222,11 +222,18 @@ int run_detect_train(const args& a) {
         if (keep < 1) prune_weights(model, keep);
     }
     // The threshold: calibrated on the held-out part (on the training data with --holdout 0).
+    // With --templates nothing is learned and the threshold is the only fitted number: it is
+    // calibrated on the whole raster (more occurrences, a steadier threshold), and the held-out
+    // line is still printed.
     const bool held = holdout > 0;
-    const auto& calib_raster = held ? held_raster : train_raster;
-    const auto& calib_occurrences = held ? held_occurrences : train_occurrences;
+    const bool whole_raster = !templates_path.empty();
+    const auto& calib_raster = whole_raster ? raster : held ? held_raster : train_raster;
+    const auto& calib_occurrences = whole_raster ? occurrences : held ? held_occurrences : train_occurrences;
     const auto calibrated = calibrate_f1(model, calib_raster, calib_occurrences, o.calibration_tolerance_ms);
-    const auto on_train = held ? score_at(model, train_raster, train_occurrences, o.calibration_tolerance_ms) : calibrated;
+    const auto on_train =
+        held || whole_raster ? score_at(model, train_raster, train_occurrences, o.calibration_tolerance_ms) : calibrated;
+    const auto on_held = whole_raster && held ? score_at(model, held_raster, held_occurrences, o.calibration_tolerance_ms)
+                                              : calibrated;
     model.calibration_rate_hz =
         static_cast<double>(calibrated.detections) / (static_cast<double>(calib_raster.bins) * o.bin_ms / 1000.0);
     model.settings.emplace_back("holdout", std::to_string(holdout));
@@ -237,13 +244,14 @@ int run_detect_train(const args& a) {
                     r.recall, r.f1, r.detections, r.occurrences);
     };
     std::printf("threshold %.6g calibrated on the %s at tolerance %g ms\n", model.threshold,
-                held ? "held-out part" : "training data", o.calibration_tolerance_ms);
+                whole_raster ? "whole raster (templates: nothing learned)" : held ? "held-out part" : "training data",
+                o.calibration_tolerance_ms);
     line("train", on_train);
     if (held) {
         char what[96];
         std::snprintf(what, sizeof what, "held-out (last %g %%, from %g ms)", 100 * holdout,
                       static_cast<double>(cut) * o.bin_ms);
-        line(what, calibrated);
+        line(what, on_held);
     }
     model.settings.emplace_back("prune_keep_fraction", std::to_string(keep));
     write_detector_model(output, model, invocation());

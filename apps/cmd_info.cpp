@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstdio>
 #include <iostream>
+#include <filesystem>
+#include <map>
 #include <numeric>
 #include <optional>
 #include <sstream>
@@ -19,6 +21,7 @@
 #include "core/complexity.hpp"
 #include "core/error.hpp"
 #include "core/spike_stats.hpp"
+#include "io/detector_file.hpp"
 #include "io/spike_file.hpp"
 
 namespace evspike::cli {
@@ -138,6 +141,119 @@ report population_report(const spike_reader& reader, const std::string& populati
 
 }  // namespace
 
+namespace {
+
+// "key": value lines, printed as text (label: value) or JSON.
+struct summary {
+    std::vector<std::pair<std::string, std::string>> text, json;
+    void add(const std::string& key, const std::string& label, const std::string& shown, const std::string& json_value) {
+        text.emplace_back(label, shown);
+        json.emplace_back(key, json_value);
+    }
+    std::string render(const std::string& file, const char* kind, bool as_json) const {
+        std::ostringstream out;
+        if (as_json) {
+            out << "{\n  \"file\": " << json_string(file) << ",\n  \"kind\": " << json_string(kind);
+            for (const auto& [k, v] : json) out << ",\n  " << json_string(k) << ": " << v;
+            out << "\n}\n";
+        } else {
+            out << "file: " << file << "\n" << kind << "\n";
+            for (const auto& [k, v] : text) {
+                char label[40];
+                std::snprintf(label, sizeof label, "  %-17s ", k.c_str());
+                out << label << v << "\n";
+            }
+        }
+        return out.str();
+    }
+};
+
+std::string number_text(double v) {
+    char b[64];
+    std::snprintf(b, sizeof b, "%.6g", v);
+    return b;
+}
+
+std::string model_summary(const std::string& file, bool as_json) {
+    const auto m = read_detector_model(file);
+    summary s;
+    const auto n = [](double v) { return number_text(v); };
+    s.add("origin", "origin", m.origin.empty() ? "unknown" : m.origin, m.origin.empty() ? "null" : json_string(m.origin));
+    s.add("motifs", "motifs", std::to_string(m.motifs), std::to_string(m.motifs));
+    s.add("neurons", "neurons", std::to_string(m.neurons), std::to_string(m.neurons));
+    s.add("delays", "delays", std::to_string(m.delays) + " bins (" + n(static_cast<double>(m.delays) * m.bin_ms) + " ms)",
+          std::to_string(m.delays));
+    s.add("bin_ms", "bin", n(m.bin_ms) + " ms", n(m.bin_ms));
+    s.add("threshold", "threshold", n(m.threshold) + " (logit units)", n(m.threshold));
+    s.add("refractory_bins", "refractory", std::to_string(m.refractory()) + " bins", std::to_string(m.refractory()));
+    s.add("rule", "rule", to_string(m.rule), json_string(to_string(m.rule)));
+    std::size_t nonzero = 0;
+    for (float w : m.weights) nonzero += w != 0.0f;
+    s.add("nonzero_weights", "weights", std::to_string(nonzero) + " non-zero of " + std::to_string(m.weights.size()),
+          std::to_string(nonzero));
+    if (m.calibration_rate_hz > 0)
+        s.add("calibration_rate_hz", "calibration rate", n(m.calibration_rate_hz) + " detections/s",
+              n(m.calibration_rate_hz));
+    // Per motif: the neurons with a positive weight and the delays they span (after the start).
+    std::string per_text, per_json;
+    for (std::size_t k = 0; k < m.motifs; ++k) {
+        std::size_t neurons = 0;
+        std::size_t first = m.delays, last = 0;
+        for (std::size_t a = 0; a < m.neurons; ++a) {
+            bool any = false;
+            for (std::size_t d = 0; d < m.delays; ++d)
+                if (m.weight(k, a, d) > 0) {
+                    any = true;
+                    const std::size_t delay = m.delays - 1 - d;
+                    first = std::min(first, delay);
+                    last = std::max(last, delay);
+                }
+            neurons += any;
+        }
+        if (k < 20)
+            per_text += (k ? "; " : "") + std::to_string(k) + ": " + std::to_string(neurons) + " neurons" +
+                        (neurons ? " over " + n(static_cast<double>(first) * m.bin_ms) + ".." +
+                                       n(static_cast<double>(last) * m.bin_ms) + " ms"
+                                 : "");
+        per_json += (k ? ", " : "") + std::to_string(neurons);
+    }
+    if (m.motifs > 20) per_text += "; ...";
+    s.add("neurons_per_motif", "per motif", per_text, "[" + per_json + "]");
+    return s.render(file, "detector model", as_json);
+}
+
+std::string detections_summary(const std::string& file, bool as_json) {
+    const auto d = read_detections(file);
+    const auto meta = read_detections_meta(file);
+    summary s;
+    s.add("detections", "detections", std::to_string(d.size()), std::to_string(d.size()));
+    std::map<std::uint64_t, std::size_t> per;
+    double t0 = 0, t1 = 0;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+        ++per[d.motif_ids[i]];
+        t0 = i == 0 ? d.timestamps[i] : std::min(t0, d.timestamps[i]);
+        t1 = i == 0 ? d.timestamps[i] : std::max(t1, d.timestamps[i]);
+    }
+    if (!d.timestamps.empty())
+        s.add("span_ms", "time span", number_text(t0) + " .. " + number_text(t1) + " ms",
+              "[" + number_text(t0) + ", " + number_text(t1) + "]");
+    std::string per_text, per_json;
+    std::size_t shown = 0;
+    for (const auto& [motif, count] : per) {
+        if (shown++ < 20) per_text += (per_text.empty() ? "" : ", ") + std::to_string(motif) + ": " + std::to_string(count);
+        per_json += (per_json.empty() ? "\"" : ", \"") + std::to_string(motif) + "\": " + std::to_string(count);
+    }
+    if (per.size() > 20) per_text += ", ...";
+    s.add("per_motif", "per motif", per_text.empty() ? "none" : per_text, "{" + per_json + "}");
+    if (!meta.model.empty()) s.add("model", "model", meta.model, json_string(meta.model));
+    if (!meta.raster.empty()) s.add("raster", "raster", meta.raster, json_string(meta.raster));
+    if (meta.bin_ms > 0) s.add("bin_ms", "bin", number_text(meta.bin_ms) + " ms", number_text(meta.bin_ms));
+    s.add("threshold", "threshold", number_text(meta.threshold), number_text(meta.threshold));
+    return s.render(file, "detections", as_json);
+}
+
+}  // namespace
+
 int run_info(const args& a) {
     command_line cl;
     cl.usage = "evspike info FILE [--json] [--duration MS] [--bin MS]";
@@ -155,6 +271,20 @@ int run_info(const args& a) {
     std::optional<double> bin_ms;
     if (vm.count("bin") != 0) bin_ms = vm["bin"].as<double>();
 
+    // A detector model or a detections file: its own summary.
+    {
+        // Not an HDF5 file, or unreadable: the spike reader below says what is wrong.
+        evspike_file_kind kind = evspike_file_kind::other;
+        try {
+            if (std::filesystem::is_regular_file(file)) kind = file_kind(file);
+        } catch (const error&) {
+        }
+        if (kind == evspike_file_kind::detector_model || kind == evspike_file_kind::detections) {
+            std::cout << (kind == evspike_file_kind::detector_model ? model_summary(file, vm.count("json") != 0)
+                                                                    : detections_summary(file, vm.count("json") != 0));
+            return 0;
+        }
+    }
     const spike_reader reader(file);
     std::vector<report> reports;
     for (const auto& population : reader.populations()) reports.push_back(population_report(reader, population, duration_ms, bin_ms));

@@ -240,4 +240,12 @@ detections_meta read_detections_meta(const std::string& path) {
     return m;
 }
 
+evspike_file_kind file_kind(const std::string& path) {
+    auto f = h5::file::open_read(path);
+    if (f.is_group("spikes")) return evspike_file_kind::spikes;
+    if (f.is_group("detector")) return evspike_file_kind::detector_model;
+    if (f.is_group("detections")) return evspike_file_kind::detections;
+    return evspike_file_kind::other;
+}
+
 }  // namespace evspike

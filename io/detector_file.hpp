@@ -52,4 +52,9 @@ struct detections_meta {
 };
 detections_meta read_detections_meta(const std::string& path);
 
+// What an HDF5 file holds, by its top-level groups: spikes first, then a detector model, then
+// detections (for `info` and `plot`, which accept all three).
+enum class evspike_file_kind { spikes, detector_model, detections, other };
+evspike_file_kind file_kind(const std::string& path);
+
 }  // namespace evspike

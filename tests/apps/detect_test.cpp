@@ -289,15 +289,20 @@ TEST_SUITE("apps") {
         REQUIRE(run_evspike("generate motifs " + dir / "m.toml" + " -o " + dir / "d.h5 -q").exit_code == 0);
         auto r = run_evspike("detect train --templates " + dir / "d.h5 -o " + dir / "t.h5 -q");
         REQUIRE_MESSAGE(r.exit_code == 0, r.out);
-        CHECK(r.out.find("calibrated on the held-out part") != std::string::npos);
+        CHECK(r.out.find("calibrated on the whole raster (templates: nothing learned)") != std::string::npos);
         CHECK(r.out.find("train: precision") != std::string::npos);
         // 8 trials of 1021 bins: the last 20 % is cut at a trial boundary (trial 6 of 8).
         CHECK(r.out.find("held-out (last 20 %, from 6126 ms): precision") != std::string::npos);
         const auto model = read_detector_model(dir / "t.h5");
         CHECK(model.origin == "templates");
         CHECK(model.calibration_rate_hz > 0);
-        // --holdout 0 calibrates on the training data and prints one score.
-        r = run_evspike("detect train --templates " + dir / "d.h5 -o " + dir / "t0.h5 -q --holdout 0");
+        // A learned model is calibrated on the held-out part; --holdout 0 calibrates on the
+        // training data and prints one score.
+        r = run_evspike("detect train " + dir / "d.h5 -o " + dir / "l.h5 -q --epochs 1");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(r.out.find("calibrated on the held-out part") != std::string::npos);
+        CHECK(r.out.find("held-out (last 20 %") != std::string::npos);
+        r = run_evspike("detect train " + dir / "d.h5 -o " + dir / "l0.h5 -q --epochs 1 --holdout 0");
         REQUIRE_MESSAGE(r.exit_code == 0, r.out);
         CHECK(r.out.find("calibrated on the training data") != std::string::npos);
         CHECK(r.out.find("held-out") == std::string::npos);

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+#include <fstream>
 
 #include "file_util.hpp"
 #include "support.hpp"
@@ -72,4 +73,30 @@ TEST_SUITE("apps") {
         CHECK(value("neurons") == 100);
         CHECK(value("evspike_seed") == 1);
     }
+}
+
+TEST_CASE("info summarises a detector model and a detections file") {
+    evspike::test::temp_dir dir;
+    {
+        std::ofstream out(dir / "m.toml");
+        out << "model = \"hdsnn\"\nseed = 1\ntemplate_seed = 5\nneurons = 64\nmotifs = 2\ndelays = 21\n"
+               "bins = 1000\nbin = 1.0\np_background = 0.001\np_motif = 0.002\nweight_scale = 6.0\n"
+               "sparsity = 0.1\ntrials = 4\n";
+    }
+    REQUIRE(evspike::test::run_evspike("generate motifs " + dir / "m.toml -o " + dir / "d.h5 -q").exit_code == 0);
+    REQUIRE(evspike::test::run_evspike("detect discover " + dir / "d.h5 -o " + dir / "model.h5 --motifs 2 --duration 21 "
+                                       "--occurrences " + dir / "occ.h5 -q")
+                .exit_code == 0);
+    auto r = evspike::test::run_evspike("info " + dir / "model.h5");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+    CHECK(r.out.find("detector model") != std::string::npos);
+    CHECK(r.out.find("origin            discovered") != std::string::npos);
+    CHECK(r.out.find("motifs            2") != std::string::npos);
+    CHECK(r.out.find("neurons           64") != std::string::npos);
+    CHECK(r.out.find("delays            21 bins (21 ms)") != std::string::npos);
+    r = evspike::test::run_evspike("info " + dir / "occ.h5 --json");
+    REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+    CHECK(r.out.find("\"kind\": \"detections\"") != std::string::npos);
+    CHECK(r.out.find("\"per_motif\": {\"0\": ") != std::string::npos);
+    CHECK(r.out.find("\"model\": ") != std::string::npos);
 }
