@@ -3,7 +3,7 @@
 
 Only the datasets evspike reads (/units/id, /units/spike_times in s, /units/spike_times_index),
 as pynwb lays them out; the bad files each break one rule the reader must enforce.
-Usage: make_nwb_files.py OUTDIR. Exit 3 if h5py cannot be imported.
+Usage: make_nwb_files.py OUTDIR. Exit 3 if h5py cannot be imported (the test then fails).
 """
 import os
 import sys
