@@ -22,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "apps/cli.hpp"
@@ -183,7 +184,7 @@ std::uint64_t parse_id(const std::string& text, bool& ok) {
     return v;
 }
 
-void own_csv_to_sonata(const std::string& in, const std::string& text, const own_header& header, const std::string& out_path) {
+void own_csv_to_sonata(const std::string& in, std::string_view text, const own_header& header, const std::string& out_path) {
     struct columns {
         std::vector<double> t;
         std::vector<std::uint64_t> id;
@@ -201,7 +202,7 @@ void own_csv_to_sonata(const std::string& in, const std::string& text, const own
     for (std::size_t at = 0; at < text.size();) {
         std::size_t end = text.find('\n', at);
         if (end == std::string::npos) end = text.size();
-        std::string line = text.substr(at, end - at);
+        std::string line(text.substr(at, end - at));
         at = end + 1;
         ++line_number;
         if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -366,12 +367,13 @@ int run_convert(const args& a) {
     refuse({"good-only"}, "is for Kilosort/Phy folders");
 
     if (text_in) {
-        const std::string text = read_whole_file(in);
-        const std::size_t bom = text.rfind("\xEF\xBB\xBF", 0) == 0 ? 3 : 0;
-        if (const auto own = own_csv_header(text.substr(bom, text.find('\n') - std::min(text.find('\n'), bom)))) {
+        const std::string file_text = read_whole_file(in);
+        std::string_view text = file_text;
+        if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+        if (const auto own = own_csv_header(std::string(text.substr(0, text.find('\n'))))) {
             refuse({"columns", "time-unit", "sample-rate", "time-offset", "population", "t-start", "t-stop"},
                    "is for recordings, not evspike's CSV (population,node_id,timestamp_ms)");
-            own_csv_to_sonata(in, text.substr(bom), *own, out);
+            own_csv_to_sonata(in, text, *own, out);
             return 0;
         }
         text_options options;

@@ -6,7 +6,6 @@
 #include <cmath>
 #include <fstream>
 #include <iterator>
-#include <sstream>
 #include <vector>
 
 #include "core/error.hpp"
@@ -130,12 +129,15 @@ double to_ms(double value, time_unit unit, double sample_rate_hz) {
 }
 
 std::string read_whole_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
+    std::ifstream in(path, std::ios::binary | std::ios::ate);
     if (!in) throw io_error(path, "", "cannot open for reading");
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw io_error(path, "", "read error");
-    return text.str();
+    const std::streamoff size = in.tellg();
+    if (size < 0) throw io_error(path, "", "cannot tell its size (not a regular file?)");
+    std::string text(static_cast<std::size_t>(size), '\0');
+    in.seekg(0);
+    in.read(text.data(), size);
+    if (!in) throw io_error(path, "", "read error");
+    return text;
 }
 
 unit_spikes read_text_spikes(const std::string& path, const text_options& options) {
