@@ -76,9 +76,13 @@ struct report {
     }
 };
 
-spike_stats gather(const spike_reader& reader, const std::string& population, std::optional<double> duration_ms) {
+// Streams a population into spike_stats over `window` (ms) with `neurons` known units (0: max
+// id + 1).
+spike_stats gather(const spike_reader& reader, const std::string& population, const time_span& window,
+                   std::uint64_t neurons) {
     spike_stats stats;
-    if (duration_ms) stats.set_window(0.0, *duration_ms);
+    stats.set_window(window.t_start_ms, window.t_stop_ms);
+    stats.set_neurons(neurons);
     reader.for_each_chunk(population, read_chunk, [&](const spike_table& chunk) {
         stats.add(chunk.timestamps, chunk.node_ids);
     });
@@ -93,24 +97,35 @@ spike_stats gather(const spike_reader& reader, const std::string& population, st
         return all.node_ids[a] != all.node_ids[b] ? all.node_ids[a] < all.node_ids[b] : all.timestamps[a] < all.timestamps[b];
     });
     spike_stats sorted;
-    if (duration_ms) sorted.set_window(0.0, *duration_ms);
+    sorted.set_window(window.t_start_ms, window.t_stop_ms);
+    sorted.set_neurons(neurons);
     for (std::size_t i : order) sorted.add(all.timestamps[i], all.node_ids[i]);
     return sorted;
 }
 
 // --bin: Fano factor of the counts per bin and normalised LZ76 of each binarised train, averaged
 // over active neurons (core/complexity.hpp). Bins cover the rate window.
-void add_binned(report& r, const spike_reader& reader, const std::string& population, double bin_ms, double window_ms) {
+// Bins start at t0_ms (the covered span's start), so a recording that starts late pays no empty bins.
+void add_binned(report& r, const spike_reader& reader, const std::string& population, double bin_ms, double t0_ms,
+                double window_ms) {
     const auto bins = static_cast<std::uint64_t>(std::max(1.0, std::ceil(window_ms / bin_ms)));
     binned_stats stats(bin_ms, bins);
     if (reader.sorting(population) == spike_sorting::by_time) {
-        reader.for_each_chunk(population, read_chunk, [&](const spike_table& c) { stats.add(c.timestamps, c.node_ids); });
+        std::vector<double> shifted;
+        reader.for_each_chunk(population, read_chunk, [&](const spike_table& c) {
+            shifted.assign(c.timestamps.begin(), c.timestamps.end());
+            for (double& t : shifted) t -= t0_ms;
+            stats.add(shifted, c.node_ids);
+        });
     } else {
         const spike_table all = reader.read(population);
         std::vector<std::size_t> order(all.size());
         std::iota(order.begin(), order.end(), std::size_t{0});
         std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return all.timestamps[a] < all.timestamps[b]; });
-        for (std::size_t i : order) stats.add(std::span(&all.timestamps[i], 1), std::span(&all.node_ids[i], 1));
+        for (std::size_t i : order) {
+            const double t = all.timestamps[i] - t0_ms;
+            stats.add(std::span(&t, 1), std::span(&all.node_ids[i], 1));
+        }
     }
     const auto b = stats.finish();
     r.value("bin_ms", "bin", bin_ms, "ms", " (" + std::to_string(b.bins) + " bins)");
@@ -121,21 +136,43 @@ void add_binned(report& r, const spike_reader& reader, const std::string& popula
 
 report population_report(const spike_reader& reader, const std::string& population, std::optional<double> duration_ms,
                          std::optional<double> bin_ms = std::nullopt) {
-    const spike_summary s = gather(reader, population, duration_ms).summary();
+    // The rate window: --duration from the covered span's start, else the covered span
+    // (io/spike_file.hpp covered_span: recorded t_start/t_stop, or 0 .. last spike for evspike's
+    // own runs, or first .. last spike for other tools' files).
+    const auto recorded = reader.recorded_span(population);
+    time_span window = covered_span(reader, population);
+    std::string window_note = recorded                                     ? " (t_start .. t_stop of the recording)"
+                              : reader.root_attribute("evspike_version") ? " (0 .. last spike)"
+                                                                          : " (first .. last spike)";
+    if (duration_ms) {
+        window.t_stop_ms = window.t_start_ms + *duration_ms;
+        window_note = " (--duration)";
+    }
+    const auto unit_ids = reader.unit_ids(population);
+    const spike_summary s = gather(reader, population, window, unit_ids ? unit_ids->size() : 0).summary();
     report r{population, {}};
     r.count("spikes", "spikes", s.spikes);
-    r.count("neurons", "neurons", s.neurons, " (max id + 1)");
+    if (unit_ids && !unit_ids->empty()) {
+        const auto [lo, hi] = std::minmax_element(unit_ids->begin(), unit_ids->end());
+        r.count("neurons", "units", s.neurons, " (ids " + std::to_string(*lo) + ".." + std::to_string(*hi) + ")");
+        r.count("unit_id_min", "lowest unit id", *lo);
+        r.count("unit_id_max", "highest unit id", *hi);
+    } else {
+        r.count("neurons", "neurons", s.neurons, " (max id + 1)");
+    }
     r.count("active_neurons", "active neurons", s.active_neurons, " (with >= 1 spike)");
     const bool any = s.spikes > 0;
     r.value("t_first_ms", "first spike", any ? std::optional(s.t_first_ms) : std::nullopt, "ms");
     r.value("t_last_ms", "last spike", any ? std::optional(s.t_last_ms) : std::nullopt, "ms");
-    r.value("duration_ms", "rate window", any ? std::optional(s.duration_ms) : std::nullopt, "ms",
-            duration_ms ? " (--duration)" : " (0 .. last spike)");
+    r.value("t_start_ms", "span start", any || recorded ? std::optional(window.t_start_ms) : std::nullopt, "ms");
+    r.value("duration_ms", "rate window", any ? std::optional(s.duration_ms) : std::nullopt, "ms", window_note);
     r.value("mean_rate_hz", "mean rate", s.mean_rate_hz, "Hz", " (spikes / neurons / rate window)");
     r.value("mean_cv", "mean CV of ISIs", s.mean_cv, "",
             " (over " + std::to_string(s.cv_neurons) + " neurons with >= 3 spikes)");
     r.count("cv_neurons", "neurons in CV", s.cv_neurons);
-    if (bin_ms) add_binned(r, reader, population, *bin_ms, duration_ms ? *duration_ms : (any ? s.t_last_ms + *bin_ms * 0.5 : *bin_ms));
+    if (bin_ms)
+        add_binned(r, reader, population, *bin_ms, window.t_start_ms,
+                   duration_ms ? *duration_ms : (any ? s.t_last_ms - window.t_start_ms + *bin_ms * 0.5 : *bin_ms));
     return r;
 }
 
@@ -262,7 +299,7 @@ int run_info(const args& a) {
     cl.options.add_options()
         ("file", po::value(&file)->required(), "SONATA spike file")
         ("json", "print JSON instead of text")
-        ("duration", positive_time_ms(), "recording length for the mean rate, ms (default: 0 .. last spike)")
+        ("duration", positive_time_ms(), "recording length for the mean rate, ms, from the span's start (default: the span the file covers)")
         ("bin", positive_time_ms(), "also report the Fano factor of counts and the LZ76 complexity of binarised trains, bins of MS");
     cl.positional.add("file", 1);
     po::variables_map vm;
@@ -312,7 +349,7 @@ int run_info(const args& a) {
         for (const auto& r : reports) {
             out << "\npopulation " << r.population << "\n";
             for (const auto& f : r.fields) {
-                if (f.key == "cv_neurons") continue;  // already in the CV line
+                if (f.key == "cv_neurons" || f.key == "unit_id_min" || f.key == "unit_id_max") continue;  // shown in another line
                 char label[40];
                 std::snprintf(label, sizeof label, "  %-17s ", f.label.c_str());
                 out << label << f.text << "\n";

@@ -55,7 +55,7 @@ int run_plot(const args& a) {
     cl.options.add_options()
         ("file", po::value(&file)->required(), "SONATA spike file")
         ("output,o", po::value(&output)->required(), "output SVG file")
-        ("t-start", time_ms(), "start of the time axis, ms (default 0)")
+        ("t-start", time_ms(), "start of the time axis, ms (default: the start of the span the data covers, 0 for simulations)")
         ("t-stop", positive_time_ms(), "end of the time axis, ms (default: just after the last spike, rounded)")
         ("population", po::value(&selected)->multitoken(), "populations to draw (default all), bottom to top")
         ("title", po::value(&title), "title (default: the file name)")
@@ -127,8 +127,13 @@ int run_plot(const args& a) {
     // Pass 1: rows per population and the last spike time.
     std::vector<raster_population> layout;
     double t_last = 0;
+    // The default axis starts where the data's covered span does (io/spike_file.hpp
+    // covered_span: 0 for evspike's runs, the recording's start for imported recordings).
+    double t_first = std::numeric_limits<double>::infinity();
     for (const auto& name : selected) {
-        std::uint64_t rows = 0;
+        const auto unit_ids = reader.unit_ids(name);
+        if (reader.size(name) > 0 || reader.recorded_span(name)) t_first = std::min(t_first, covered_span(reader, name).t_start_ms);
+        std::uint64_t rows = unit_ids ? unit_ids->size() : 0;
         reader.for_each_chunk(name, read_chunk, [&](const spike_table& chunk) {
             for (std::size_t i = 0; i < chunk.size(); ++i) {
                 rows = std::max(rows, chunk.node_ids[i] + 1);
@@ -138,9 +143,11 @@ int run_plot(const args& a) {
             progress.update(done);
         });
         layout.push_back({name, rows});
+        options.row_labels.push_back(unit_ids.value_or(std::vector<std::uint64_t>{}));
     }
-    options.t_start_ms = t_start.value_or(0.0);
-    options.t_stop_ms = t_stop.value_or(round_up(t_last));
+    if (!std::isfinite(t_first)) t_first = 0.0;
+    options.t_start_ms = t_start.value_or(t_first);
+    options.t_stop_ms = t_stop.value_or(options.t_start_ms + round_up(t_last - options.t_start_ms));
     if (!(options.t_stop_ms > options.t_start_ms))
         throw usage_error("--t-start is after the data (last spike at " + std::to_string(t_last) + " ms); give --t-stop",
                           cl.usage);
@@ -163,8 +170,12 @@ int run_plot(const args& a) {
         if (a >= model->neurons || delay_bins < 0 || delay_bins >= static_cast<std::int64_t>(model->delays)) return false;
         return model->weight(k, a, model->delays - 1 - static_cast<std::size_t>(delay_bins)) >= entry_floor[k];
     };
+    // Rows are named by unit id when every drawn population has unit_ids (an imported recording).
+    const bool by_unit = std::all_of(options.row_labels.begin(), options.row_labels.end(),
+                                     [](const std::vector<std::uint64_t>& l) { return !l.empty(); });
+    if (by_unit) options.y_label = "unit id";
     if (sorting) {
-        options.y_label = "node id, sorted by delay in motif " + std::to_string(sort_motif);
+        options.y_label = std::string(by_unit ? "unit id" : "node id") + ", sorted by delay in motif " + std::to_string(sort_motif);
     }
 
     // Pass 2: draw.

@@ -48,7 +48,7 @@ spike_summary spike_stats::summary() const {
     spike_summary s;
     s.spikes = spikes_;
     if (spikes_ == 0) return s;
-    s.neurons = max_id_ + 1;
+    s.neurons = std::max(max_id_ + 1, known_neurons_);
     s.t_first_ms = t_first_;
     s.t_last_ms = t_last_;
     s.duration_ms = window_stop_ ? *window_stop_ - *window_start_ : t_last_;

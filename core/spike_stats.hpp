@@ -45,6 +45,10 @@ public:
     // Optional known recording window (ms) for the rate; default [0, t_last].
     void set_window(double t_start_ms, double t_stop_ms);
 
+    // Known population size (e.g. the unit count of an imported recording, silent units
+    // included); neurons is then max(n, max id + 1).
+    void set_neurons(std::uint64_t n) { known_neurons_ = n; }
+
     // Adds spikes in per-neuron time order (see above). Spans have the same length.
     void add(std::span<const double> timestamps_ms, std::span<const std::uint64_t> node_ids);
     void add(double timestamp_ms, std::uint64_t node_id);
@@ -68,6 +72,7 @@ private:
     std::unordered_map<std::uint64_t, neuron> sparse_;
     std::uint64_t spikes_ = 0;
     std::uint64_t max_id_ = 0;
+    std::uint64_t known_neurons_ = 0;
     double t_first_ = std::numeric_limits<double>::infinity();
     double t_last_ = -std::numeric_limits<double>::infinity();
     std::optional<double> window_start_, window_stop_;

@@ -52,7 +52,7 @@ std::string population_path(const std::string& name) { return "/spikes/" + name;
 struct spike_writer::impl {
     struct population {
         std::string name;
-        spike_sorting sorting;
+        spike_sorting sorting = spike_sorting::by_time;
         h5::dataset timestamps;
         h5::dataset node_ids;
         std::vector<double> time_buffer;
@@ -60,6 +60,11 @@ struct spike_writer::impl {
         double last_time = 0.0;
         std::uint64_t last_id = 0;
         bool any = false;
+        double min_time = std::numeric_limits<double>::infinity();
+        double max_time = -std::numeric_limits<double>::infinity();
+        std::uint64_t max_id = 0;
+        std::optional<std::uint64_t> unit_count;  // set_unit_ids
+        std::optional<time_span> span;            // set_span
     };
 
     std::string path;
@@ -101,6 +106,29 @@ struct spike_writer::impl {
         pop.last_time = t;
         pop.last_id = id;
         pop.any = true;
+        pop.min_time = std::min(pop.min_time, t);
+        pop.max_time = std::max(pop.max_time, t);
+        pop.max_id = std::max(pop.max_id, id);
+    }
+
+    population& find(std::size_t index) {
+        check_open();
+        if (index >= populations.size())
+            throw internal_error(path + ": spike_writer: undeclared population " + std::to_string(index));
+        return populations[index];
+    }
+
+    // The promises of set_unit_ids and set_span hold for every spike written.
+    void check_final(const population& pop) const {
+        if (pop.unit_count && pop.any && pop.max_id >= *pop.unit_count)
+            throw io_error(path, population_path(pop.name) + "/unit_ids",
+                           "node id " + std::to_string(pop.max_id) + " has no unit id (" +
+                               std::to_string(*pop.unit_count) + " unit ids)");
+        if (pop.span && pop.any && (pop.min_time < pop.span->t_start_ms || pop.max_time > pop.span->t_stop_ms))
+            throw io_error(path, population_path(pop.name),
+                           "spikes from " + std::to_string(pop.min_time) + " to " + std::to_string(pop.max_time) +
+                               " ms lie outside the span t_start " + std::to_string(pop.span->t_start_ms) +
+                               " .. t_stop " + std::to_string(pop.span->t_stop_ms) + " ms");
     }
 };
 
@@ -129,12 +157,11 @@ std::size_t spike_writer::add_population(const std::string& name, spike_sorting 
     h5::group g = impl_->spikes.create_group(name);
     g.write_enum_attribute("sorting", sorting_members(), static_cast<std::uint8_t>(sorting));
     h5::chunking storage{chunk_values, deflate_level, true};
-    impl::population pop{name,
-                         sorting,
-                         g.create_extensible<double>("timestamps", storage),
-                         g.create_extensible<std::uint64_t>("node_ids", storage),
-                         {},
-                         {}};
+    impl::population pop;
+    pop.name = name;
+    pop.sorting = sorting;
+    pop.timestamps = g.create_extensible<double>("timestamps", storage);
+    pop.node_ids = g.create_extensible<std::uint64_t>("node_ids", storage);
     pop.timestamps.write_attribute("units", std::string("ms"));
     pop.time_buffer.reserve(chunk_values);
     pop.id_buffer.reserve(chunk_values);
@@ -179,8 +206,33 @@ void spike_writer::append(std::size_t population, std::span<const double> timest
     }
 }
 
+void spike_writer::set_unit_ids(std::size_t population, std::span<const std::uint64_t> unit_ids) {
+    auto& pop = impl_->find(population);
+    std::vector<std::uint64_t> sorted(unit_ids.begin(), unit_ids.end());
+    std::sort(sorted.begin(), sorted.end());
+    if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end())
+        throw internal_error(impl_->path + ": spike_writer::set_unit_ids: unit ids are not distinct");
+    if (pop.unit_count) throw internal_error(impl_->path + ": spike_writer::set_unit_ids called twice");
+    h5::group g = impl_->spikes.open_group(pop.name);
+    g.write_dataset<std::uint64_t>("unit_ids", unit_ids, h5::chunking{chunk_values, deflate_level, true});
+    pop.unit_count = unit_ids.size();
+}
+
+void spike_writer::set_span(std::size_t population, const time_span& span) {
+    auto& pop = impl_->find(population);
+    if (!(span.t_start_ms >= 0 && std::isfinite(span.t_stop_ms) && span.t_stop_ms >= span.t_start_ms))
+        throw io_error(impl_->path, population_path(pop.name),
+                       "span " + std::to_string(span.t_start_ms) + " .. " + std::to_string(span.t_stop_ms) +
+                           " ms: needs 0 <= t_start <= t_stop, finite");
+    h5::group g = impl_->spikes.open_group(pop.name);
+    g.write_attribute<double>("t_start", span.t_start_ms);
+    g.write_attribute<double>("t_stop", span.t_stop_ms);
+    pop.span = span;
+}
+
 void spike_writer::commit() {
     impl_->check_open();
+    for (const auto& pop : impl_->populations) impl_->check_final(pop);
     for (auto& pop : impl_->populations) impl_->flush(pop);
     impl_->populations.clear();
     impl_->spikes = h5::group();
@@ -456,6 +508,79 @@ void spike_reader::for_each_chunk(const std::string& population, std::size_t chu
         impl_->read_range(pop, times, ids, at, n, buffer, signed_buffer, previous);
         callback(buffer);
     }
+}
+
+std::optional<std::vector<std::uint64_t>> spike_reader::unit_ids(const std::string& population) const {
+    const impl::population& pop = impl_->find(population);
+    const h5::group g = impl_->file.open_group(pop.group_path);
+    if (!g.is_dataset("unit_ids")) return std::nullopt;
+    const h5::dataset d = g.open_dataset("unit_ids");
+    const h5::type_info t = d.type();
+    if (t.cls != h5::type_class::integer || t.size > 8) d.fail("unit ids must be integers (uint64)");
+    if (d.dims().size() != 1) d.fail("not a 1-D dataset");
+    std::vector<std::uint64_t> ids(static_cast<std::size_t>(d.size()));
+    if (t.is_signed) {
+        std::vector<std::int64_t> values(ids.size());
+        d.read<std::int64_t>(0, values);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (values[i] < 0) d.fail("negative unit id " + std::to_string(values[i]) + " at index " + std::to_string(i));
+            ids[i] = static_cast<std::uint64_t>(values[i]);
+        }
+    } else {
+        d.read<std::uint64_t>(0, ids);
+    }
+    std::vector<std::uint64_t> sorted = ids;
+    std::sort(sorted.begin(), sorted.end());
+    if (const auto dup = std::adjacent_find(sorted.begin(), sorted.end()); dup != sorted.end())
+        d.fail("unit id " + std::to_string(*dup) + " appears twice");
+    return ids;
+}
+
+std::optional<time_span> spike_reader::recorded_span(const std::string& population) const {
+    const impl::population& pop = impl_->find(population);
+    const h5::group g = impl_->file.open_group(pop.group_path);
+    const bool has_start = g.has_attribute("t_start"), has_stop = g.has_attribute("t_stop");
+    if (!has_start && !has_stop) return std::nullopt;
+    if (has_start != has_stop) g.fail("attribute t_start without t_stop or the reverse (both give the span, ms)");
+    time_span span{g.read_attribute<double>("t_start"), g.read_attribute<double>("t_stop")};
+    if (!(span.t_start_ms >= 0 && std::isfinite(span.t_stop_ms) && span.t_stop_ms >= span.t_start_ms))
+        g.fail("attributes t_start " + std::to_string(span.t_start_ms) + " and t_stop " + std::to_string(span.t_stop_ms) +
+               " are not a span (0 <= t_start <= t_stop, ms)");
+    return span;
+}
+
+std::optional<time_span> spike_reader::spike_range(const std::string& population) const {
+    const impl::population& pop = impl_->find(population);
+    if (pop.size == 0) return std::nullopt;
+    if (pop.sorting == spike_sorting::by_time) {
+        // The first and last values, through the validating path (a bad value is still refused).
+        h5::dataset times = impl_->file.open_dataset(pop.times_path);
+        h5::dataset ids = impl_->file.open_dataset(pop.ids_path);
+        spike_table one;
+        std::vector<std::int64_t> buffer;
+        double previous = -std::numeric_limits<double>::infinity();
+        impl_->read_range(pop, times, ids, 0, 1, one, buffer, previous);
+        const double first = one.timestamps[0];
+        previous = -std::numeric_limits<double>::infinity();
+        impl_->read_range(pop, times, ids, pop.size - 1, 1, one, buffer, previous);
+        return time_span{first, one.timestamps[0]};
+    }
+    time_span range{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+    for_each_chunk(population, chunk_values * 16, [&](const spike_table& chunk) {
+        for (double t : chunk.timestamps) {
+            range.t_start_ms = std::min(range.t_start_ms, t);
+            range.t_stop_ms = std::max(range.t_stop_ms, t);
+        }
+    });
+    return range;
+}
+
+time_span covered_span(const spike_reader& reader, const std::string& population) {
+    if (auto span = reader.recorded_span(population)) return *span;
+    const auto range = reader.spike_range(population);
+    if (!range) return {};
+    if (reader.root_attribute("evspike_version")) return {0.0, range->t_stop_ms};
+    return *range;
 }
 
 std::optional<std::string> spike_reader::root_attribute(const std::string& name) const {

@@ -26,6 +26,15 @@ struct spike_table {
     std::size_t size() const { return timestamps.size(); }
 };
 
+// The span of time a population covers, ms, both ends included (a recording's first and last
+// spike unless the converter was told better). Stored as the population's attributes t_start and
+// t_stop (float64, ms) by `evspike convert`; see covered_span() for files without them.
+struct time_span {
+    double t_start_ms = 0.0;
+    double t_stop_ms = 0.0;
+    double duration_ms() const { return t_stop_ms - t_start_ms; }
+};
+
 // What produced a file: stored as root attributes evspike_command / evspike_seed / evspike_config
 // (evspike_version is added by the writer).
 struct provenance {
@@ -49,6 +58,14 @@ public:
     // Declares a population; returns its index for append(). Sorting is an attribute only: the
     // caller promises the order (we write by_time, ties by node id).
     std::size_t add_population(const std::string& name, spike_sorting sorting = spike_sorting::by_time);
+
+    // Original unit ids of an imported recording (SPEC §9.1): /spikes/<pop>/unit_ids, uint64,
+    // unit_ids[node id] = the id the source used; distinct. commit() checks that every node id
+    // written has an entry.
+    void set_unit_ids(std::size_t population, std::span<const std::uint64_t> unit_ids);
+    // The span the population covers (attributes t_start, t_stop); commit() checks that every
+    // spike lies within it.
+    void set_span(std::size_t population, const time_span& span);
 
     // Buffered: spikes are written in fixed-size chunks as the buffer fills.
     void append(std::size_t population, double timestamp_ms, std::uint64_t node_id);
@@ -95,6 +112,15 @@ public:
     void for_each_chunk(const std::string& population, std::size_t chunk_size,
                         const std::function<void(const spike_table&)>& callback) const;
 
+    // /spikes/<pop>/unit_ids if present (io_error if not distinct non-negative integers).
+    std::optional<std::vector<std::uint64_t>> unit_ids(const std::string& population) const;
+    // The attributes t_start and t_stop if present (io_error if only one, or not finite,
+    // negative or inverted).
+    std::optional<time_span> recorded_span(const std::string& population) const;
+    // First and last spike time (nullopt if the population is empty): two reads for by_time
+    // populations, a streamed pass otherwise.
+    std::optional<time_span> spike_range(const std::string& population) const;
+
     // A root attribute as text (e.g. "evspike_command"), or nullopt if absent.
     std::optional<std::string> root_attribute(const std::string& name) const;
 
@@ -102,5 +128,14 @@ private:
     struct impl;
     std::unique_ptr<impl> impl_;
 };
+
+// The span a population covers (SPEC §9.1 "the span actually covered"), what `info` measures
+// rates over and `plot` draws by default:
+// 1. the recorded span (attributes t_start/t_stop, written by `evspike convert` for recordings);
+// 2. otherwise, for a file written by evspike (root attribute evspike_version: simulations and
+//    generators, whose runs start at 0, SPEC §1), [0, last spike];
+// 3. otherwise (another tool's file), [first spike, last spike].
+// An empty population gives [0, 0] (or its recorded span).
+time_span covered_span(const spike_reader& reader, const std::string& population);
 
 }  // namespace evspike

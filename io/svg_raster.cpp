@@ -84,6 +84,13 @@ std::string tick_label(double value, double step) {
     return s;
 }
 
+// A y tick's text: the row's unit id when the population has labels, else the node id.
+std::string row_label(const std::vector<std::uint64_t>& labels, double row, double step) {
+    const auto index = static_cast<std::size_t>(row);
+    if (index < labels.size()) return std::to_string(labels[index]);
+    return tick_label(row, step);
+}
+
 // --- A palette PNG with stored (uncompressed) deflate blocks: no zlib needed. ---
 
 std::uint32_t crc32(const std::uint8_t* data, std::size_t n, std::uint32_t crc = 0) {
@@ -327,8 +334,12 @@ std::string svg_raster::render() const {
             s += "<line x1=\"" + coord(left_ - 5) + "\" y1=\"" + coord(y) + "\" x2=\"" + coord(left_) + "\" y2=\"" +
                  coord(y) + "\" stroke=\"#444\"/>";
             const bool sorted = p < node_of_row_.size() && !node_of_row_[p].empty();
-            const std::string label =
-                sorted ? std::to_string(node_of_row_[p][static_cast<std::size_t>(id)]) : tick_label(id, step);
+            const std::vector<std::uint64_t> none;
+            const auto& units = p < options_.row_labels.size() ? options_.row_labels[p] : none;
+            const double node = sorted ? static_cast<double>(node_of_row_[p][static_cast<std::size_t>(id)]) : id;
+            const std::string label = !units.empty() ? row_label(units, node, step)
+                                      : sorted       ? std::to_string(node_of_row_[p][static_cast<std::size_t>(id)])
+                                                     : tick_label(id, step);
             s += "<text x=\"" + coord(left_ - 8) + "\" y=\"" + coord(y + 4) + "\" text-anchor=\"end\">" + label +
                  "</text>\n";
         }

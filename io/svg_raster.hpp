@@ -33,6 +33,9 @@ struct raster_options {
     int height_px = 600;
     std::size_t max_marks = 50000;  // above this many spikes: density image
     std::string y_label = "node id";
+    // Row labels on the y axis per population (an imported recording's unit ids, indexed by node
+    // id); a missing or empty entry labels rows by node id.
+    std::vector<std::vector<std::uint64_t>> row_labels;
 };
 
 class svg_raster {

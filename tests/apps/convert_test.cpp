@@ -9,6 +9,7 @@ TEST_SUITE("apps") {
     TEST_CASE("convert: --help exits 0; unknown or identical formats are usage errors (2)") {
         CHECK(run_evspike("convert --help").exit_code == 0);
         CHECK(run_evspike("convert a.h5 b.txt").exit_code == 2);
+        CHECK(run_evspike("convert a.csv b.tsv").exit_code == 2);
         const auto r = run_evspike("convert a.csv b.csv");
         CHECK(r.exit_code == 2);
         CHECK(contains(r.out, "CSV to CSV"));
@@ -35,8 +36,8 @@ TEST_SUITE("apps") {
         struct bad {
             std::string text, reason;
         };
-        for (const bad& b : {bad{"pop,id,t\n", "line 1: expected the header"},
-                             bad{"", "empty file"},
+        for (const bad& b : {bad{"pop,id,t\n", "cannot tell the time unit"},  // not evspike's header: a recording
+                             bad{"", "no spikes: the file is empty"},
                              bad{"population,node_id,timestamp_ms\na,1,2\na,x,3\n", "line 3: node_id 'x'"},
                              bad{"population,node_id,timestamp_ms\na,-1,3\n", "line 2: node_id '-1'"},
                              bad{"population,node_id,timestamp_ms\na,1,nan\n", "line 2: timestamp_ms 'nan'"},
