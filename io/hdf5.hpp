@@ -217,6 +217,18 @@ public:
         : location(std::move(h), std::move(file_path), std::move(path)) {}
 };
 
+// While alive, file::open_read(name) opens `image` (the bytes of an HDF5 file) from memory through
+// HDF5's core driver instead of a file on disk: the fuzzing harnesses (fuzz/) feed their inputs to
+// the readers this way, with no disk I/O per input. One at a time per process; the bytes must
+// outlive this object.
+class memory_file {
+public:
+    memory_file(std::string name, std::span<const unsigned char> image);
+    ~memory_file();
+    memory_file(const memory_file&) = delete;
+    memory_file& operator=(const memory_file&) = delete;
+};
+
 class file : public location {
 public:
     file() = default;

@@ -6,10 +6,10 @@
 // Thinning: up to `max_marks` spikes in the window are drawn one tick each. Above that the plot
 // becomes a density image: each population's spikes are binned into a grid of one column per
 // pixel and one row per pixel or per neuron (whichever is coarser), and each grid is embedded as
-// a palette PNG (uncompressed, encoded here) stretched over its band. A cell's opacity grows with
-// log(1 + spikes per neuron in the cell), so rows holding one neuron or two look alike. The size
-// is bounded by the pixel count (about 0.6 MB at the default size), whatever the number of
-// spikes, so a 2e7-spike raster stays well under 2 MB.
+// a palette PNG (encoded here, pixels deflated by zlib) stretched over its band. A cell's opacity
+// grows with log(1 + spikes per neuron in the cell), so rows holding one neuron or two look alike.
+// The size is bounded by the pixel count (at most about 0.6 MB at the default size), whatever the
+// number of spikes, so a 2e7-spike raster stays well under 2 MB.
 //
 // Streaming: the caller declares the populations and their row counts (max node id + 1) first,
 // then feeds spikes in chunks; memory is the pixel grid plus at most max_marks spikes.

@@ -6,6 +6,9 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,40 @@
 namespace h5 = evspike::h5;
 
 TEST_SUITE("io") {
+    TEST_CASE("hdf5: a memory_file serves the bytes of a file under its name, with nothing on disk") {
+        evspike::test::temp_dir dir;
+        const std::string path = dir / "m.h5";
+        std::vector<double> values;
+        for (int i = 0; i < 70000; ++i) values.push_back(i * 0.25);  // two chunks: our codec's read path
+        {
+            auto f = h5::file::create(path);
+            {
+                auto d = f.create_extensible<double>("g/t");
+                d.append<double>(values);
+                d.write_attribute("units", "ms");
+            }
+            f.close();
+        }
+        std::ifstream in(path, std::ios::binary);
+        const std::vector<unsigned char> image{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        std::filesystem::remove(path);
+        const std::string name = dir / "not-on-disk.h5";
+        {
+            h5::memory_file served(name, image);
+            auto f = h5::file::open_read(name);
+            auto d = f.open_dataset("g/t");
+            CHECK(d.read_string_attribute("units") == "ms");
+            std::vector<double> back(values.size());
+            d.read<double>(0, back);
+            CHECK(back == values);
+            CHECK_THROWS_AS(h5::memory_file(name, image), evspike::internal_error);  // one at a time
+        }
+        CHECK_THROWS_AS(h5::file::open_read(name), evspike::io_error);  // gone with the memory_file
+        const std::vector<unsigned char> junk(100, 7);
+        h5::memory_file served(name, junk);
+        CHECK_THROWS_AS(h5::file::open_read(name), evspike::io_error);
+    }
+
     TEST_CASE("hdf5: appends of odd sizes across chunk boundaries read back exactly") {
         evspike::test::temp_dir dir;
         const std::string path = dir / "a.h5";

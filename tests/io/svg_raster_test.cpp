@@ -49,6 +49,7 @@ struct png_image {
     std::uint32_t width = 0, height = 0;
     std::vector<std::uint8_t> pixels;            // palette indices, row 0 at the top
     std::vector<std::uint8_t> palette, alpha;    // PLTE (RGB triples) and tRNS
+    std::size_t idat_bytes = 0;                  // compressed image data
 };
 
 std::vector<std::uint8_t> base64_decode(const std::string& text) {
@@ -113,6 +114,7 @@ png_image decode_png(const std::vector<std::uint8_t>& png) {
         }
         pos += 12 + length;
     }
+    img.idat_bytes = idat.size();
     const std::size_t stride = img.width + 1;
     std::vector<std::uint8_t> raw(stride * img.height);
     uLongf raw_size = raw.size();
@@ -245,6 +247,26 @@ TEST_SUITE("io") {
         CHECK(img.alpha[0] == 0);  // empty cells are transparent
         CHECK(img.alpha[255] == 255);
         CHECK(img.alpha[128] == static_cast<std::uint8_t>(std::lround(255.0 * (0.15 + 0.85 * 128 / 255))));
+    }
+
+    TEST_CASE("svg_raster: the density PNG's pixels are deflated, not stored") {
+        raster_options o;
+        o.t_stop_ms = 100;
+        o.max_marks = 10;
+        svg_raster r({{"exc", 10}}, o);
+        std::vector<double> t;
+        for (int k = 0; k < 5000; ++k) t.push_back(k * 0.01);  // neuron 3 fires all through [0, 50)
+        r.add(0, t, std::vector<std::uint64_t>(t.size(), 3));
+        REQUIRE(r.density_mode());
+        const auto images = embedded_pngs(r.render());
+        REQUIRE(images.size() == 1);
+        const png_image& img = images[0];
+        REQUIRE(img.pixels.size() > 4000);
+        CHECK(img.idat_bytes * 20 < img.pixels.size());  // stored blocks would exceed the pixel count
+        std::size_t lit = 0;
+        for (std::uint32_t x = 0; x < img.width; ++x) lit += img.pixels[std::size_t{9 - 3} * img.width + x] != 0;
+        CHECK(lit >= img.width / 2 - 1);
+        CHECK(lit <= img.width / 2 + 1);
     }
 
     TEST_CASE("svg_raster: an empty time range is a bug, not a plot") {
