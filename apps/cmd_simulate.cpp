@@ -4,6 +4,7 @@
 // is io/simulation.hpp's run_simulation, which the Python module calls too.
 #include <chrono>
 #include <cstdio>
+#include <memory>
 
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
@@ -11,6 +12,9 @@
 #include "io/atomic_file.hpp"
 #include "io/config.hpp"
 #include "io/simulation.hpp"
+#if EVSPIKE_MPI
+#include "mpi/mpi_comm.hpp"
+#endif
 
 namespace evspike::cli {
 namespace {
@@ -23,9 +27,21 @@ queue_kind parse_queue(const std::string& name, const std::string& usage) {
     throw usage_error("--queue: expected lazy, mutable, pairing or indexed, got '" + name + "'", usage);
 }
 
+int exit_code_of(const std::exception& e) { return dynamic_cast<const usage_error*>(&e) != nullptr ? 2 : 1; }
+
 }  // namespace
 
+// Under an MPI launcher (mpirun -n K, srun) with an MPI build, each of the K processes is one
+// rank (docs/engine.md, "Running on many processes"): all parse and load the config (errors are
+// agreed on: reported once, by the lowest failing rank, and every rank exits non-zero) and build
+// their share of the network; rank 0 alone writes the files, the progress bar and the summary.
 int run_simulate(const args& a) {
+    std::unique_ptr<communicator> world;
+#if EVSPIKE_MPI
+    if (launched_by_mpi()) world = make_mpi_communicator(nullptr, nullptr);
+#endif
+    communicator& comm = world ? *world : serial_communicator();
+    const bool root = comm.rank() == 0;
     command_line cl;
     cl.usage =
         "evspike simulate CONFIG [-o SPIKES] [--t-stop MS] [--seed S] [--queue indexed|lazy|mutable|pairing]";
@@ -43,28 +59,39 @@ int run_simulate(const args& a) {
         "all give identical results");
     cl.positional.add("config", 1);
     po::variables_map vm;
-    if (!cl.parse(a, vm)) return 0;
-    const bool quiet = vm.count("quiet") != 0;
-    const queue_kind queue = parse_queue(queue_name, cl.usage);
-
+    bool help = false, quiet = false;
+    queue_kind queue = default_queue;
+    simulation_spec spec;
     const auto t0 = std::chrono::steady_clock::now();
-    declare_input(config_path, "config");
-    simulation_spec spec = load_simulation_config(config_path);
-    if (vm.count("t-stop") != 0) spec.t_stop_ms = t_stop_ms;
-    if (vm.count("seed") != 0) spec.seed = seed;
-    if (vm.count("output") != 0) spec.output.spikes = output;
-    // Every output is checked against every input before the (possibly long) build.
-    for (const auto& s : spec.sources)
-        declare_input(s.path, "source '" + s.name + "'" +
-                                  (s.kind == source_kind::spike_file ? " (spike_file)" : " (rate_file)"));
-    check_output(spec.output.spikes);
-    for (const auto& v : spec.output.voltage) check_output(v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path);
+    all_or_none(
+        comm,
+        [&] {
+            help = !cl.parse(a, vm);
+            if (help) return;
+            quiet = vm.count("quiet") != 0 || !root;
+            queue = parse_queue(queue_name, cl.usage);
+            declare_input(config_path, "config");
+            spec = load_simulation_config(config_path);
+            if (vm.count("t-stop") != 0) spec.t_stop_ms = t_stop_ms;
+            if (vm.count("seed") != 0) spec.seed = seed;
+            if (vm.count("output") != 0) spec.output.spikes = output;
+            // Every output is checked against every input before the (possibly long) build.
+            for (const auto& s : spec.sources)
+                declare_input(s.path, "source '" + s.name + "'" +
+                                          (s.kind == source_kind::spike_file ? " (spike_file)" : " (rate_file)"));
+            check_output(spec.output.spikes);
+            for (const auto& v : spec.output.voltage)
+                check_output(v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path);
+        },
+        exit_code_of);
+    if (help) return 0;
 
     progress_bar bar("simulate", spec.t_stop_ms, quiet);
     simulation_options options;
     options.queue = queue;
     options.command = invocation();
     options.progress = [&bar](double t_ms) { bar.update(t_ms); };
+    options.comm = &comm;
     const auto t1 = std::chrono::steady_clock::now();
     const simulation_result r = run_simulation(spec, options);
     bar.finish();
@@ -83,6 +110,10 @@ int run_simulate(const args& a) {
             "events: %llu (%llu superseded predictions), %llu neuron updates and emissions, peak queued %zu\n",
             static_cast<unsigned long long>(stats.events), static_cast<unsigned long long>(stats.stale),
             static_cast<unsigned long long>(stats.instants), stats.peak_queue);
+        std::printf("cpu: build %.3f s, run %.3f s (rank 0)\n", r.build_cpu_seconds, r.run_cpu_seconds);
+        if (comm.size() > 1)
+            std::printf("ranks: %d, time in exchange %.3f s (rank 0), %.3f s (most of any rank)\n", comm.size(),
+                        r.exchange_seconds, r.exchange_max_seconds);
         std::printf("wrote %s\n", spec.output.spikes.c_str());
     }
     return 0;

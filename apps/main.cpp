@@ -8,6 +8,7 @@
 
 #include "apps/cli.hpp"
 #include "apps/commands.hpp"
+#include "core/comm.hpp"
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
 
@@ -88,6 +89,8 @@ int main(int argc, char** argv) {
     }
     try {
         return c->run(args(all.begin() + static_cast<std::ptrdiff_t>(used), all.end()));
+    } catch (const evspike::peer_failure& e) {
+        return e.exit_code;  // another rank failed and reported it (core/comm.hpp)
     } catch (const evspike::cli::usage_error& e) {
         std::fprintf(stderr, "error: %s\nusage: %s\n(see 'evspike %s --help')\n", e.what(), e.usage.c_str(), c->words);
         return 2;

@@ -20,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "core/big_vector.hpp"
+
 namespace evspike {
 
 // One synapse, as built and as read back (network::at); not the stored layout.
@@ -42,18 +44,37 @@ struct network {
     std::vector<node_group> groups;      // populations first, then sources (config order)
     std::uint32_t neuron_count = 0;      // global ids [0, neuron_count) are neurons
     std::uint32_t node_count = 0;        // neurons and source nodes
-    std::vector<std::uint64_t> offsets;  // node_count + 1
+    big_vector<std::uint64_t> offsets;   // node_count + 1
     // Synapse k of the CSR: delays[k]; targets[k] (with the palette index in bits 24-31 when
     // weight_palette is not empty); weights[k], or weights32[k] with float32 weights (both empty
     // when the palette is used).
-    std::vector<double> delays;
-    std::vector<std::uint32_t> targets;
-    std::vector<double> weights;
-    std::vector<float> weights32;
+    big_vector<double> delays;
+    big_vector<std::uint32_t> targets;
+    big_vector<double> weights;
+    big_vector<float> weights32;
     std::vector<double> weight_palette;
     bool float32_weights = false;  // weight_dtype = "float32": every weight rounded to float32
     double min_delay_ms = 0.0;  // over all synapses; 0 if there are none
     double max_delay_ms = 0.0;
+    // The share built by this process (sim/connect.hpp, partition): rank `rank` of `ranks` holds
+    // the synapses onto its neurons [owned_begin, owned_end) only, and emits the source nodes
+    // whose index among the sources is rank modulo ranks. min/max_delay_ms are over its synapses.
+    std::uint32_t rank = 0, ranks = 1;
+    std::uint32_t owned_begin = 0, owned_end = 0;
+    bool owns_neuron(std::uint32_t gid) const { return gid >= owned_begin && gid < owned_end; }
+    bool owns_source(std::uint32_t gid) const { return (gid - neuron_count) % ranks == rank; }
+    // First neuron of rank r's block: floor(neuron_count r / ranks).
+    std::uint32_t block_begin(std::uint32_t r) const {
+        return static_cast<std::uint32_t>(std::uint64_t{neuron_count} * r / ranks);
+    }
+    // The rank that owns neuron gid.
+    std::uint32_t neuron_owner(std::uint32_t gid) const {
+        std::uint32_t r = neuron_count == 0 ? 0 : static_cast<std::uint32_t>(std::uint64_t{gid} * ranks / neuron_count);
+        if (r >= ranks) r = ranks - 1;
+        while (r + 1 < ranks && block_begin(r + 1) <= gid) ++r;
+        while (r > 0 && block_begin(r) > gid) --r;
+        return r;
+    }
 
     static constexpr std::uint32_t target_mask = 0x00FF'FFFF;
     bool uses_palette() const { return !weight_palette.empty(); }

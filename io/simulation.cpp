@@ -1,6 +1,8 @@
 #include "io/simulation.hpp"
 
 #include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,6 +41,12 @@ struct voltage_output : voltage_sink {
     }
 };
 
+double cpu_seconds() {
+    std::timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+}
+
 // Errors from building and running carry a key path; add the config file, as the loader does.
 [[noreturn]] void rethrow_with_file(const config_error& e, const std::string& file) {
     std::string what = e.what();
@@ -49,98 +57,125 @@ struct voltage_output : voltage_sink {
 }  // namespace
 
 simulation_result run_simulation(const simulation_spec& spec, const simulation_options& options) {
+    communicator& comm = options.comm != nullptr ? *options.comm : serial_communicator();
+    const bool root = comm.rank() == 0;
+    const bool write_files = options.write_files && root;
+    const bool keep_in_memory = options.keep_in_memory && root;
     const std::string& config_path = spec.config_path;
-    if (options.write_files && spec.output.spikes.empty())
-        throw config_error("output.spikes", "no spike file given (set it or pass -o)", config_path);
     simulation_result result;
-    const auto t0 = std::chrono::steady_clock::now();
     std::optional<network> net;
-    try {
-        net = build_network(spec);
-    } catch (const config_error& e) {
-        rethrow_with_file(e, config_path);
-    }
-    const auto t1 = std::chrono::steady_clock::now();
-
-    const provenance info{options.command, spec.seed, spec.config_text};
     std::optional<spike_writer> spikes;
-    if (options.write_files) spikes.emplace(spec.output.spikes, info);
     spike_output spike_sink_;
-    spike_sink_.writer = spikes ? &*spikes : nullptr;
     engine_outputs out;
-    out.record.assign(net->groups.size(), false);
-    spike_sink_.index.assign(net->groups.size(), 0);
-    spike_sink_.memory.assign(net->groups.size(), nullptr);
-    std::vector<std::string> record = spec.output.record;
-    if (record.empty())
-        for (const auto& g : net->groups)
-            if (!g.is_source) record.push_back(g.name);
-    std::vector<std::size_t> recorded;  // network groups, in record order
-    for (std::size_t i = 0; i < record.size(); ++i) {
-        const node_group* g = net->find(record[i]);
-        if (g == nullptr)
-            throw config_error("output.record[" + std::to_string(i) + "]",
-                               "no population or source named '" + record[i] + "'", config_path);
-        const auto gi = static_cast<std::size_t>(g - net->groups.data());
-        if (out.record[gi]) continue;
-        out.record[gi] = true;
-        recorded.push_back(gi);
-        if (spikes) spike_sink_.index[gi] = spikes->add_population(g->name);
-    }
-    if (options.keep_in_memory) {
-        result.spikes.resize(recorded.size());  // not resized again: the sink keeps pointers
-        for (std::size_t k = 0; k < recorded.size(); ++k) spike_sink_.memory[recorded[k]] = &result.spikes[k];
-    }
-    for (const auto gi : recorded) result.populations.push_back(net->groups[gi].name);
-    out.spikes = &spike_sink_;
-
     // Voltage reports: one file per distinct path, one report population per entry.
     std::map<std::string, std::unique_ptr<voltage_report_writer>> reports;
     voltage_output voltages;
-    if (options.keep_in_memory) result.voltages.resize(spec.output.voltage.size());
-    for (std::size_t i = 0; i < spec.output.voltage.size(); ++i) {
-        const auto& v = spec.output.voltage[i];
-        const std::string key = "output.voltage[" + std::to_string(i) + "]";
-        const node_group* g = net->find(v.population);
-        if (g == nullptr || g->is_source)
-            throw config_error(key + ".population", "no neuron population named '" + v.population + "'",
-                               config_path);
-        voltage_output::target target{nullptr, 0, nullptr};
-        if (options.write_files) {
-            const std::string path = v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path;
-            auto& writer = reports[path];
-            if (!writer) writer = std::make_unique<voltage_report_writer>(path, info);
-            try {
-                target.population =
-                    writer->add_population(v.population, v.node_ids, 0.0, spec.t_stop_ms, v.interval_ms, v.float64);
-            } catch (const error& e) {
-                throw config_error(key, e.what(), config_path);
+    const auto t0 = std::chrono::steady_clock::now();
+    const double cpu0 = cpu_seconds();
+    std::chrono::steady_clock::time_point t1;
+    double cpu1 = 0.0;
+    all_or_none(comm, [&] {
+        if (options.write_files && spec.output.spikes.empty())
+            throw config_error("output.spikes", "no spike file given (set it or pass -o)", config_path);
+        try {
+            net = build_network(spec, {static_cast<std::uint32_t>(comm.rank()), static_cast<std::uint32_t>(comm.size())});
+        } catch (const config_error& e) {
+            rethrow_with_file(e, config_path);
+        }
+        t1 = std::chrono::steady_clock::now();
+        cpu1 = cpu_seconds();
+
+        const provenance info{options.command, spec.seed, spec.config_text};
+        if (write_files) spikes.emplace(spec.output.spikes, info);
+        spike_sink_.writer = spikes ? &*spikes : nullptr;
+        out.record.assign(net->groups.size(), false);
+        spike_sink_.index.assign(net->groups.size(), 0);
+        spike_sink_.memory.assign(net->groups.size(), nullptr);
+        std::vector<std::string> record = spec.output.record;
+        if (record.empty())
+            for (const auto& g : net->groups)
+                if (!g.is_source) record.push_back(g.name);
+        std::vector<std::size_t> recorded;  // network groups, in record order
+        for (std::size_t i = 0; i < record.size(); ++i) {
+            const node_group* g = net->find(record[i]);
+            if (g == nullptr)
+                throw config_error("output.record[" + std::to_string(i) + "]",
+                                   "no population or source named '" + record[i] + "'", config_path);
+            const auto gi = static_cast<std::size_t>(g - net->groups.data());
+            if (out.record[gi]) continue;
+            out.record[gi] = true;
+            recorded.push_back(gi);
+            if (spikes) spike_sink_.index[gi] = spikes->add_population(g->name);
+        }
+        if (keep_in_memory) {
+            result.spikes.resize(recorded.size());  // not resized again: the sink keeps pointers
+            for (std::size_t k = 0; k < recorded.size(); ++k) spike_sink_.memory[recorded[k]] = &result.spikes[k];
+        }
+        for (const auto gi : recorded) result.populations.push_back(net->groups[gi].name);
+        out.spikes = root ? &spike_sink_ : nullptr;
+
+        if (keep_in_memory) result.voltages.resize(spec.output.voltage.size());
+        for (std::size_t i = 0; i < spec.output.voltage.size(); ++i) {
+            const auto& v = spec.output.voltage[i];
+            const std::string key = "output.voltage[" + std::to_string(i) + "]";
+            const node_group* g = net->find(v.population);
+            if (g == nullptr || g->is_source)
+                throw config_error(key + ".population", "no neuron population named '" + v.population + "'",
+                                   config_path);
+            voltage_output::target target{nullptr, 0, nullptr};
+            if (write_files) {
+                const std::string path = v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path;
+                auto& writer = reports[path];
+                if (!writer) writer = std::make_unique<voltage_report_writer>(path, info);
+                try {
+                    target.population =
+                        writer->add_population(v.population, v.node_ids, 0.0, spec.t_stop_ms, v.interval_ms, v.float64);
+                } catch (const error& e) {
+                    throw config_error(key, e.what(), config_path);
+                }
+                target.writer = writer.get();
             }
-            target.writer = writer.get();
+            if (keep_in_memory) {
+                auto& m = result.voltages[i];
+                m = {v.population, v.node_ids, 0.0, spec.t_stop_ms, v.interval_ms, v.float64, {}};
+                target.memory = &m;
+            }
+            out.probes.push_back({static_cast<std::size_t>(g - net->groups.data()), v.node_ids, v.interval_ms});
+            voltages.probes.push_back(target);
         }
-        if (options.keep_in_memory) {
-            auto& m = result.voltages[i];
-            m = {v.population, v.node_ids, 0.0, spec.t_stop_ms, v.interval_ms, v.float64, {}};
-            target.memory = &m;
-        }
-        out.probes.push_back({static_cast<std::size_t>(g - net->groups.data()), v.node_ids, v.interval_ms});
-        voltages.probes.push_back(target);
-    }
-    out.voltages = &voltages;
-    out.progress = options.progress;
+        out.voltages = root ? &voltages : nullptr;
+        out.progress = root ? options.progress : nullptr;
+    });
 
     try {
-        result.stats = simulate(spec, *net, out, options.queue);
+        result.stats = simulate(spec, *net, out, options.queue, comm);
     } catch (const config_error& e) {
         rethrow_with_file(e, config_path);
+    } catch (const peer_failure&) {
+        throw;
+    } catch (const std::exception& e) {
+        if (comm.size() == 1) throw;
+        // The others cannot know: end the job (SPEC §9.4: fail, never hang, no output in place).
+        std::fprintf(stderr, "error: rank %d: %s\n", comm.rank(), e.what());
+        std::fflush(stderr);
+        comm.abort(1);
     }
     const auto t2 = std::chrono::steady_clock::now();
+    const double cpu2 = cpu_seconds();
+    std::uint64_t totals[] = {net->synapse_count()};
+    comm.allreduce_sum(totals);
+    result.exchange_seconds = comm.seconds_in_collectives();
+    std::uint64_t exchange_us[] = {static_cast<std::uint64_t>(result.exchange_seconds * 1e6)};
+    comm.allreduce_max(exchange_us);
+    result.exchange_max_seconds = static_cast<double>(exchange_us[0]) * 1e-6;
     if (spikes) spikes->commit();
     for (auto& [path, writer] : reports) writer->commit();
-    result.synapses = net->synapse_count();
+    result.synapses = static_cast<std::size_t>(totals[0]);
     result.bytes_per_synapse = net->bytes_per_synapse();
     result.build_seconds = std::chrono::duration<double>(t1 - t0).count();
     result.run_seconds = std::chrono::duration<double>(t2 - t1).count();
+    result.build_cpu_seconds = cpu1 - cpu0;
+    result.run_cpu_seconds = cpu2 - cpu1;
     return result;
 }
 

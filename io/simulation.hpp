@@ -27,6 +27,10 @@ struct simulation_options {
     // Called now and then with the simulated time reached (ms). It may throw to stop the run: the
     // exception propagates and no output file is created or replaced.
     std::function<void(double)> progress;
+    // With several ranks (mpirun, docs/engine.md "Running on many processes"): each builds and
+    // runs its share, rank 0 alone writes the files and keeps results in memory. Set-up errors
+    // are agreed on (core/comm.hpp, all_or_none); a failure during the run aborts the job.
+    communicator* comm = nullptr;  // null: a process alone
 };
 
 // One output.voltage entry's samples: values[k * node_ids.size() + j] is V (mV) of node_ids[j] at
@@ -48,6 +52,10 @@ struct simulation_result {
     double bytes_per_synapse = 0.0;
     double build_seconds = 0.0;  // building the network
     double run_seconds = 0.0;    // running the engine
+    double build_cpu_seconds = 0.0;     // CPU time of this process (rank 0) building the network
+    double run_cpu_seconds = 0.0;       // ... and running the engine
+    double exchange_seconds = 0.0;      // in collectives on this rank (waiting included)
+    double exchange_max_seconds = 0.0;  // the most of any rank
     std::vector<std::string> populations;      // recorded groups, in output.record order
     std::vector<spike_table> spikes;           // keep_in_memory: one per population, by time then id
     std::vector<recorded_voltages> voltages;   // keep_in_memory: one per output.voltage entry

@@ -1,10 +1,14 @@
 #include "sim/connect.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <bit>
 #include <limits>
-#include <map>
 #include <set>
+#include <string>
+#include <type_traits>
+#include <unordered_set>
 #include <utility>
 
 #include "core/error.hpp"
@@ -36,17 +40,6 @@ std::string connection_stream_name(const simulation_spec& spec, std::size_t inde
     return "connection/" + c.source + "->" + c.target + "#" + std::to_string(k);
 }
 
-namespace {
-
-struct raw_synapse {
-    std::uint32_t source;
-    std::uint32_t target;
-    double weight;
-    double delay_ms;
-};
-
-}  // namespace
-
 double draw_value(const distribution& d, random_stream& rng) {
     if (const auto* c = std::get_if<constant_dist>(&d)) return c->value;
     if (const auto* u = std::get_if<uniform_dist>(&d)) return u->lo + (u->hi - u->lo) * uniform01(rng);
@@ -55,17 +48,6 @@ double draw_value(const distribution& d, random_stream& rng) {
 }
 
 namespace {
-
-double draw(const distribution& d, random_stream& rng) { return draw_value(d, rng); }
-
-// Delays drawn from a normal are redrawn until >= min_delay_ms (SPEC §5 says > 0; below
-// min_delay_ms a delay is not resolvable, see connect.hpp).
-double draw_delay(const distribution& d, random_stream& rng) {
-    for (;;) {
-        const double value = draw(d, rng);
-        if (value >= min_delay_ms) return value;
-    }
-}
 
 void check_weight_dist(const distribution& d, const std::string& key) {
     const bool finite = std::visit(
@@ -101,11 +83,77 @@ void check_delay_dist(const distribution& d, const std::string& key) {
     }
 }
 
+// A distribution resolved once per connection and drawn per synapse without a variant visit;
+// the same arithmetic, so the same values, as draw_value.
+struct sampler {
+    enum kind_t : std::uint8_t { constant, uniform, normal };
+    kind_t kind = constant;
+    double a = 0.0, b = 0.0;  // value | lo, hi - lo | mean, sd
+    explicit sampler(const distribution& d) {
+        if (const auto* c = std::get_if<constant_dist>(&d)) {
+            a = c->value;
+        } else if (const auto* u = std::get_if<uniform_dist>(&d)) {
+            kind = uniform;
+            a = u->lo;
+            b = u->hi - u->lo;
+        } else {
+            const auto& n = std::get<normal_dist>(d);
+            kind = normal;
+            a = n.mean;
+            b = n.sd;
+        }
+    }
+    double operator()(random_stream& rng) const {
+        switch (kind) {
+            case constant: return a;
+            case uniform: return a + b * uniform01(rng);
+            default: return a + b * standard_normal(rng);
+        }
+    }
+    // Delays drawn from a normal are redrawn until >= min_delay_ms (SPEC §5 says > 0; below
+    // min_delay_ms a delay is not resolvable, see connect.hpp).
+    double delay(random_stream& rng) const {
+        for (;;) {
+            const double value = (*this)(rng);
+            if (value >= min_delay_ms) return value;
+        }
+    }
+};
+
+// The distinct weights (as stored: network::stored_weight) of the synapses built so far, sorted
+// by bits (so -0.0 and 0.0 stay apart), up to 257 (then: no palette).
+struct weight_set {
+    bool float32 = false;
+    std::uint64_t bits_of(double w) const {
+        return std::bit_cast<std::uint64_t>(float32 ? static_cast<double>(static_cast<float>(w)) : w);
+    }
+    std::vector<std::uint64_t> bits;
+    bool overflow = false;
+    void add(double w) {
+        if (overflow) return;
+        const std::uint64_t b = bits_of(w);
+        const auto at = std::lower_bound(bits.begin(), bits.end(), b);
+        if (at != bits.end() && *at == b) return;
+        if (bits.size() == 256) {
+            overflow = true;
+            return;
+        }
+        bits.insert(at, b);
+    }
+    std::uint32_t index(double w) const {
+        return static_cast<std::uint32_t>(std::lower_bound(bits.begin(), bits.end(), bits_of(w)) - bits.begin());
+    }
+};
+
+// Building runs every rule twice with the same streams: a first pass counts each source's
+// synapses (and collects the distinct weights), the arrays are allocated once, and a second pass
+// draws again and writes each synapse in place (docs/engine.md, "Building the network").
+enum class pass { count, fill };
+
 class connection_builder {
 public:
-    connection_builder(const simulation_spec& spec, const network& net, std::size_t index,
-                       std::vector<raw_synapse>& out)
-        : c_(spec.connections[index]), key_("connection[" + std::to_string(index) + "]"), out_(out) {
+    connection_builder(const simulation_spec& spec, const network& net, std::size_t index)
+        : c_(spec.connections[index]), key_("connection[" + std::to_string(index) + "]"), net_(net) {
         const node_group* src = net.find(c_.source);
         if (src == nullptr)
             throw config_error(key_ + ".source", "no population or source named '" + c_.source + "'");
@@ -121,9 +169,42 @@ public:
         rule_seed_ = stream_seed(spec.seed, stem + "/rule");
         weight_seed_ = stream_seed(spec.seed, stem + "/weight");
         delay_seed_ = stream_seed(spec.seed, stem + "/delay");
+        // The targets of this connection that this rank owns, as local ids [own_lo, own_hi).
+        const std::uint64_t lo = std::max<std::uint64_t>(tgt_.first, net.owned_begin);
+        const std::uint64_t hi = std::min<std::uint64_t>(tgt_.first + tgt_.size, net.owned_end);
+        own_lo_ = lo < hi ? lo - tgt_.first : 0;
+        own_hi_ = lo < hi ? hi - tgt_.first : 0;
+        validate();
     }
 
-    void build() {
+    // First pass: counts[source global id] += synapses, and the distinct weights.
+    void count(big_vector<std::uint64_t>& counts, weight_set& weights) {
+        counts_ = counts.data();
+        weights_ = &weights;
+        if (const auto* d = std::get_if<distribution>(&c_.weight);
+            d != nullptr && std::holds_alternative<constant_dist>(*d)) {
+            weights.add(std::get<constant_dist>(*d).value);
+            weights_ = nullptr;  // one value: no need to draw
+        }
+        mode_ = pass::count;
+        run();
+    }
+
+    // Second pass: each synapse written at cursor[source]++ of the network's arrays.
+    void fill(network& net, std::uint64_t* cursor, const weight_set* palette) {
+        out_ = &net;
+        cursor_ = cursor;
+        palette_ = palette;
+        const auto* d = std::get_if<distribution>(&c_.weight);
+        constant_index_ = palette != nullptr && d != nullptr && std::holds_alternative<constant_dist>(*d)
+                              ? static_cast<std::int64_t>(palette->index(std::get<constant_dist>(*d).value))
+                              : -1;
+        mode_ = pass::fill;
+        run();
+    }
+
+private:
+    void validate() {
         if (const auto* d = std::get_if<distribution>(&c_.weight)) check_weight_dist(*d, key_ + ".weight");
         if (const auto* d = std::get_if<distribution>(&c_.delay)) check_delay_dist(*d, key_ + ".delay");
         const bool is_pairs = std::holds_alternative<pairs_rule>(c_.rule);
@@ -132,31 +213,95 @@ public:
             throw config_error(
                 key_ + (std::holds_alternative<distribution>(c_.weight) ? ".delay" : ".weight"),
                 "a list of values is only allowed with the pairs rule");
+        // Checked here, for every rank alike, not only where a rank owns a target.
+        if (const auto* r = std::get_if<fixed_indegree_rule>(&c_.rule)) check_degree(r->k, src_.size, tgt_.size, "fixed_indegree");
+        if (const auto* r = std::get_if<fixed_outdegree_rule>(&c_.rule)) check_degree(r->k, tgt_.size, src_.size, "fixed_outdegree");
+        if (std::holds_alternative<one_to_one_rule>(c_.rule) && src_.size != tgt_.size)
+            throw config_error(key_ + ".rule", "one_to_one needs equal sizes, got " + std::to_string(src_.size) +
+                                                   " and " + std::to_string(tgt_.size));
+        if (const auto* r = std::get_if<probability_rule>(&c_.rule); r != nullptr && !(r->p >= 0.0 && r->p <= 1.0))
+            throw config_error(key_ + ".rule.probability", "must be in [0, 1], got " + std::to_string(r->p));
+        if (const auto* r = std::get_if<pairs_rule>(&c_.rule)) validate_pairs(*r);
+        if (!is_pairs) {
+            weight_ = sampler(std::get<distribution>(c_.weight));
+            delay_ = sampler(std::get<distribution>(c_.delay));
+        }
+    }
+
+    void check_degree(std::uint64_t k, std::uint64_t n, std::uint64_t owners, const char* rule) const {
+        if (owners == 0) return;
+        // Every owner excludes at most itself (same group, no autapses): the same count for all.
+        const std::uint64_t available = n - (same_ && !c_.autapses && n > 0 ? 1 : 0);
+        if (k > 0 && available == 0) throw config_error(key_ + ".rule", std::string(rule) + ": no candidate to connect");
+        if (!c_.multapses && k > available)
+            throw config_error(key_ + ".rule", std::string(rule) + " " + std::to_string(k) + " exceeds the " +
+                                                   std::to_string(available) + " candidates and multapses = false");
+    }
+
+    void run() {
         std::visit([this](const auto& rule) { apply(rule); }, c_.rule);
+        if (mode_ == pass::fill) flush();
     }
 
-private:
     bool autapse(std::uint64_t i, std::uint64_t j) const { return same_ && !c_.autapses && i == j; }
+    bool owned(std::uint64_t j) const { return j >= own_lo_ && j < own_hi_; }
 
-    // Synapse i -> j (local ids) with weight and delay drawn from the streams of `owner`.
+    // Synapse i -> j (local ids), its weight and delay drawn from w_rng, d_rng in the fill pass.
     void add(std::uint64_t i, std::uint64_t j, random_stream& w_rng, random_stream& d_rng) {
-        const auto& wd = std::get<distribution>(c_.weight);
-        const auto& dd = std::get<distribution>(c_.delay);
-        const double w = draw(wd, w_rng);
-        const double d = draw_delay(dd, d_rng);
-        push(i, j, w, d);
+        if (mode_ == pass::count) {
+            ++counts_[src_.first + i];
+            if (weights_ != nullptr) weights_->add(weight_(w_rng));
+            return;
+        }
+        const double w = weight_(w_rng);
+        put(i, j, w, delay_.delay(d_rng));
     }
-    void push(std::uint64_t i, std::uint64_t j, double w, double d) {
-        out_.push_back({static_cast<std::uint32_t>(src_.first + i),
-                        static_cast<std::uint32_t>(tgt_.first + j), w, d});
+
+    // Synapses are written in batches: the cursors and then the slots they point to are
+    // fetched ahead for a whole batch, since each synapse goes to a random source's stretch of
+    // arrays far larger than the caches (the build is bound by these misses, not by the draws).
+    void put(std::uint64_t i, std::uint64_t j, double w, double d) {
+        pending_[n_pending_++] = {static_cast<std::uint32_t>(src_.first + i), static_cast<std::uint32_t>(tgt_.first + j), w, d};
+        if (n_pending_ == batch) flush();
+    }
+
+    void flush() {
+        const std::size_t n = n_pending_;
+        n_pending_ = 0;
+        for (std::size_t e = 0; e < n; ++e) __builtin_prefetch(cursor_ + pending_[e].source, 1);
+        for (std::size_t e = 0; e < n; ++e) {
+            const std::uint64_t k = cursor_[pending_[e].source]++;
+            slot_[e] = k;
+            __builtin_prefetch(out_->delays.data() + k, 1);
+            __builtin_prefetch(out_->targets.data() + k, 1);
+        }
+        for (std::size_t e = 0; e < n; ++e) {
+            const pending_synapse& p = pending_[e];
+            const std::uint64_t k = slot_[e];
+            out_->delays[k] = p.delay;
+            if (palette_ != nullptr) {
+                const std::uint32_t index =
+                    constant_index_ >= 0 ? static_cast<std::uint32_t>(constant_index_) : palette_->index(p.weight);
+                out_->targets[k] = p.target | (index << 24);
+            } else {
+                out_->targets[k] = p.target;
+                if (out_->float32_weights)
+                    out_->weights32[k] = static_cast<float>(p.weight);
+                else
+                    out_->weights[k] = p.weight;
+            }
+        }
+    }
+
+    // The count pass: chosen_ sources of local target j, counted (their counters fetched first).
+    void count_chosen() {
+        std::uint64_t* counts = counts_ + src_.first;
+        for (const std::uint64_t i : chosen_) __builtin_prefetch(counts + i, 1);
+        for (const std::uint64_t i : chosen_) ++counts[i];
     }
 
     void apply(const one_to_one_rule&) {
-        if (src_.size != tgt_.size)
-            throw config_error(key_ + ".rule", "one_to_one needs equal sizes, got " +
-                                                   std::to_string(src_.size) + " and " +
-                                                   std::to_string(tgt_.size));
-        for (std::uint64_t j = 0; j < tgt_.size; ++j) {
+        for (std::uint64_t j = own_lo_; j < own_hi_; ++j) {
             if (autapse(j, j)) continue;
             auto w = substream(weight_seed_, j), d = substream(delay_seed_, j);
             add(j, j, w, d);
@@ -164,81 +309,96 @@ private:
     }
 
     void apply(const all_to_all_rule&) {
-        for (std::uint64_t j = 0; j < tgt_.size; ++j) {
+        for (std::uint64_t j = own_lo_; j < own_hi_; ++j) {
             auto w = substream(weight_seed_, j), d = substream(delay_seed_, j);
             for (std::uint64_t i = 0; i < src_.size; ++i)
                 if (!autapse(i, j)) add(i, j, w, d);
         }
     }
 
-    // K distinct or independent draws from [0, n) minus `excluded` (if < n), in draw order.
-    std::vector<std::uint64_t> choose(random_stream& rng, std::uint64_t n, std::uint64_t k,
-                                      std::uint64_t excluded, const std::string& what) {
+    // k distinct or independent draws from [0, n) minus `excluded` (if < n), in draw order, into
+    // chosen_ (check_degree has made sure they exist).
+    void choose(random_stream& rng, std::uint64_t n, std::uint64_t k, std::uint64_t excluded) {
         const std::uint64_t available = n - (excluded < n ? 1 : 0);
-        if (k > 0 && available == 0) throw config_error(key_ + ".rule", what + ": no candidate to connect");
-        std::vector<std::uint64_t> chosen;
-        chosen.reserve(k);
+        chosen_.clear();
         auto one = [&] {
             std::uint64_t x = uniform_index(rng, available);
             if (excluded < n && x >= excluded) ++x;  // skip the excluded id without rejection
             return x;
         };
         if (c_.multapses) {
-            for (std::uint64_t m = 0; m < k; ++m) chosen.push_back(one());
-            return chosen;
+            for (std::uint64_t m = 0; m < k; ++m) chosen_.push_back(one());
+            return;
         }
-        if (k > available)
-            throw config_error(key_ + ".rule", what + " " + std::to_string(k) + " exceeds the " +
-                                                   std::to_string(available) +
-                                                   " candidates and multapses = false");
         if (2 * k > available) {
             // Selection sampling (Knuth's algorithm S): one pass, exactly k, ascending.
             std::uint64_t needed = k, remaining = available;
             for (std::uint64_t x = 0; x < n && needed > 0; ++x) {
                 if (x == excluded) continue;
                 if (uniform_index(rng, remaining) < needed) {
-                    chosen.push_back(x);
+                    chosen_.push_back(x);
                     --needed;
                 }
                 --remaining;
             }
-            return chosen;
+            return;
         }
-        std::set<std::uint64_t> seen;
-        while (chosen.size() < k) {
+        // Rejection of repeats (the same draws as a std::set would accept): a linear scan for a
+        // few, a hash set beyond.
+        if (k <= 48) {
+            while (chosen_.size() < k) {
+                const std::uint64_t x = one();
+                if (std::find(chosen_.begin(), chosen_.end(), x) == chosen_.end()) chosen_.push_back(x);
+            }
+            return;
+        }
+        seen_.clear();
+        while (chosen_.size() < k) {
             const std::uint64_t x = one();
-            if (seen.insert(x).second) chosen.push_back(x);
+            if (seen_.insert(x).second) chosen_.push_back(x);
         }
-        return chosen;
     }
 
-    void apply(const fixed_indegree_rule& r) { apply_fixed_degree(r.k, true, "fixed_indegree"); }
-    void apply(const fixed_outdegree_rule& r) { apply_fixed_degree(r.k, false, "fixed_outdegree"); }
+    // fixed_indegree: per target, k sources drawn from its own substreams; only the targets this
+    // rank owns are visited.
+    void apply(const fixed_indegree_rule& r) {
+        for (std::uint64_t j = own_lo_; j < own_hi_; ++j) {
+            auto rng = substream(rule_seed_, j);
+            const std::uint64_t excluded = same_ && !c_.autapses ? j : src_.size;
+            choose(rng, src_.size, r.k, excluded);
+            auto w = substream(weight_seed_, j), d = substream(delay_seed_, j);
+            if (mode_ == pass::count && weights_ == nullptr) {
+                count_chosen();
+                continue;
+            }
+            for (const std::uint64_t i : chosen_) add(i, j, w, d);
+        }
+    }
 
-    // k partners per neuron: per target, drawn among the sources (fixed_indegree), or per source,
-    // drawn among the targets (fixed_outdegree); streams are keyed by the neuron that owns the draw.
-    void apply_fixed_degree(std::uint64_t k, bool per_target, const char* rule) {
-        const std::uint64_t owners = per_target ? tgt_.size : src_.size;
-        const std::uint64_t partners = per_target ? src_.size : tgt_.size;
-        for (std::uint64_t o = 0; o < owners; ++o) {
+    // fixed_outdegree: per source, k targets drawn from its substreams. Every rank draws every
+    // source's targets, weights and delays (the streams run along the source's choices) and keeps
+    // the synapses onto its own targets.
+    void apply(const fixed_outdegree_rule& r) {
+        for (std::uint64_t o = 0; o < src_.size; ++o) {
             auto rng = substream(rule_seed_, o);
+            const std::uint64_t excluded = same_ && !c_.autapses ? o : tgt_.size;
+            choose(rng, tgt_.size, r.k, excluded);
             auto w = substream(weight_seed_, o), d = substream(delay_seed_, o);
-            const std::uint64_t excluded = same_ && !c_.autapses ? o : partners;
-            for (std::uint64_t x : choose(rng, partners, k, excluded, rule)) {
-                if (per_target)
-                    add(x, o, w, d);
-                else
+            for (const std::uint64_t x : chosen_) {
+                if (owned(x)) {
                     add(o, x, w, d);
+                } else if (mode_ == pass::fill) {
+                    weight_(w);
+                    delay_.delay(d);
+                }
             }
         }
     }
 
     void apply(const probability_rule& r) {
-        if (!(r.p >= 0.0 && r.p <= 1.0))
-            throw config_error(key_ + ".rule.probability", "must be in [0, 1], got " + std::to_string(r.p));
         if (r.p == 0.0) return;
         const double log_q = std::log1p(-r.p);  // -inf for p = 1: every gap is 0
-        for (std::uint64_t j = 0; j < tgt_.size; ++j) {
+        for (std::uint64_t j = own_lo_; j < own_hi_; ++j) {
             auto rng = substream(rule_seed_, j);
             auto w = substream(weight_seed_, j), d = substream(delay_seed_, j);
             // Geometric gaps between connected sources: O(connections), not O(pairs).
@@ -256,23 +416,21 @@ private:
         }
     }
 
-    void apply(const pairs_rule& r) {
+    const std::vector<double>* pair_values(const synapse_value& v, const char* name, std::size_t n) const {
+        if (const auto* list = std::get_if<std::vector<double>>(&v)) {
+            if (list->size() != n)
+                throw config_error(key_ + "." + name, "has " + std::to_string(list->size()) + " values for " +
+                                                          std::to_string(n) + " pairs");
+            return list;
+        }
+        return nullptr;
+    }
+
+    void validate_pairs(const pairs_rule& r) {
         const std::size_t n = r.sources.size();
-        if (r.targets.size() != n)
-            throw config_error(key_ + ".rule.pairs", "sources and targets differ in length");
-        auto list_or_dist = [&](const synapse_value& v,
-                                const std::string& name) -> const std::vector<double>* {
-            if (const auto* list = std::get_if<std::vector<double>>(&v)) {
-                if (list->size() != n)
-                    throw config_error(key_ + "." + name, "has " + std::to_string(list->size()) +
-                                                              " values for " + std::to_string(n) + " pairs");
-                return list;
-            }
-            return nullptr;
-        };
-        const auto* weights = list_or_dist(c_.weight, "weight");
-        const auto* delays = list_or_dist(c_.delay, "delay");
-        auto w_rng = substream(weight_seed_, 0), d_rng = substream(delay_seed_, 0);
+        if (r.targets.size() != n) throw config_error(key_ + ".rule.pairs", "sources and targets differ in length");
+        const auto* weights = pair_values(c_.weight, "weight", n);
+        const auto* delays = pair_values(c_.delay, "delay", n);
         std::set<std::pair<std::uint64_t, std::uint64_t>> seen;
         for (std::size_t k = 0; k < n; ++k) {
             const std::uint64_t i = r.sources[k], j = r.targets[k];
@@ -280,43 +438,111 @@ private:
             if (i >= src_.size || j >= tgt_.size)
                 throw config_error(pair_key, "id out of range (" + std::to_string(src_.size) + " sources, " +
                                                  std::to_string(tgt_.size) + " targets)");
-            if (autapse(i, j))
-                throw config_error(pair_key, "connects a neuron to itself but autapses = false");
+            if (autapse(i, j)) throw config_error(pair_key, "connects a neuron to itself but autapses = false");
             if (!c_.multapses && !seen.insert({i, j}).second)
                 throw config_error(pair_key, "repeats a pair but multapses = false");
-            double w = 0.0, d = 0.0;
-            if (weights != nullptr) {
-                w = (*weights)[k];
-                if (!std::isfinite(w))
-                    throw config_error(key_ + ".weight[" + std::to_string(k) + "]", "must be finite");
-            } else {
-                w = draw(std::get<distribution>(c_.weight), w_rng);
+            if (weights != nullptr && !std::isfinite((*weights)[k]))
+                throw config_error(key_ + ".weight[" + std::to_string(k) + "]", "must be finite");
+            if (delays != nullptr && (!((*delays)[k] >= min_delay_ms) || !std::isfinite((*delays)[k])))
+                throw config_error(key_ + ".delay[" + std::to_string(k) + "]",
+                                   "delay must be finite and > 0 (at least 1e-9 ms)");
+        }
+    }
+
+    // The pairs in list order; drawn weights and delays come from one stream each (substream 0),
+    // along the list, on every rank.
+    void apply(const pairs_rule& r) {
+        const std::size_t n = r.sources.size();
+        const auto* weights = pair_values(c_.weight, "weight", n);
+        const auto* delays = pair_values(c_.delay, "delay", n);
+        // (A list in place of a distribution: the sampler is never drawn.)
+        const sampler w_dist(weights == nullptr ? std::get<distribution>(c_.weight) : distribution{});
+        const sampler d_dist(delays == nullptr ? std::get<distribution>(c_.delay) : distribution{});
+        auto w_rng = substream(weight_seed_, 0), d_rng = substream(delay_seed_, 0);
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::uint64_t i = r.sources[k], j = r.targets[k];
+            const bool mine = owned(j);
+            if (mode_ == pass::count) {
+                if (!mine) continue;
+                ++counts_[src_.first + i];
+                if (weights_ != nullptr) weights_->add(weights != nullptr ? (*weights)[k] : w_dist(w_rng));
+                continue;
             }
-            if (delays != nullptr) {
-                d = (*delays)[k];
-                if (!(d >= min_delay_ms) || !std::isfinite(d))
-                    throw config_error(key_ + ".delay[" + std::to_string(k) + "]",
-                                       "delay must be finite and > 0 (at least 1e-9 ms)");
-            } else {
-                d = draw_delay(std::get<distribution>(c_.delay), d_rng);
-            }
-            push(i, j, w, d);
+            const double w = weights != nullptr ? (*weights)[k] : w_dist(w_rng);
+            const double d = delays != nullptr ? (*delays)[k] : d_dist.delay(d_rng);
+            if (mine) put(i, j, w, d);
         }
     }
 
     const connection_spec& c_;
     std::string key_;
-    std::vector<raw_synapse>& out_;
+    const network& net_;
     node_group src_, tgt_;
     bool same_ = false;
     std::uint64_t rule_seed_ = 0, weight_seed_ = 0, delay_seed_ = 0;
+    std::uint64_t own_lo_ = 0, own_hi_ = 0;
+    sampler weight_{distribution{}}, delay_{distribution{}};
+    pass mode_ = pass::count;
+    std::uint64_t* counts_ = nullptr;
+    weight_set* weights_ = nullptr;  // count pass: where drawn weights go (null: constant)
+    network* out_ = nullptr;
+    std::uint64_t* cursor_ = nullptr;
+    const weight_set* palette_ = nullptr;
+    std::int64_t constant_index_ = -1;  // the palette index of a constant weight
+    std::vector<std::uint64_t> chosen_;
+    struct pending_synapse {
+        std::uint32_t source, target;  // global ids
+        double weight, delay;
+    };
+    static constexpr std::size_t batch = 256;
+    std::array<pending_synapse, batch> pending_;
+    std::array<std::uint64_t, batch> slot_;
+    std::size_t n_pending_ = 0;
+    std::unordered_set<std::uint64_t> seen_;
 };
+
+// Sorts each source's synapses by delay in place, ties in creation order (a source's fan-out is
+// usually already sorted: constant delays).
+void sort_by_delay(network& net) {
+    struct key {
+        std::uint64_t delay_bits;  // delays are > 0: their bits sort as the values
+        std::uint32_t at;
+        bool operator<(const key& o) const { return delay_bits != o.delay_bits ? delay_bits < o.delay_bits : at < o.at; }
+    };
+    std::vector<key> keys;
+    std::vector<std::uint32_t> targets;
+    std::vector<double> weights;
+    std::vector<float> weights32;
+    const bool per_synapse_weights = !net.weights.empty();
+    const bool per_synapse_weights32 = !net.weights32.empty();
+    for (std::uint32_t n = 0; n < net.node_count; ++n) {
+        const std::uint64_t b = net.offsets[n], e = net.offsets[n + 1];
+        double* d = net.delays.data() + b;
+        const std::size_t count = e - b;
+        if (count < 2 || std::is_sorted(d, d + count)) continue;
+        keys.resize(count);
+        for (std::size_t i = 0; i < count; ++i) keys[i] = {std::bit_cast<std::uint64_t>(d[i]), static_cast<std::uint32_t>(i)};
+        std::sort(keys.begin(), keys.end());
+        targets.assign(net.targets.begin() + static_cast<std::ptrdiff_t>(b), net.targets.begin() + static_cast<std::ptrdiff_t>(e));
+        if (per_synapse_weights)
+            weights.assign(net.weights.begin() + static_cast<std::ptrdiff_t>(b), net.weights.begin() + static_cast<std::ptrdiff_t>(e));
+        if (per_synapse_weights32)
+            weights32.assign(net.weights32.begin() + static_cast<std::ptrdiff_t>(b),
+                             net.weights32.begin() + static_cast<std::ptrdiff_t>(e));
+        for (std::size_t i = 0; i < count; ++i) {
+            d[i] = std::bit_cast<double>(keys[i].delay_bits);
+            net.targets[b + i] = targets[keys[i].at];
+            if (per_synapse_weights) net.weights[b + i] = weights[keys[i].at];
+            if (per_synapse_weights32) net.weights32[b + i] = weights32[keys[i].at];
+        }
+    }
+}
 
 }  // namespace
 
-network build_network(const simulation_spec& spec) {
+network build_network(const simulation_spec& spec, const partition& part) {
+    if (part.ranks == 0 || part.rank >= part.ranks) throw internal_error("build_network: bad partition");
     network net;
-    net.float32_weights = spec.float32_weights;
     std::uint64_t next = 0;
     auto add_group = [&](const std::string& name, std::uint64_t size, bool is_source, std::size_t index,
                          const std::string& key) {
@@ -334,31 +560,52 @@ network build_network(const simulation_spec& spec) {
     for (std::size_t s = 0; s < spec.sources.size(); ++s)
         add_group(spec.sources[s].name, spec.sources[s].size, true, s, "source[" + std::to_string(s) + "]");
     net.node_count = static_cast<std::uint32_t>(next);
+    net.rank = part.rank;
+    net.ranks = part.ranks;
+    net.owned_begin = net.block_begin(part.rank);
+    net.owned_end = part.rank + 1 == part.ranks ? net.neuron_count : net.block_begin(part.rank + 1);
 
-    std::vector<raw_synapse> raw;
-    for (std::size_t c = 0; c < spec.connections.size(); ++c) connection_builder(spec, net, c, raw).build();
+    std::vector<connection_builder> builders;
+    builders.reserve(spec.connections.size());
+    for (std::size_t c = 0; c < spec.connections.size(); ++c) builders.emplace_back(spec, net, c);
 
-    // Counting sort by source, then a stable sort by delay within each source.
-    net.offsets.assign(net.node_count + 1, 0);
-    for (const auto& s : raw) ++net.offsets[s.source + 1];
-    for (std::uint32_t n = 0; n < net.node_count; ++n) net.offsets[n + 1] += net.offsets[n];
-    std::vector<std::uint64_t> fill(net.offsets.begin(), net.offsets.end() - 1);
-    std::vector<synapse> synapses(raw.size());
-    for (const auto& s : raw) synapses[fill[s.source]++] = {s.target, s.weight, s.delay_ms};
-    raw.clear();
-    raw.shrink_to_fit();
-    for (std::uint32_t n = 0; n < net.node_count; ++n)
-        std::stable_sort(synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n]),
-                         synapses.begin() + static_cast<std::ptrdiff_t>(net.offsets[n + 1]),
-                         [](const synapse& a, const synapse& b) { return a.delay_ms < b.delay_ms; });
-    if (!synapses.empty()) {
-        net.min_delay_ms = std::numeric_limits<double>::infinity();
-        for (const auto& s : synapses) {
-            net.min_delay_ms = std::min(net.min_delay_ms, s.delay_ms);
-            net.max_delay_ms = std::max(net.max_delay_ms, s.delay_ms);
-        }
+    // Pass 1: synapses per source (in offsets[source + 1]) and the distinct weights.
+    net.float32_weights = spec.float32_weights;
+    net.offsets.assign(std::size_t{net.node_count} + 1, 0);
+    weight_set weights;
+    weights.float32 = net.float32_weights;
+    for (auto& b : builders) b.count(net.offsets, weights);
+    // offsets[n] = start of n's synapses; during the fill offsets[n] is n's cursor, after it the
+    // end of n's synapses, which is the start of n + 1's: shifted back by one place.
+    std::uint64_t total = 0;
+    for (std::uint32_t n = 0; n <= net.node_count; ++n) {
+        const std::uint64_t c = n < net.node_count ? net.offsets[n] : 0;
+        net.offsets[n] = total;
+        total += c;
     }
-    net.store(synapses);
+    const bool palette = !weights.overflow && net.node_count <= network::target_mask + 1 && total > 0;
+    net.delays.resize(total);
+    net.targets.resize(total);
+    net.weights.clear();
+    net.weights32.clear();
+    net.weight_palette.clear();
+    if (palette)
+        for (const auto b : weights.bits) net.weight_palette.push_back(std::bit_cast<double>(b));
+    else if (net.float32_weights)
+        net.weights32.resize(total);
+    else
+        net.weights.resize(total);
+
+    // Pass 2: the same draws, each synapse written in place.
+    for (auto& b : builders) b.fill(net, net.offsets.data(), palette ? &weights : nullptr);
+    for (std::uint32_t n = net.node_count; n > 0; --n) net.offsets[n] = net.offsets[n - 1];
+    net.offsets[0] = 0;
+    sort_by_delay(net);
+    if (total > 0) {
+        const auto [lo, hi] = std::minmax_element(net.delays.begin(), net.delays.end());
+        net.min_delay_ms = *lo;
+        net.max_delay_ms = *hi;
+    }
     return net;
 }
 

@@ -31,10 +31,20 @@ inline constexpr double min_delay_ms = 1e-9;
 // A value drawn from a distribution (constant, uniform [lo, hi), normal by Box-Muller).
 double draw_value(const distribution& d, random_stream& rng);
 
-// Lays out the global ids (populations then sources) and builds every connection.
+// Which share of the network a process builds: rank `rank` of `ranks` owns the neurons
+// [N rank / ranks, N (rank + 1) / ranks) (contiguous blocks, N = neurons of all populations) and
+// the source nodes whose index among the sources is rank modulo ranks (docs/engine.md, "Running
+// on many processes"), and stores only the synapses onto its neurons.
+struct partition {
+    std::uint32_t rank = 0;
+    std::uint32_t ranks = 1;
+};
+
+// Lays out the global ids (populations then sources) and builds every connection (the synapses
+// onto the neurons `part` owns: all of them by default).
 // Throws config_error naming the key path (e.g. "connection[2].delay") for anything the config
 // loader did not already refuse: unknown group names, delays <= 0, infeasible rules.
-network build_network(const simulation_spec& spec);
+network build_network(const simulation_spec& spec, const partition& part = {});
 
 // Up-front size of a network, from the rules alone (nothing drawn, microseconds): the synapses
 // build_network will create, exactly for the deterministic rules and in expectation for

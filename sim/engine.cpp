@@ -66,6 +66,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <variant>
@@ -73,6 +74,7 @@
 #include "sim/connect.hpp"
 #include "core/error.hpp"
 #include "sim/sources.hpp"
+#include "core/comm.hpp"
 #include "models/lif_delta.hpp"
 #include "models/lif_exp.hpp"
 
@@ -83,6 +85,7 @@ namespace {
 using model_variant = std::variant<lif_delta, lif_exp>;
 
 constexpr std::uint32_t none = ~0u;
+constexpr double inf = std::numeric_limits<double>::infinity();
 
 // lif_delta neurons are kept in "exponential time" (docs/engine.md): with a reference time t_ref
 // shared by the run, u = (V - v_inf) e^{(t - t_ref)/tau_m} does not change between inputs, so an
@@ -207,10 +210,11 @@ constexpr std::size_t prefetch_distance = 8;
 template <event_queue Q>
 class engine {
 public:
-    engine(const simulation_spec& spec, const network& net, const engine_outputs& out)
+    engine(const simulation_spec& spec, const network& net, const engine_outputs& out, communicator& comm)
         : spec_(spec),
           net_(net),
           out_(out),
+          comm_(comm),
           delay_(net.delays.data()),
           off_(net.offsets.data()),
           t_stop_(sim_time::from_ms(spec.t_stop_ms)) {
@@ -218,12 +222,14 @@ public:
         build_sources();
         build_probes();
         build_calendar();
-        for (std::uint32_t id = 0; id < net_.neuron_count; ++id) sync(id, neurons_[id]);
+        for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) sync(id, neurons_[id]);
     }
 
     run_stats run() {
         for (;;) {
-            if (!advance_to_work()) break;
+            // After an epoch with spikes (on any rank) the next one is run; else the ranks agree
+            // on where the next work is (one collective) and skip to it (invariant 9).
+            if (!had_spikes_ && !advance_to_work()) break;
             const sim_time B1 = bound(1);
             epoch(std::min(B1, t_stop_));
             if (!(B1 < t_stop_)) break;
@@ -232,6 +238,13 @@ public:
         }
         samples_until(t_stop_);
         if (out_.progress) out_.progress(spec_.t_stop_ms);
+        if (comm_.size() > 1) {
+            std::uint64_t sums[] = {stats_.spikes, stats_.deliveries, stats_.events, stats_.stale, stats_.instants};
+            comm_.allreduce_sum(sums);
+            std::uint64_t peak[] = {stats_.peak_queue};
+            comm_.allreduce_max(peak);
+            stats_ = {sums[0], sums[1], sums[2], sums[3], sums[4], static_cast<std::size_t>(peak[0])};
+        }
         return stats_;
     }
 
@@ -260,8 +273,10 @@ private:
             exp_time_.push_back(exp_time_of(ps));
             const node_group& g = net_.groups[p];
             const std::uint64_t v_seed = stream_seed(spec_.seed, "population/" + ps.name + "/V_m");
-            for (std::uint32_t i = 0; i < g.size; ++i) {
-                const std::uint32_t id = g.first + i;
+            const std::uint32_t lo = std::max(g.first, net_.owned_begin);
+            const std::uint32_t hi = std::min(g.first + g.size, net_.owned_end);
+            for (std::uint32_t id = lo; id < hi; ++id) {
+                const std::uint32_t i = id - g.first;
                 neuron_slot& n = neurons_[id];
                 n.model = static_cast<std::uint32_t>(p);
                 auto rng = substream(v_seed, i);
@@ -326,7 +341,8 @@ private:
             const node_group& g = net_.groups[spec_.populations.size() + s];
             sources_.emplace_back(spec_.sources[s], spec_.seed, spec_.t_stop_ms,
                                   "source[" + std::to_string(s) + "]");
-            for (std::uint32_t i = 0; i < g.size; ++i) queue_emission(s, i, 0);
+            for (std::uint32_t i = 0; i < g.size; ++i)
+                if (net_.owns_source(g.first + i)) queue_emission(s, i, 0);
         }
     }
 
@@ -343,12 +359,18 @@ private:
                     throw config_error(key + ".node_ids[" + std::to_string(k) + "]", "node id out of range");
         }
         next_sample_.assign(out_.probes.size(), 0);
+        column_owner_.resize(out_.probes.size());
+        for (std::size_t p = 0; p < out_.probes.size(); ++p)
+            for (const std::uint64_t node : out_.probes[p].node_ids)
+                column_owner_[p].push_back(
+                    net_.neuron_owner(net_.groups[out_.probes[p].group].first + static_cast<std::uint32_t>(node)));
         samples_.resize(out_.probes.size());
         // Columns chained per neuron, so a neuron fills its own samples as it goes (invariant 5).
         for (std::size_t p = 0; p < out_.probes.size(); ++p) {
             const auto& pr = out_.probes[p];
             for (std::size_t k = pr.node_ids.size(); k-- > 0;) {
                 const std::uint32_t id = net_.groups[pr.group].first + static_cast<std::uint32_t>(pr.node_ids[k]);
+                if (!net_.owns_neuron(id)) continue;
                 columns_.push_back({static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(k), id,
                                     neurons_[id].probe, 0});
                 neurons_[id].probe = static_cast<std::uint32_t>(columns_.size() - 1);
@@ -360,13 +382,18 @@ private:
     // so that an epoch buffers at most ~64 samples per probe. The calendar covers the largest
     // delay; a walk beyond it waits in far_.
     void build_calendar() {
-        epoch_ms_ = net_.delays.empty() ? 1.0 : net_.min_delay_ms * (1.0 - 1e-12);
+        // The smallest and largest delay of the whole network, over every rank's synapses.
+        double delay_range[] = {net_.delays.empty() ? inf : net_.min_delay_ms,
+                                net_.delays.empty() ? inf : -net_.max_delay_ms};
+        comm_.allreduce_min(delay_range);
+        const bool no_synapses = delay_range[0] == inf;
+        epoch_ms_ = no_synapses ? 1.0 : delay_range[0] * (1.0 - 1e-12);
         for (const auto& pr : out_.probes) epoch_ms_ = std::min(epoch_ms_, 64.0 * pr.interval_ms);
         // Exponential-time factors stay below e^(16 + 32) within an epoch (invariant 7).
         if (!class_tau_.empty()) epoch_ms_ = std::min(epoch_ms_, 32.0 * min_class_tau_);
         class_small_.assign(class_tau_.size(), 0);
         for (std::size_t c = 0; c < class_tau_.size(); ++c) class_small_[c] = epoch_ms_ * class_inv_tau_[c] <= small_exp_limit;
-        const double span = net_.delays.empty() ? 0.0 : std::ceil(net_.max_delay_ms / epoch_ms_);
+        const double span = no_synapses ? 0.0 : std::ceil(-delay_range[1] / epoch_ms_);
         // At least ~128 ms ahead, so that most predictions wait in the ring, not in a heap.
         const double pred_span = std::ceil(128.0 / epoch_ms_);
         const double slots = std::max(span + 3, pred_span);
@@ -374,6 +401,7 @@ private:
         ring_ = std::max<std::size_t>(4, std::bit_ceil(wanted));
         mask_ = ring_ - 1;
         buckets_.resize(ring_);
+        unsorted_.assign(ring_, 0);
         slot_head_.assign(ring_, none);
         ring_links_.assign(net_.neuron_count, ring_link{});
         bounds_.resize(ring_);
@@ -410,7 +438,20 @@ private:
             far_min_ = std::min(far_min_, a);
             return;
         }
-        buckets_[(k_ + std::max<std::size_t>(1, slot_of(a))) & mask_].push_back(w);
+        push_walk((k_ + std::max<std::size_t>(1, slot_of(a))) & mask_, w);
+    }
+
+    // Invariant 9: a bucket's walks are delivered in (emission time, source) order, whatever
+    // order they were queued in (on a rank, a walk skips the epochs in which it has no synapse
+    // there, so it reaches a bucket in another order than in one process). A bucket notes when a
+    // walk arrives out of order and is sorted before its epoch only then.
+    static bool walk_before(const walk& a, const walk& b) {
+        return a.t_emit != b.t_emit ? a.t_emit < b.t_emit : a.source < b.source;
+    }
+    void push_walk(std::size_t slot, const walk& w) {
+        auto& bucket = buckets_[slot];
+        if (!bucket.empty() && walk_before(w, bucket.back())) unsorted_[slot] = 1;
+        bucket.push_back(w);
         ++ring_walks_;
     }
 
@@ -421,8 +462,7 @@ private:
             if (f.a < horizon_) {
                 // Called before epoch k_ runs (next_epoch, start_calendar): its slot is still open.
                 // After a skip f.a may lie in it; slot 1 would deliver it late, before B_k.
-                buckets_[(k_ + slot_of(f.a)) & mask_].push_back(f.w);
-                ++ring_walks_;
+                push_walk((k_ + slot_of(f.a)) & mask_, f.w);
             } else {
                 far_[kept++] = f;
                 far_min_ = std::min(far_min_, f.a);
@@ -431,15 +471,55 @@ private:
         far_.resize(kept);
     }
 
-    // Moves to the first epoch with something to do; false if nothing is left before t_stop.
-    // Empty stretches are skipped: a rank would agree on the next busy epoch with one reduction.
-    bool advance_to_work() {
+    // What is next on this rank (invariant 9): combined over ranks, it says which epoch to run.
+    struct outlook {
+        sim_time next;       // the first source emission or queued prediction (t_stop if none)
+        sim_time far;        // the first walk beyond the calendar
+        std::uint64_t busy;  // the first epoch (absolute index) with a walk or a ring prediction
+        std::uint64_t ring;  // walks or predictions in the ring
+    };
+
+    outlook local_outlook() {
         drop_stale();
-        sim_time next = t_stop_;
-        if (!emissions_.empty()) next = std::min(next, emissions_.top().time);
-        if (!p_.empty()) next = std::min(next, p_.top().time);
-        if (ring_walks_ == 0 && ring_preds_ == 0) {
-            if (!far_.empty()) next = std::min(next, far_min_);
+        outlook o{t_stop_, far_.empty() ? sim_time::never() : far_min_, ~std::uint64_t{0},
+                  ring_walks_ + ring_preds_ > 0};
+        if (!emissions_.empty()) o.next = std::min(o.next, emissions_.top().time);
+        if (!p_.empty()) o.next = std::min(o.next, p_.top().time);
+        if (o.ring)
+            for (std::size_t j = 0; j < ring_; ++j) {
+                const std::size_t slot = (k_ + j) & mask_;
+                if (!buckets_[slot].empty() || slot_head_[slot] != none) {
+                    o.busy = k_ + j;
+                    break;
+                }
+            }
+        return o;
+    }
+
+    // Every rank's outlook, combined exactly (sim_time is not a single MPI number): gathered.
+    outlook global_outlook() {
+        outlook o = local_outlook();
+        if (comm_.size() == 1) return o;
+        comm_.allgatherv(std::as_bytes(std::span(&o, 1)), bytes_, counts_);
+        const std::span<const outlook> all(reinterpret_cast<const outlook*>(bytes_.data()),
+                                           bytes_.size() / sizeof(outlook));
+        for (const outlook& x : all) {
+            o.next = std::min(o.next, x.next);
+            o.far = std::min(o.far, x.far);
+            o.busy = std::min(o.busy, x.busy);
+            o.ring |= x.ring;
+        }
+        return o;
+    }
+
+    // Moves to the first epoch with something to do on any rank; false if nothing is left
+    // before t_stop. Empty stretches are skipped: with the ring empty, the calendar restarts at
+    // the next event; else it steps to the first busy epoch (a walk beyond the calendar joins the
+    // ring as the horizon passes it).
+    bool advance_to_work() {
+        const outlook o = global_outlook();
+        if (!o.ring) {
+            const sim_time next = std::min(o.next, o.far);
             if (!(next < t_stop_)) return false;
             if (!(next < bound(1))) {
                 samples_until(next);
@@ -447,7 +527,7 @@ private:
             }
             return true;
         }
-        while (buckets_[k_ & mask_].empty() && slot_head_[k_ & mask_] == none && !(next < bound(1))) {
+        while (k_ < o.busy && !(o.next < bound(1)) && !(o.far < bound(1))) {
             if (!(bound(1) < t_stop_)) return false;
             samples_until(bound(1));
             next_epoch();
@@ -493,6 +573,10 @@ private:
         due = none;
 
         auto& bucket = buckets_[k_ & mask_];
+        if (unsorted_[k_ & mask_]) {
+            std::sort(bucket.begin(), bucket.end(), walk_before);
+            unsorted_[k_ & mask_] = 0;
+        }
         for (std::size_t b = 0; b < bucket.size(); ++b) {
             // Each walk reads a stretch of the CSR: start fetching the next walks' stretches.
             if (b + 2 < bucket.size()) {
@@ -542,7 +626,8 @@ private:
         // Neurons in id order (invariant 1 lets them go in any order): their arrays are swept,
         // not hopped through, and the next few are fetched ahead.
         active_.clear();
-        for (std::size_t w = 0; w < active_bits_.size(); ++w) {
+        const std::size_t last_word = (net_.owned_end + 63) / 64;
+        for (std::size_t w = net_.owned_begin / 64; w < last_word; ++w) {
             for (std::uint64_t bits = active_bits_[w]; bits != 0; bits &= bits - 1)
                 active_.push_back(static_cast<std::uint32_t>(64 * w + std::countr_zero(bits)));
             active_bits_[w] = 0;
@@ -889,7 +974,7 @@ private:
     void move_reference(sim_time T) {
         std::vector<double> scale(class_tau_.size());
         for (std::size_t c = 0; c < class_tau_.size(); ++c) scale[c] = std::exp(-(T - t_ref_) / class_tau_[c]);
-        for (std::uint32_t id = 0; id < net_.neuron_count; ++id) {
+        for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) {
             const std::uint32_t c = class_of_[id];
             if (c == generic_class || !neurons_[id].x.released) continue;
             neurons_[id].x.u *= scale[c];
@@ -989,17 +1074,33 @@ private:
                                             net_.groups[spec_.populations.size() + s].first + local, index));
     }
 
-    // The epoch's spikes, by (time, global id): reported, and their walks queued.
+    // The epoch's spikes, by (time, global id): exchanged between ranks (the exchange point of
+    // docs/engine.md: every rank gets every spike), reported (by rank 0 with several ranks), and
+    // their walks queued on each rank over its own synapses.
     void report_spikes() {
-        if (spikes_.empty()) return;
+        stats_.spikes += spikes_.size();
         if (spikes_.size() > 1) std::sort(spikes_.begin(), spikes_.end());
+        if (comm_.size() > 1) {
+            comm_.allgatherv(std::as_bytes(std::span(spikes_)), bytes_, counts_);
+            spikes_.resize(bytes_.size() / sizeof(spike_out));
+            if (!bytes_.empty()) std::memcpy(spikes_.data(), bytes_.data(), bytes_.size());
+            // Each rank's part is sorted: merge them.
+            std::size_t done = counts_[0] / sizeof(spike_out);
+            for (std::size_t r = 1; r < counts_.size(); ++r) {
+                const std::size_t more = counts_[r] / sizeof(spike_out);
+                std::inplace_merge(spikes_.begin(), spikes_.begin() + static_cast<std::ptrdiff_t>(done),
+                                   spikes_.begin() + static_cast<std::ptrdiff_t>(done + more));
+                done += more;
+            }
+        }
+        had_spikes_ = !spikes_.empty();
+        if (spikes_.empty()) return;
         // Each spike reads the first delay of its fan-out: fetch a few spikes ahead.
         for (std::size_t i = 0; i < spikes_.size() && i < prefetch_distance; ++i)
             __builtin_prefetch(delay_ + off_[spikes_[i].id]);
         for (std::size_t i = 0; i < spikes_.size(); ++i) {
             const auto [t, id] = spikes_[i];
             if (i + prefetch_distance < spikes_.size()) __builtin_prefetch(delay_ + off_[spikes_[i + prefetch_distance].id]);
-            ++stats_.spikes;
             if (out_.spikes != nullptr) {
                 const std::size_t g = group_index(id);
                 if (g < out_.record.size() && out_.record[g]) out_.spikes->on_spike(g, id - net_.groups[g].first, t.ms());
@@ -1068,6 +1169,7 @@ private:
             if (c.filled == samples_[c.probe].t.size()) continue;
             fill_samples(neurons_[c.neuron].probe, sim_time::never());
         }
+        if (comm_.size() > 1) gather_samples();
         for (std::size_t p = 0; p < out_.probes.size(); ++p) {
             const auto& sp = samples_[p];
             const std::size_t width = out_.probes[p].node_ids.size();
@@ -1075,6 +1177,41 @@ private:
                 if (out_.voltages != nullptr)
                     out_.voltages->on_sample(p, sp.t_ms[k], std::span<const double>(sp.V.data() + k * width, width));
             next_sample_[p] += sp.t.size();
+        }
+    }
+
+    // With several ranks, each has filled the columns of its own neurons: rank 0 collects the
+    // others' (one gather), in the order (probe, sample, column) on both sides.
+    void gather_samples() {
+        const std::uint32_t me = net_.rank;
+        std::vector<double> mine;
+        for (std::size_t p = 0; p < out_.probes.size(); ++p) {
+            const auto& sp = samples_[p];
+            const auto& owner = column_owner_[p];
+            for (std::size_t k = 0; k < sp.t.size(); ++k)
+                for (std::size_t c = 0; c < owner.size(); ++c)
+                    if (owner[c] == me) mine.push_back(sp.V[k * owner.size() + c]);
+        }
+        comm_.gatherv(std::as_bytes(std::span(mine)), bytes_, counts_);
+        if (me != 0) return;
+        std::size_t at = 0;
+        for (std::uint32_t r = 0; r < counts_.size(); ++r) {
+            const std::size_t end = at + counts_[r];
+            if (r == 0) {
+                at = end;
+                continue;
+            }
+            for (std::size_t p = 0; p < out_.probes.size(); ++p) {
+                auto& sp = samples_[p];
+                const auto& owner = column_owner_[p];
+                for (std::size_t k = 0; k < sp.t.size(); ++k)
+                    for (std::size_t c = 0; c < owner.size(); ++c)
+                        if (owner[c] == r) {
+                            std::memcpy(&sp.V[k * owner.size() + c], bytes_.data() + at, sizeof(double));
+                            at += sizeof(double);
+                        }
+            }
+            if (at != end) throw internal_error("engine: voltage samples from rank " + std::to_string(r) + " do not add up");
         }
     }
 
@@ -1091,6 +1228,7 @@ private:
     const simulation_spec& spec_;
     const network& net_;
     const engine_outputs& out_;
+    communicator& comm_;
     const double* delay_;  // the CSR's delays (targets and weights: net_.target(k), net_.weight(k))
     const std::uint64_t* off_;
     sim_time t_stop_;
@@ -1126,6 +1264,7 @@ private:
     std::vector<sim_time> bounds_;
     sim_time horizon_;  // bound(ring_)
     std::vector<std::vector<walk>> buckets_;
+    std::vector<std::uint8_t> unsorted_;    // per ring slot: a walk came out of order (invariant 9)
     std::vector<std::uint32_t> slot_head_;  // per ring slot: first neuron predicted to cross in it
     std::vector<ring_link> ring_links_;     // per neuron
     std::size_t ring_preds_ = 0;
@@ -1147,6 +1286,9 @@ private:
     std::vector<inbox> inbox_;                // per neuron
     std::vector<std::uint32_t> fallback_;     // active neurons whose inputs need time order
     std::vector<spike_out> spikes_;
+    bool had_spikes_ = false;  // the last epoch had a spike on some rank
+    std::vector<std::byte> bytes_;  // exchange buffers
+    std::vector<std::size_t> counts_;
 
     struct probe_column {
         std::uint32_t probe, column, neuron;
@@ -1160,32 +1302,36 @@ private:
     };
     std::vector<probe_samples> samples_;
     std::vector<std::uint64_t> next_sample_;
+    std::vector<std::vector<std::uint32_t>> column_owner_;  // per probe and column: its rank
     run_stats stats_;
 };
 
 template <event_queue Q>
-run_stats run_with(const simulation_spec& spec, const network& net, const engine_outputs& out) {
-    auto e = std::make_unique<engine<Q>>(spec, net, out);
+run_stats run_with(const simulation_spec& spec, const network& net, const engine_outputs& out, communicator& comm) {
+    // Set-up errors (a bad parameter, probe or source) are the same on every rank: agreed on
+    // before the first exchange, so that each rank stops and one reports (core/comm.hpp).
+    std::unique_ptr<engine<Q>> e;
+    all_or_none(comm, [&] { e = std::make_unique<engine<Q>>(spec, net, out, comm); });
     return e->run();
 }
 
 }  // namespace
 
 run_stats simulate(const simulation_spec& spec, const network& net, const engine_outputs& outputs,
-                   queue_kind queue) {
+                   queue_kind queue, communicator& comm) {
     if (!(spec.t_stop_ms >= 0) || !(spec.t_stop_ms <= max_time_ms))
         throw config_error("t_stop", "must be >= 0 ms and at most the time limit 2^52 = 4503599627370496 ms");
     if (net.groups.size() != spec.populations.size() + spec.sources.size())
         throw internal_error("simulate: the network was not built from this spec");
     switch (queue) {
         case queue_kind::lazy_d_ary:
-            return run_with<lazy_d_ary_queue<4>>(spec, net, outputs);
+            return run_with<lazy_d_ary_queue<4>>(spec, net, outputs, comm);
         case queue_kind::mutable_d_ary:
-            return run_with<mutable_d_ary_queue<4>>(spec, net, outputs);
+            return run_with<mutable_d_ary_queue<4>>(spec, net, outputs, comm);
         case queue_kind::pairing:
-            return run_with<pairing_queue>(spec, net, outputs);
+            return run_with<pairing_queue>(spec, net, outputs, comm);
         case queue_kind::indexed_d_ary:
-            return run_with<indexed_d_ary_queue<4>>(spec, net, outputs);
+            return run_with<indexed_d_ary_queue<4>>(spec, net, outputs, comm);
     }
     throw internal_error("simulate: unknown queue kind");
 }

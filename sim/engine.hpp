@@ -10,6 +10,7 @@
 #include <span>
 #include <vector>
 
+#include "core/comm.hpp"
 #include "core/network.hpp"
 #include "sim/spec.hpp"
 #include "queue/event_queue.hpp"
@@ -65,7 +66,10 @@ struct run_stats {
 
 // Runs spec over [0, spec.t_stop_ms) on `net` (built from the same spec). Throws config_error
 // for model parameters or sources the loader let through, naming the key path.
+// With several ranks (`comm`, core/comm.hpp), each runs its share of `net` (built with its
+// partition), every collective call is made by all of them, the spikes and samples go to
+// rank 0's sinks (the others' may be null) and the stats returned are the sums over ranks.
 run_stats simulate(const simulation_spec& spec, const network& net, const engine_outputs& outputs,
-                   queue_kind queue = default_queue);
+                   queue_kind queue = default_queue, communicator& comm = serial_communicator());
 
 }  // namespace evspike

@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""Scale series (issue 12 item 3, issue 13 figures): Benchmark 4's network (data/bench4.toml,
+data/bench4_hetero.toml: 80 % excitatory lif_delta neurons, in-degree 64 + 16, weights 0.25 and
+-2.25 mV) scaled to N neurons with the in-degree and the weights kept, so the activity stays
+Benchmark 4's. Each run simulates long enough for about --events synaptic events and reports:
+synaptic events/s of the run, the build's synapses/s (CPU time of the build phase, rank 0), the
+peak RSS per synapse (the largest rank's peak RSS / its synapses), and with --ranks K > 1 the
+time in exchange (collectives, waiting included). With --brian, Brian2 cpp_standalone runs the
+same-size network (its own draws of the same rules, as bench/bench4.py) up to --brian-max
+neurons: its simulation time and the wall time of its whole binary (synapse creation included).
+
+    /usr/bin/python3 bench/scale.py [--build-dir build] [--sizes 4e3,4e4,4e5,4e6]
+        [--variants constant,hetero] [--events 3e7] [--ranks 1] [--brian] [--brian-max 4e5]
+        [--build-only]
+
+--build-only runs t_stop = 0 (network build and engine set-up only). Prints one line per run
+and a Markdown table at the end. Every run is a fresh process; on a shared machine repeat and
+compare paired runs (the load average is printed).
+"""
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+RATE_HZ = 9.8  # Benchmark 4's mean rate (data/bench4.toml, 1 s): sets t_stop for --events
+
+
+def scaled_config(variant, n, tmp):
+    src = "bench4.toml" if variant == "constant" else "bench4_hetero.toml"
+    with open(os.path.join(ROOT, "data", src)) as f:
+        text = f.read()
+    n_exc, n_inh = n * 4 // 5, n - n * 4 // 5
+    text = text.replace("size = 3200", f"size = {n_exc}").replace("size = 800", f"size = {n_inh}")
+    path = os.path.join(tmp, f"{variant}_{n}.toml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def run_evspike(binary, config, t_stop, ranks, tmp):
+    out_path = os.path.join(tmp, "out.h5")
+    cmd = [binary, "simulate", config, "--t-stop", repr(t_stop), "-o", out_path]
+    if ranks > 1:
+        cmd = ["mpirun", "--oversubscribe", "--allow-run-as-root", "--mca", "btl", "self,vader",
+               "-n", str(ranks)] + cmd
+    cmd = ["/usr/bin/time", "-f", "peak_rss_kb %M"] + cmd
+    start = time.monotonic()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    wall = time.monotonic() - start
+    if proc.returncode != 0:
+        sys.exit(f"evspike failed:\n{proc.stderr[-2000:]}")
+    out = proc.stdout
+    m = re.search(r"simulated .* ms: (\d+) spikes, (\d+) synaptic events, (\d+) synapses "
+                  r"\(([\d.]+) B/synapse\); build ([\d.]+) s, run ([\d.]+) s", out)
+    c = re.search(r"cpu: build ([\d.]+) s, run ([\d.]+) s", out)
+    x = re.search(r"time in exchange ([\d.]+) s \(rank 0\), ([\d.]+) s", out)
+    rss = re.search(r"peak_rss_kb (\d+)", proc.stderr)
+    if not (m and c and rss):
+        sys.exit("cannot parse evspike output:\n" + out + proc.stderr)
+    synapses = int(m.group(3))
+    # With mpirun, /usr/bin/time sees mpirun and (through wait4) the largest rank's peak.
+    return {"spikes": int(m.group(1)), "events": int(m.group(2)), "synapses": synapses,
+            "build_s": float(m.group(5)), "run_s": float(m.group(6)), "build_cpu_s": float(c.group(1)),
+            "run_cpu_s": float(c.group(2)), "peak_rss": int(rss.group(1)) * 1024,
+            "rss_per_synapse": int(rss.group(1)) * 1024 / (synapses / ranks),
+            "exchange_s": float(x.group(1)) if x else 0.0, "exchange_max_s": float(x.group(2)) if x else 0.0,
+            "wall_s": wall}
+
+
+def brian_child(variant, n, t_stop_ms, seed):
+    import numpy as np
+    from brian2 import (NeuronGroup, Synapses, SpikeMonitor, defaultclock, device, ms, mV, prefs,
+                        run, set_device, seed as brian_seed)
+    workdir = tempfile.mkdtemp(prefix="scale-brian-")
+    set_device("cpp_standalone", directory=workdir, build_on_run=False)
+    prefs.devices.cpp_standalone.openmp_threads = 0
+    defaultclock.dt = 0.125 * ms
+    brian_seed(seed)
+    n_exc = n * 4 // 5
+    G = NeuronGroup(n, "dv/dt = (-49*mV - v) / (20*ms) : volt (unless refractory)",
+                    threshold="v > -50*mV", reset="v = -60*mV", refractory=5 * ms, method="exact")
+    G.v = "-60*mV + 10*mV*rand()"
+    # Synapses drawn by Brian2's generated code (fixed in-degree without autapses would need the
+    # arrays in Python, which does not fit at 4e6): per-target random sources via
+    # connect(j=...) with sample(); the same rule and weights.
+    Se = Synapses(G, G, "w : volt", on_pre="v_post += w * int(not_refractory_post)")
+    Se.connect(j="k for k in sample(0, N_pre_exc, size=64) if k != j".replace("N_pre_exc", str(n_exc)))
+    Si = Synapses(G, G, "w : volt", on_pre="v_post += w * int(not_refractory_post)")
+    Si.connect(j=f"k for k in sample({n_exc}, {n}, size=16) if k != j")
+    Se.w = 0.25 * mV
+    Si.w = -2.25 * mV
+    for S in (Se, Si):
+        if variant == "constant":
+            S.delay = 0.125 * ms
+        else:
+            S.delay = "1*ms + 2*ms*rand()"
+    M = SpikeMonitor(G, record=False)
+    run(t_stop_ms * ms)
+    device.build(directory=workdir, compile=True, run=False, clean=True)
+    start = time.monotonic()
+    subprocess.run(["./main"], cwd=workdir, check=True, capture_output=True)
+    whole = time.monotonic() - start
+    with open(os.path.join(workdir, "results", "last_run_info.txt")) as f:
+        run_s = float(f.read().split()[0])
+    print(json.dumps({"run_s": run_s, "whole_s": whole, "workdir": workdir}))
+
+
+def run_brian(variant, n, t_stop, seed):
+    proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--brian-child", variant,
+                           "--sizes", str(n), "--t-stop-child", repr(t_stop), "--seed", str(seed)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        print("brian2 failed:\n" + proc.stderr[-2000:], file=sys.stderr)
+        return None
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--build-dir", default=os.path.join(ROOT, "build"))
+    parser.add_argument("--sizes", default="4e3,4e4,4e5,4e6")
+    parser.add_argument("--variants", default="constant,hetero")
+    parser.add_argument("--events", type=float, default=3e7, help="synaptic events to aim for")
+    parser.add_argument("--ranks", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--brian", action="store_true")
+    parser.add_argument("--brian-max", type=float, default=4e5)
+    parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--brian-child", choices=["constant", "hetero"], help=argparse.SUPPRESS)
+    parser.add_argument("--t-stop-child", type=float, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    sizes = [int(float(s)) for s in args.sizes.split(",")]
+    if args.brian_child:
+        brian_child(args.brian_child, sizes[0], args.t_stop_child, args.seed)
+        return
+    binary = os.path.join(args.build_dir, "evspike")
+    print(f"scale series, {args.ranks} rank(s); load average before: {os.getloadavg()[0]:.2f}")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for variant in args.variants.split(","):
+            for n in sizes:
+                t_stop = 0.0 if args.build_only else round(1.3 * args.events / (n * 80 * RATE_HZ / 1000), 3)
+                r = run_evspike(binary, scaled_config(variant, n, tmp), t_stop, args.ranks, tmp)
+                r.update(variant=variant, n=n, t_stop=t_stop)
+                ev_rate = r["events"] / r["run_s"] if r["run_s"] > 0 else 0.0
+                print(f"[{variant} N={n:g}] {r['synapses']} synapses, t_stop {t_stop:g} ms: {r['events']} "
+                      f"events in {r['run_s']:.3f} s ({ev_rate:.3g}/s; run CPU {r['run_cpu_s']:.3f} s); build "
+                      f"{r['build_s']:.3f} s wall, {r['build_cpu_s']:.3f} s CPU "
+                      f"({r['synapses'] / max(r['build_cpu_s'], 1e-9):.3g} synapses/s); peak RSS "
+                      f"{r['peak_rss'] / 2**20:.0f} MiB ({r['rss_per_synapse']:.1f} B/synapse"
+                      + (" per rank" if args.ranks > 1 else "") + ")"
+                      + (f"; exchange {r['exchange_s']:.3f} s (rank 0), {r['exchange_max_s']:.3f} s (max)"
+                         if args.ranks > 1 else ""), flush=True)
+                if args.brian and not args.build_only and n <= args.brian_max:
+                    b = run_brian(variant, n, t_stop, args.seed)
+                    if b:
+                        r["brian_run_s"], r["brian_whole_s"] = b["run_s"], b["whole_s"]
+                        print(f"[{variant} N={n:g}] brian2 cpp_standalone: run {b['run_s']:.3f} s, whole binary "
+                              f"{b['whole_s']:.3f} s; evspike whole process {r['wall_s']:.3f} s", flush=True)
+                rows.append(r)
+    print(f"load average after: {os.getloadavg()[0]:.2f}\n")
+    print("| variant | neurons | synapses | t_stop ms | events | run s | events/s | build s (CPU) | "
+          "synapses/s (CPU) | peak RSS B/synapse | evspike whole s | Brian2 run s | Brian2 whole s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        ev_rate = r["events"] / r["run_s"] if r["run_s"] > 0 else 0.0
+        print(f"| {r['variant']} | {r['n']:.0e} | {r['synapses']:.2e} | {r['t_stop']:g} | {r['events']:.2e} | "
+              f"{r['run_s']:.2f} | {ev_rate:.3g} | {r['build_cpu_s']:.2f} | "
+              f"{r['synapses'] / max(r['build_cpu_s'], 1e-9):.3g} | {r['rss_per_synapse']:.1f} | {r['wall_s']:.1f} | "
+              f"{r.get('brian_run_s', float('nan')):.2f} | {r.get('brian_whole_s', float('nan')):.2f} |")
+
+
+if __name__ == "__main__":
+    main()
