@@ -88,7 +88,8 @@ int run_fit_hawkes(const args& a) {
     if (vm.count("t-stop") != 0 && !(std::isfinite(t_stop) && t_stop > 0.0))
         throw usage_error("--t-stop: must be finite and > 0 ms", cl.usage);
     if (max_iterations == 0) throw usage_error("--max-iterations: must be >= 1", cl.usage);
-    if (output == input) throw usage_error("-o: the output would overwrite the input " + input, cl.usage);
+    declare_input(input, "raster");
+    check_output(output);
     options.support_ms = support;
     options.dt_ms = finite_support ? (vm.count("dt") != 0 ? dt : support / 100.0) : 0.0;
     options.l1 = penalty == "l1" ? penalty_weight : 0.0;
