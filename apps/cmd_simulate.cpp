@@ -2,8 +2,11 @@
 // event-driven engine over [0, t_stop) and writes the recorded spikes (SONATA, §7.1) and voltage
 // reports (§7.2), each atomically, with provenance (command, seed, config text). The run itself
 // is io/simulation.hpp's run_simulation, which the Python module calls too.
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 
 #include "apps/cli.hpp"
@@ -97,6 +100,19 @@ int run_simulate(const args& a) {
     bar.finish();
     const run_stats& stats = r.stats;
 
+    // EVSPIKE_RANK_STATS=1: each rank's own figures (load balance, exchange vs compute, memory
+    // per rank), one line per rank on stderr.
+    if (const char* e = std::getenv("EVSPIKE_RANK_STATS"); e != nullptr && *e != '\0' && *e != '0') {
+        rusage ru{};
+        getrusage(RUSAGE_SELF, &ru);
+        std::fprintf(stderr,
+                     "rank %d/%d: build %.3f s (cpu %.3f s), run %.3f s (cpu %.3f s): exchange %.3f s, "
+                     "rest %.3f s; %zu synapses here; peak RSS %.1f MB\n",
+                     comm.rank(), comm.size(), r.build_seconds, r.build_cpu_seconds, r.run_seconds,
+                     r.run_cpu_seconds, r.exchange_seconds, r.run_seconds - r.exchange_seconds, r.local_synapses,
+                     static_cast<double>(ru.ru_maxrss) / 1024.0);
+        std::fflush(stderr);
+    }
     if (!quiet) {
         const double build_s = std::chrono::duration<double>(t1 - t0).count() + r.build_seconds;
         const double run_s = r.run_seconds;

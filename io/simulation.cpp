@@ -147,6 +147,7 @@ simulation_result run_simulation(const simulation_spec& spec, const simulation_o
         out.progress = root ? options.progress : nullptr;
     });
 
+    const double comm_before_run = comm.seconds_in_collectives();
     try {
         result.stats = simulate(spec, *net, out, options.queue, comm);
     } catch (const config_error& e) {
@@ -164,13 +165,15 @@ simulation_result run_simulation(const simulation_spec& spec, const simulation_o
     const double cpu2 = cpu_seconds();
     std::uint64_t totals[] = {net->synapse_count()};
     comm.allreduce_sum(totals);
-    result.exchange_seconds = comm.seconds_in_collectives();
+    // The run's collectives only (the build's agreement waits for the slowest rank's build).
+    result.exchange_seconds = comm.seconds_in_collectives() - comm_before_run;
     std::uint64_t exchange_us[] = {static_cast<std::uint64_t>(result.exchange_seconds * 1e6)};
     comm.allreduce_max(exchange_us);
     result.exchange_max_seconds = static_cast<double>(exchange_us[0]) * 1e-6;
     if (spikes) spikes->commit();
     for (auto& [path, writer] : reports) writer->commit();
     result.synapses = static_cast<std::size_t>(totals[0]);
+    result.local_synapses = net->synapse_count();
     result.bytes_per_synapse = net->bytes_per_synapse();
     result.build_seconds = std::chrono::duration<double>(t1 - t0).count();
     result.run_seconds = std::chrono::duration<double>(t2 - t1).count();

@@ -49,12 +49,13 @@ struct recorded_voltages {
 struct simulation_result {
     run_stats stats;
     std::size_t synapses = 0;
+    std::size_t local_synapses = 0;     // built by this rank
     double bytes_per_synapse = 0.0;
     double build_seconds = 0.0;  // building the network
     double run_seconds = 0.0;    // running the engine
     double build_cpu_seconds = 0.0;     // CPU time of this process (rank 0) building the network
     double run_cpu_seconds = 0.0;       // ... and running the engine
-    double exchange_seconds = 0.0;      // in collectives on this rank (waiting included)
+    double exchange_seconds = 0.0;      // in the run's collectives on this rank (waiting included)
     double exchange_max_seconds = 0.0;  // the most of any rank
     std::vector<std::string> populations;      // recorded groups, in output.record order
     std::vector<spike_table> spikes;           // keep_in_memory: one per population, by time then id

@@ -8,29 +8,12 @@
 #include <set>
 #include <string>
 #include <type_traits>
-#include <unordered_set>
 #include <utility>
 
 #include "core/error.hpp"
 #include "models/variates.hpp"
 
 namespace evspike {
-
-__extension__ using uint128 = unsigned __int128;
-
-std::uint64_t uniform_index(random_stream& rng, std::uint64_t n) {
-    // Lemire 2019, "Fast random integer generation in an interval".
-    uint128 m = static_cast<uint128>(rng()) * n;
-    auto low = static_cast<std::uint64_t>(m);
-    if (low < n) {
-        const std::uint64_t threshold = (0 - n) % n;
-        while (low < threshold) {
-            m = static_cast<uint128>(rng()) * n;
-            low = static_cast<std::uint64_t>(m);
-        }
-    }
-    return static_cast<std::uint64_t>(m >> 64);
-}
 
 std::string connection_stream_name(const simulation_spec& spec, std::size_t index) {
     const auto& c = spec.connections.at(index);
@@ -143,6 +126,46 @@ struct weight_set {
     std::uint32_t index(double w) const {
         return static_cast<std::uint32_t>(std::lower_bound(bits.begin(), bits.end(), bits_of(w)) - bits.begin());
     }
+};
+
+// The distinct-draw check of choose() beyond a few draws: open addressing over a power-of-two
+// table at most 1/4 full, emptied by bumping a stamp (no allocation or clearing per target, which
+// made std::unordered_set the cost with multapses = false).
+class draw_set {
+public:
+    void reset(std::uint64_t k) {
+        const std::uint64_t want = std::bit_ceil(std::max<std::uint64_t>(64, 4 * k));
+        if (slots_.size() != want) {
+            slots_.assign(want, slot{});
+            shift_ = 64 - std::countr_zero(want);
+            now_ = 0;
+        }
+        if (++now_ == 0) {
+            std::fill(slots_.begin(), slots_.end(), slot{});
+            now_ = 1;
+        }
+    }
+    // False if x is in the set already.
+    bool insert(std::uint64_t x) {
+        const std::size_t mask = slots_.size() - 1;
+        for (std::size_t h = (x * 0x9E3779B97F4A7C15ull) >> shift_;; h = (h + 1) & mask) {
+            slot& s = slots_[h];
+            if (s.stamp != now_) {
+                s = {x, now_};
+                return true;
+            }
+            if (s.key == x) return false;
+        }
+    }
+
+private:
+    struct slot {
+        std::uint64_t key = 0;
+        std::uint64_t stamp = 0;
+    };
+    std::vector<slot> slots_;
+    int shift_ = 58;
+    std::uint64_t now_ = 0;
 };
 
 // Building runs every rule twice with the same streams: a first pass counts each source's
@@ -268,27 +291,38 @@ private:
     void flush() {
         const std::size_t n = n_pending_;
         n_pending_ = 0;
-        for (std::size_t e = 0; e < n; ++e) __builtin_prefetch(cursor_ + pending_[e].source, 1);
+        // Local pointers: the compiler cannot keep out_'s members in registers across stores.
+        std::uint64_t* const cursor = cursor_;
+        double* const delays = out_->delays.data();
+        std::uint32_t* const targets = out_->targets.data();
+        const pending_synapse* const p = pending_.data();
+        std::uint64_t* const slot = slot_.data();
+        for (std::size_t e = 0; e < n; ++e) __builtin_prefetch(cursor + p[e].source, 1);
         for (std::size_t e = 0; e < n; ++e) {
-            const std::uint64_t k = cursor_[pending_[e].source]++;
-            slot_[e] = k;
-            __builtin_prefetch(out_->delays.data() + k, 1);
-            __builtin_prefetch(out_->targets.data() + k, 1);
+            const std::uint64_t k = cursor[p[e].source]++;
+            slot[e] = k;
+            __builtin_prefetch(delays + k, 1);
+            __builtin_prefetch(targets + k, 1);
+        }
+        if (palette_ != nullptr && constant_index_ >= 0) {
+            const std::uint32_t high = static_cast<std::uint32_t>(constant_index_) << 24;
+            for (std::size_t e = 0; e < n; ++e) {
+                delays[slot[e]] = p[e].delay;
+                targets[slot[e]] = p[e].target | high;
+            }
+            return;
         }
         for (std::size_t e = 0; e < n; ++e) {
-            const pending_synapse& p = pending_[e];
-            const std::uint64_t k = slot_[e];
-            out_->delays[k] = p.delay;
+            const std::uint64_t k = slot[e];
+            delays[k] = p[e].delay;
             if (palette_ != nullptr) {
-                const std::uint32_t index =
-                    constant_index_ >= 0 ? static_cast<std::uint32_t>(constant_index_) : palette_->index(p.weight);
-                out_->targets[k] = p.target | (index << 24);
+                targets[k] = p[e].target | (palette_->index(p[e].weight) << 24);
             } else {
-                out_->targets[k] = p.target;
+                targets[k] = p[e].target;
                 if (out_->float32_weights)
-                    out_->weights32[k] = static_cast<float>(p.weight);
+                    out_->weights32[k] = static_cast<float>(p[e].weight);
                 else
-                    out_->weights[k] = p.weight;
+                    out_->weights[k] = p[e].weight;
             }
         }
     }
@@ -327,7 +361,16 @@ private:
             return x;
         };
         if (c_.multapses) {
-            for (std::uint64_t m = 0; m < k; ++m) chosen_.push_back(one());
+            // The stream in a local (kept in registers), written back after.
+            random_stream local = rng;
+            chosen_.resize(k);
+            std::uint64_t* out = chosen_.data();
+            for (std::uint64_t m = 0; m < k; ++m) {
+                std::uint64_t x = uniform_index(local, available);
+                if (excluded < n && x >= excluded) ++x;
+                out[m] = x;
+            }
+            rng = local;
             return;
         }
         if (2 * k > available) {
@@ -352,10 +395,10 @@ private:
             }
             return;
         }
-        seen_.clear();
+        seen_.reset(k);
         while (chosen_.size() < k) {
             const std::uint64_t x = one();
-            if (seen_.insert(x).second) chosen_.push_back(x);
+            if (seen_.insert(x)) chosen_.push_back(x);
         }
     }
 
@@ -369,6 +412,11 @@ private:
             auto w = substream(weight_seed_, j), d = substream(delay_seed_, j);
             if (mode_ == pass::count && weights_ == nullptr) {
                 count_chosen();
+                continue;
+            }
+            if (mode_ == pass::fill && weight_.kind == sampler::constant && delay_.kind == sampler::constant) {
+                // Nothing to draw (Benchmark 4): the same values as add() gives.
+                for (const std::uint64_t i : chosen_) put(i, j, weight_.a, delay_.a);
                 continue;
             }
             for (const std::uint64_t i : chosen_) add(i, j, w, d);
@@ -498,7 +546,7 @@ private:
     std::array<pending_synapse, batch> pending_;
     std::array<std::uint64_t, batch> slot_;
     std::size_t n_pending_ = 0;
-    std::unordered_set<std::uint64_t> seen_;
+    draw_set seen_;
 };
 
 // Sorts each source's synapses by delay in place, ties in creation order (a source's fan-out is

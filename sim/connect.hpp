@@ -64,7 +64,20 @@ inline random_stream substream(std::uint64_t stream_seed_value, std::uint64_t in
     return random_stream(mix64(stream_seed_value ^ mix64(index)));
 }
 
-// Unbiased integer in [0, n), n > 0 (Lemire's multiply-shift with rejection).
-std::uint64_t uniform_index(random_stream& rng, std::uint64_t n);
+// Unbiased integer in [0, n), n > 0 (Lemire 2019, "Fast random integer generation in an
+// interval": multiply-shift with rejection). Inline: the build draws one per synapse, twice.
+inline std::uint64_t uniform_index(random_stream& rng, std::uint64_t n) {
+    __extension__ using uint128 = unsigned __int128;
+    uint128 m = static_cast<uint128>(rng()) * n;
+    auto low = static_cast<std::uint64_t>(m);
+    if (low < n) [[unlikely]] {
+        const std::uint64_t threshold = (0 - n) % n;
+        while (low < threshold) {
+            m = static_cast<uint128>(rng()) * n;
+            low = static_cast<std::uint64_t>(m);
+        }
+    }
+    return static_cast<std::uint64_t>(m >> 64);
+}
 
 }  // namespace evspike

@@ -204,6 +204,23 @@ struct spike_out {
     }
 };
 
+// A per-neuron array holding only the rank's block of global ids [base, base + size): indexed by
+// global id, so that a rank's memory is ~1/K of the neurons' (with one process: all of them).
+template <class T>
+class block_array {
+public:
+    void assign(std::size_t base, std::size_t size, const T& value) {
+        base_ = base;
+        v_.assign(size, value);
+    }
+    T& operator[](std::size_t id) { return v_[id - base_]; }
+    const T& operator[](std::size_t id) const { return v_[id - base_]; }
+
+private:
+    std::size_t base_ = 0;
+    std::vector<T> v_;
+};
+
 // How far ahead the epoch's neuron sweep prefetches (Benchmark 4, bench/README.md).
 constexpr std::size_t prefetch_distance = 8;
 
@@ -252,13 +269,15 @@ private:
     // --- set-up -------------------------------------------------------------------------------
 
     void build_models() {
-        neurons_.resize(net_.neuron_count);
-        last_spike_.assign(net_.neuron_count, sim_time::never());
-        handles_.resize(net_.neuron_count);
-        pred_t_.resize(net_.neuron_count);
-        inbox_.assign(net_.neuron_count, inbox{});
-        active_bits_.assign((net_.neuron_count + 63) / 64, 0);
-        class_of_.assign(net_.neuron_count, generic_class);
+        // Arrays for the rank's own neurons only (active_bits_: whole words around them).
+        const std::uint32_t b = net_.owned_begin, n = net_.owned_end - b;
+        neurons_.assign(b, n, neuron_slot{});
+        last_spike_.assign(b, n, sim_time::never());
+        handles_.assign(b, n, typename Q::handle{});
+        pred_t_.assign(b, n, sim_time{});
+        inbox_.assign(b, n, inbox{});
+        active_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
+        class_of_.assign(b, n, generic_class);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
             const auto& ps = spec_.populations[p];
             const std::string key = "population[" + std::to_string(p) + "]";
@@ -403,7 +422,7 @@ private:
         buckets_.resize(ring_);
         unsorted_.assign(ring_, 0);
         slot_head_.assign(ring_, none);
-        ring_links_.assign(net_.neuron_count, ring_link{});
+        ring_links_.assign(net_.owned_begin, net_.owned_end - net_.owned_begin, ring_link{});
         bounds_.resize(ring_);
         start_calendar(sim_time{});
     }
@@ -1234,13 +1253,13 @@ private:
     sim_time t_stop_;
 
     std::vector<model_variant> models_;
-    std::vector<neuron_slot> neurons_;
-    std::vector<sim_time> last_spike_;
-    std::vector<sim_time> pred_t_;  // per neuron: its predicted crossing (invariant 4)
+    block_array<neuron_slot> neurons_;
+    block_array<sim_time> last_spike_;
+    block_array<sim_time> pred_t_;  // per neuron: its predicted crossing (invariant 4)
     Q p_;  // which neurons have a prediction due when (one entry per predicting neuron)
-    std::vector<typename Q::handle> handles_;
+    block_array<typename Q::handle> handles_;
     std::vector<exp_time_params> exp_time_;   // per population (lif_delta ones)
-    std::vector<std::uint32_t> class_of_;      // per neuron: its tau_m class, or generic_class
+    block_array<std::uint32_t> class_of_;      // per neuron: its tau_m class, or generic_class
     std::vector<double> class_tau_, class_inv_tau_;  // per class
     double min_class_tau_ = 0.0;
     sim_time t_ref_;                           // the reference time of exponential time
@@ -1266,7 +1285,7 @@ private:
     std::vector<std::vector<walk>> buckets_;
     std::vector<std::uint8_t> unsorted_;    // per ring slot: a walk came out of order (invariant 9)
     std::vector<std::uint32_t> slot_head_;  // per ring slot: first neuron predicted to cross in it
-    std::vector<ring_link> ring_links_;     // per neuron
+    block_array<ring_link> ring_links_;     // per neuron
     std::size_t ring_preds_ = 0;
     std::size_t ring_walks_ = 0;
     struct far_walk {
@@ -1278,12 +1297,12 @@ private:
     std::uint64_t epochs_ = 0;
 
     // The current epoch.
-    std::vector<std::uint64_t> active_bits_;  // neurons with an input or a crossing in it
+    block_array<std::uint64_t> active_bits_;  // neurons with an input or a crossing in it
     std::vector<std::uint32_t> active_;       // the same, as a list in id order
     std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
     std::size_t n_inputs_ = 0;
     std::vector<input> grouped_;              // the same by target, in id order
-    std::vector<inbox> inbox_;                // per neuron
+    block_array<inbox> inbox_;                // per neuron
     std::vector<std::uint32_t> fallback_;     // active neurons whose inputs need time order
     std::vector<spike_out> spikes_;
     bool had_spikes_ = false;  // the last epoch had a spike on some rank
