@@ -156,7 +156,7 @@ rank_dies)
     set +e
     timeout -k 5 60 "$mpirun" --oversubscribe --allow-run-as-root --mca btl self,vader -n 2 \
         sh -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then
-                   (for i in $(seq 300); do ls out.h5.tmp-* > /dev/null 2>&1 && break; sleep 0.1; done
+                   (for i in $(seq 300); do ls out.h5.evspike-tmp-* > /dev/null 2>&1 && break; sleep 0.1; done
                     sleep 0.5; kill -9 $$) &
                fi
                exec "$0" "$@"' \
