@@ -57,7 +57,10 @@ int run_detect_discover(const args& a) {
 
     const spike_reader reader(raster_path);
     const auto pop = detect::pick_population(reader, population);
-    const auto raster = detect::load_binned(reader, pop, bin_ms, 0, 0);
+    // An imported recording's unit ids name the model's neurons (SPEC §9.1): one row per unit,
+    // silent ones included.
+    const auto unit_ids = reader.unit_ids(pop).value_or(std::vector<std::uint64_t>{});
+    const auto raster = detect::load_binned(reader, pop, bin_ms, unit_ids.size(), 0);
     // Sizes before allocating: the templates and the model are motifs x neurons x delays.
     const std::size_t need = discover_memory_bytes(raster.neurons, o.motifs, o.delays);
     check_memory("detect discover", static_cast<double>(need),
@@ -82,6 +85,7 @@ int run_detect_discover(const args& a) {
     r.model.settings.emplace_back("method", "hard-EM convolutional motifs (docs/detection.md)");
     r.model.settings.emplace_back("iterations", std::to_string(r.iterations));
     r.model.settings.emplace_back("seed", std::to_string(o.seed));
+    r.model.unit_ids = unit_ids;
     write_detector_model(output, r.model, invocation());
     if (!occurrences_path.empty()) {
         detections_writer w(occurrences_path, invocation());
@@ -95,6 +99,7 @@ int run_detect_discover(const args& a) {
         w.set_attribute("model", output);
         w.set_attribute("raster", raster_path);
         w.set_attribute("population", pop);
+        w.set_unit_ids(unit_ids);
         w.commit();
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

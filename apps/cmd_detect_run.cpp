@@ -28,12 +28,22 @@ namespace {
 // chunks, other files are read whole and sorted.
 std::uint64_t scan_file(const spike_reader& reader, const std::string& pop, const compiled_detector& det,
                         float floor, bool prefilter, const std::function<void(const candidate&)>& sink,
-                        progress_bar* bar, std::pair<double, double>* span = nullptr) {
+                        progress_bar* bar, const neuron_mapping& mapping, std::pair<double, double>* span = nullptr) {
     evidence_scanner scanner(det, floor, sink, prefilter);
     const double bin_ms = det.bin_ms();
     std::uint64_t seen = 0;
     const auto push_all = [&](const std::vector<double>& t, const std::vector<std::uint64_t>& ids) {
         for (std::size_t k = 0; k < t.size(); ++k) {
+            if (!mapping.model_neuron.empty()) {
+                // Matched by unit id: a unit the model does not have is ignored.
+                if (ids[k] >= mapping.model_neuron.size())
+                    throw io_error(reader.path(), "/spikes/" + pop + "/node_ids",
+                                   "node id " + std::to_string(ids[k]) + " has no unit id (unit_ids has " +
+                                       std::to_string(mapping.model_neuron.size()) + ")");
+                if (mapping.model_neuron[ids[k]] >= 0)
+                    scanner.push(time_to_bin(t[k], bin_ms), static_cast<std::uint32_t>(mapping.model_neuron[ids[k]]));
+                continue;
+            }
             if (ids[k] >= det.neurons())
                 throw io_error(reader.path(), "/spikes/" + pop + "/node_ids",
                                "node id " + std::to_string(ids[k]) + " >= the model's " +
@@ -124,6 +134,8 @@ int run_detect_run(const args& a) {
     const spike_reader reader(raster_path);
     const auto pop = detect::pick_population(reader, population);
     const compiled_detector det(model, keep);
+    const neuron_mapping mapping = map_neurons(model, model_path, reader.unit_ids(pop), raster_path, pop);
+    if (!mapping.warning.empty()) std::fprintf(stderr, "warning: %s\n", mapping.warning.c_str());
     const auto refractory = model.refractory();
     const auto t0 = std::chrono::steady_clock::now();
     const std::clock_t cpu0 = std::clock();
@@ -157,7 +169,7 @@ int run_detect_run(const args& a) {
             candidates.clear();
             progress_bar bar("detect run (collect)", total, quiet);
             spikes = scan_file(
-                reader, pop, det, floor, false, [&](const candidate& c) { candidates.push_back(c); }, &bar);
+                reader, pop, det, floor, false, [&](const candidate& c) { candidates.push_back(c); }, &bar, mapping);
             bar.finish();
             ok = threshold_for_count(candidates, model.motifs, refractory, model.rule, expected,
                                      used_threshold);
@@ -172,7 +184,7 @@ int run_detect_run(const args& a) {
         detection_rule rule(model.motifs, refractory, used_threshold, model.rule);
         progress_bar bar("detect run", total, quiet);
         spikes = scan_file(
-            reader, pop, det, used_threshold, true, [&](const candidate& c) { rule.push(c, emit); }, &bar, &span);
+            reader, pop, det, used_threshold, true, [&](const candidate& c) { rule.push(c, emit); }, &bar, mapping, &span);
         rule.finish(emit);
         bar.finish();
         // Honest threshold: warn when this raster's detection rate is far from the calibration's.
@@ -196,6 +208,7 @@ int run_detect_run(const args& a) {
     writer.set_attribute("model", model_path);
     writer.set_attribute("raster", raster_path);
     writer.set_attribute("population", pop);
+    writer.set_unit_ids(model.unit_ids);
     writer.commit();
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double cpu = static_cast<double>(std::clock() - cpu0) / CLOCKS_PER_SEC;

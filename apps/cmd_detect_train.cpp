@@ -154,6 +154,14 @@ int run_detect_train(const args& a) {
         throw io_error(data_path, "/motifs", "no motifs: no templates, occurrences or `motifs` attribute");
     auto raster = detect::load_binned(reader, pop, o.bin_ms, attribute_neurons, 0);
     raster.neurons = std::max(raster.neurons, neurons);
+    // An imported recording's unit ids name the model's neurons (SPEC §9.1): one row per unit.
+    auto unit_ids = reader.unit_ids(pop).value_or(std::vector<std::uint64_t>{});
+    if (!unit_ids.empty() && unit_ids.size() < raster.neurons) {
+        std::fprintf(stderr, "warning: %s: /spikes/%s/unit_ids names %zu units but the templates use %zu neurons: "
+                     "the model keeps node ids only\n", data_path.c_str(), pop.c_str(), unit_ids.size(), raster.neurons);
+        unit_ids.clear();
+    }
+    if (!unit_ids.empty()) raster.neurons = unit_ids.size();
     // The held-out part: the last `holdout` of the bins, cut at a trial boundary when the raster
     // holds whole trials (the generator's), so no occurrence is split.
     std::int64_t cut = raster.bins;
@@ -254,6 +262,7 @@ int run_detect_train(const args& a) {
         line(what, on_held);
     }
     model.settings.emplace_back("prune_keep_fraction", std::to_string(keep));
+    model.unit_ids = unit_ids;
     write_detector_model(output, model, invocation());
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::printf("%s: %zu motifs x %zu neurons x %zu delays of %g ms, threshold %.6g (%.1f s)\n",

@@ -187,6 +187,8 @@ struct summary {
         text.emplace_back(label, shown);
         json.emplace_back(key, json_value);
     }
+    void add_text(const std::string& label, const std::string& shown) { text.emplace_back(label, shown); }
+    void add_json(const std::string& key, const std::string& json_value) { json.emplace_back(key, json_value); }
     std::string render(const std::string& file, const char* kind, bool as_json) const {
         std::ostringstream out;
         if (as_json) {
@@ -218,6 +220,11 @@ std::string model_summary(const std::string& file, bool as_json) {
     s.add("origin", "origin", m.origin.empty() ? "unknown" : m.origin, m.origin.empty() ? "null" : json_string(m.origin));
     s.add("motifs", "motifs", std::to_string(m.motifs), std::to_string(m.motifs));
     s.add("neurons", "neurons", std::to_string(m.neurons), std::to_string(m.neurons));
+    if (!m.unit_ids.empty()) {
+        const auto [lo, hi] = std::minmax_element(m.unit_ids.begin(), m.unit_ids.end());
+        s.add("unit_ids", "units", "ids " + std::to_string(*lo) + ".." + std::to_string(*hi) + " (neurons named by unit id below)",
+              "[" + std::to_string(*lo) + ", " + std::to_string(*hi) + "]");
+    }
     s.add("delays", "delays", std::to_string(m.delays) + " bins (" + n(static_cast<double>(m.delays) * m.bin_ms) + " ms)",
           std::to_string(m.delays));
     s.add("bin_ms", "bin", n(m.bin_ms) + " ms", n(m.bin_ms));
@@ -256,6 +263,42 @@ std::string model_summary(const std::string& file, bool as_json) {
     }
     if (m.motifs > 20) per_text += "; ...";
     s.add("neurons_per_motif", "per motif", per_text, "[" + per_json + "]");
+    // Each motif's neurons in the order they fire (delay of their largest weight after the
+    // start), named by the recording's unit ids when the model has them.
+    const auto name = [&](std::size_t a) { return m.unit_ids.empty() ? a : m.unit_ids[a]; };
+    std::string seq_json;
+    for (std::size_t k = 0; k < m.motifs; ++k) {
+        std::vector<std::pair<std::size_t, std::uint64_t>> order;  // (delay bins, id)
+        for (std::size_t a = 0; a < m.neurons; ++a) {
+            std::size_t best = 0;
+            float top = 0.0f;
+            for (std::size_t d = 0; d < m.delays; ++d)
+                if (m.weight(k, a, d) > top) {
+                    top = m.weight(k, a, d);
+                    best = m.delays - 1 - d;
+                }
+            if (top > 0.0f) order.emplace_back(best, name(a));
+        }
+        std::sort(order.begin(), order.end());
+        std::string text, json;
+        std::size_t shown = 0;
+        for (std::size_t i = 0; i < order.size(); ++i) {
+            const bool new_delay = i == 0 || order[i].first != order[i - 1].first;
+            if (shown < 64) {
+                if (new_delay) text += (i ? "; " : "") + n(static_cast<double>(order[i].first) * m.bin_ms) + " ms:";
+                text += " " + std::to_string(order[i].second);
+            } else if (shown == 64) {
+                text += "; ...";
+            }
+            ++shown;
+            json += (i ? ", [" : "[") + std::to_string(order[i].second) + ", " +
+                    n(static_cast<double>(order[i].first) * m.bin_ms) + "]";
+        }
+        if (k < 20 && !order.empty()) s.add_text("motif " + std::to_string(k), text);
+        seq_json += (k ? ", [" : "[") + json + "]";
+    }
+    // [motif][[id, delay ms], ...]: ids are unit ids when the model has them, node ids otherwise.
+    s.add_json(m.unit_ids.empty() ? "motif_neurons" : "motif_units", "[" + seq_json + "]");
     return s.render(file, "detector model", as_json);
 }
 
@@ -284,6 +327,12 @@ std::string detections_summary(const std::string& file, bool as_json) {
     s.add("per_motif", "per motif", per_text.empty() ? "none" : per_text, "{" + per_json + "}");
     if (!meta.model.empty()) s.add("model", "model", meta.model, json_string(meta.model));
     if (!meta.raster.empty()) s.add("raster", "raster", meta.raster, json_string(meta.raster));
+    if (!meta.unit_ids.empty()) {
+        const auto [lo, hi] = std::minmax_element(meta.unit_ids.begin(), meta.unit_ids.end());
+        s.add("unit_ids", "model units", std::to_string(meta.unit_ids.size()) + " (ids " + std::to_string(*lo) + ".." +
+                                             std::to_string(*hi) + ")",
+              "[" + std::to_string(*lo) + ", " + std::to_string(*hi) + "]");
+    }
     if (meta.bin_ms > 0) s.add("bin_ms", "bin", number_text(meta.bin_ms) + " ms", number_text(meta.bin_ms));
     s.add("threshold", "threshold", number_text(meta.threshold), number_text(meta.threshold));
     return s.render(file, "detections", as_json);

@@ -4,6 +4,7 @@
 // time, the second draws. The file is written under a temporary name and renamed when complete.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -155,9 +156,13 @@ int run_plot(const args& a) {
     // A motif's entries: weights >= 1/4 of the motif's largest (a discovered model keeps only
     // significant entries; a learned one is dense and small weights are not part of the pattern).
     std::vector<float> entry_floor;
+    neuron_mapping mapping;  // raster node -> model neuron, by unit id (io/detector_file.hpp)
     if (model) {
+        const auto& name = selected[detection_population];
+        mapping = map_neurons(*model, model_path, reader.unit_ids(name), file, name);
+        if (!mapping.warning.empty()) std::fprintf(stderr, "warning: %s\n", mapping.warning.c_str());
         auto& rows = layout[detection_population].neurons;
-        rows = std::max<std::uint64_t>(rows, model->neurons);
+        if (mapping.model_neuron.empty()) rows = std::max<std::uint64_t>(rows, model->neurons);
         entry_floor.assign(model->motifs, 0.0f);
         for (std::size_t k = 0; k < model->motifs; ++k) {
             float top = 0;
@@ -166,7 +171,14 @@ int run_plot(const args& a) {
             entry_floor[k] = top > 0 ? 0.25f * top : std::numeric_limits<float>::infinity();
         }
     }
-    const auto is_entry = [&](std::size_t k, std::uint64_t a, std::int64_t delay_bins) {
+    // The model neuron of a raster node id (the model's neuron count when it has none).
+    const auto to_model = [&](std::uint64_t node) -> std::uint64_t {
+        if (mapping.model_neuron.empty()) return node;
+        if (node >= mapping.model_neuron.size() || mapping.model_neuron[node] < 0) return model->neurons;
+        return static_cast<std::uint64_t>(mapping.model_neuron[node]);
+    };
+    const auto is_entry = [&](std::size_t k, std::uint64_t node, std::int64_t delay_bins) {
+        const std::uint64_t a = to_model(node);
         if (a >= model->neurons || delay_bins < 0 || delay_bins >= static_cast<std::int64_t>(model->delays)) return false;
         return model->weight(k, a, model->delays - 1 - static_cast<std::size_t>(delay_bins)) >= entry_floor[k];
     };
@@ -191,7 +203,7 @@ int run_plot(const args& a) {
             float best_w = 0;
             for (std::int64_t d = 0; d < static_cast<std::int64_t>(model->delays); ++d)
                 if (is_entry(sort_motif, a, d)) {
-                    const float w = model->weight(sort_motif, a, model->delays - 1 - static_cast<std::size_t>(d));
+                    const float w = model->weight(sort_motif, to_model(a), model->delays - 1 - static_cast<std::size_t>(d));
                     if (best < 0 || w > best_w) {
                         best = d;
                         best_w = w;

@@ -2,8 +2,10 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <unordered_map>
 
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
@@ -43,6 +45,38 @@ void write_weights(h5::group& g, const detector_model& m) {
     if (!ds.close()) g.fail("cannot close", name);
 }
 
+// `unit_ids` of a model or detections group: 1-D integers >= 0, distinct, `expected` values
+// (when not 0); io_error naming file and dataset otherwise.
+std::vector<std::uint64_t> read_unit_ids(const h5::group& g, std::size_t expected) {
+    const h5::dataset d = g.open_dataset("unit_ids");
+    const h5::type_info t = d.type();
+    if (t.cls != h5::type_class::integer || t.size > 8) d.fail("unit ids must be integers (uint64)");
+    if (d.dims().size() != 1) d.fail("not a 1-D dataset");
+    std::vector<std::uint64_t> ids(static_cast<std::size_t>(d.size()));
+    if (t.is_signed) {
+        std::vector<std::int64_t> values(ids.size());
+        d.read<std::int64_t>(0, values);
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (values[i] < 0) d.fail("negative unit id " + std::to_string(values[i]) + " at index " + std::to_string(i));
+            ids[i] = static_cast<std::uint64_t>(values[i]);
+        }
+    } else {
+        d.read<std::uint64_t>(0, ids);
+    }
+    if (expected != 0 && ids.size() != expected)
+        d.fail("has " + std::to_string(ids.size()) + " values, expected " + std::to_string(expected) + " (one per neuron)");
+    std::vector<std::uint64_t> sorted = ids;
+    std::sort(sorted.begin(), sorted.end());
+    if (const auto dup = std::adjacent_find(sorted.begin(), sorted.end()); dup != sorted.end())
+        d.fail("unit id " + std::to_string(*dup) + " appears twice");
+    return ids;
+}
+
+std::string id_range(const std::vector<std::uint64_t>& ids) {
+    const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
+    return std::to_string(ids.size()) + " units (ids " + std::to_string(*lo) + ".." + std::to_string(*hi) + ")";
+}
+
 }  // namespace
 
 void write_detector_model(const std::string& path, const detector_model& model, const std::string& command) {
@@ -54,6 +88,7 @@ void write_detector_model(const std::string& path, const detector_model& model, 
         auto g = f.create_group("detector");
         write_weights(g, model);
         g.write_dataset<float>("bias", model.bias);
+        if (!model.unit_ids.empty()) g.write_dataset<std::uint64_t>("unit_ids", model.unit_ids);
         g.write_attribute<double>("bin", model.bin_ms);
         g.write_attribute("bin_units", "ms");
         g.write_attribute<double>("threshold", model.threshold);
@@ -111,6 +146,7 @@ detector_model read_detector_model(const std::string& path) {
         }
     }
     if (g.has_attribute("origin")) m.origin = g.read_string_attribute("origin");
+    if (g.is_dataset("unit_ids")) m.unit_ids = read_unit_ids(g, m.neurons);
     if (g.has_attribute("calibration_rate")) {
         m.calibration_rate_hz = g.read_attribute<double>("calibration_rate");
         if (!(m.calibration_rate_hz >= 0) || !std::isfinite(m.calibration_rate_hz))
@@ -175,6 +211,10 @@ void detections_writer::set_attribute(const std::string& name, double value) {
     impl_->group.write_attribute<double>(name, value);
 }
 
+void detections_writer::set_unit_ids(std::span<const std::uint64_t> unit_ids) {
+    if (!unit_ids.empty()) impl_->group.write_dataset<std::uint64_t>("unit_ids", unit_ids);
+}
+
 void detections_writer::commit() {
     impl_->flush();
     impl_->timestamps = h5::dataset();
@@ -237,7 +277,43 @@ detections_meta read_detections_meta(const std::string& path) {
     number("bin", m.bin_ms);
     number("delays", m.delays);
     number("threshold", m.threshold);
+    if (g.is_dataset("unit_ids")) m.unit_ids = read_unit_ids(g, 0);
     return m;
+}
+
+neuron_mapping map_neurons(const detector_model& model, const std::string& model_path,
+                           const std::optional<std::vector<std::uint64_t>>& raster_units,
+                           const std::string& raster_path, const std::string& population) {
+    neuron_mapping out;
+    const bool raster_has = raster_units && !raster_units->empty();
+    if (model.unit_ids.empty() && !raster_has) return out;
+    if (model.unit_ids.empty()) {
+        out.warning = model_path + " has no unit ids, " + raster_path + " names " + id_range(*raster_units) +
+                      ": neurons are matched by node id";
+        return out;
+    }
+    if (!raster_has) {
+        out.warning = model_path + " was made from a recording with " + id_range(model.unit_ids) + ", " +
+                      raster_path + " has no unit ids: neurons are matched by node id";
+        return out;
+    }
+    if (*raster_units == model.unit_ids) return out;
+    std::unordered_map<std::uint64_t, std::int64_t> neuron_of;
+    for (std::size_t a = 0; a < model.unit_ids.size(); ++a) neuron_of.emplace(model.unit_ids[a], static_cast<std::int64_t>(a));
+    out.model_neuron.assign(raster_units->size(), -1);
+    for (std::size_t i = 0; i < raster_units->size(); ++i)
+        if (const auto it = neuron_of.find((*raster_units)[i]); it != neuron_of.end()) {
+            out.model_neuron[i] = it->second;
+            ++out.matched;
+        }
+    if (out.matched == 0)
+        throw io_error(raster_path, "/spikes/" + population + "/unit_ids",
+                       "none of its " + id_range(*raster_units) + " is among the " + id_range(model.unit_ids) +
+                           " of " + model_path);
+    out.warning = raster_path + ": neurons matched to " + model_path + " by unit id: " + std::to_string(out.matched) +
+                  " of the model's " + std::to_string(model.unit_ids.size()) + " units are in the raster; " +
+                  std::to_string(raster_units->size() - out.matched) + " raster units are not in the model (ignored)";
+    return out;
 }
 
 evspike_file_kind file_kind(const std::string& path) {

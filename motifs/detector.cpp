@@ -128,6 +128,15 @@ void detector_model::validate() const {
         if (!std::isfinite(w)) throw model_error("detector: non-finite weight");
     for (float b : bias)
         if (!std::isfinite(b)) throw model_error("detector: non-finite bias");
+    if (!unit_ids.empty()) {
+        if (unit_ids.size() != neurons)
+            throw model_error("detector: unit_ids has " + std::to_string(unit_ids.size()) + " values, expected " +
+                              std::to_string(neurons) + " (one per neuron)");
+        std::vector<std::uint64_t> sorted = unit_ids;
+        std::sort(sorted.begin(), sorted.end());
+        if (const auto dup = std::adjacent_find(sorted.begin(), sorted.end()); dup != sorted.end())
+            throw model_error("detector: unit id " + std::to_string(*dup) + " appears twice in unit_ids");
+    }
 }
 
 detector_model detector_from_templates(std::span<const motif_template_entry> entries,

@@ -86,6 +86,9 @@ struct detector_model {
     // Detections per second (all motifs) at the stored threshold on the calibration data; 0 when
     // unknown. `detect run` warns when a run's rate is far from it.
     double calibration_rate_hz = 0.0;
+    // The recording's unit id of each neuron (SPEC §9.1, /spikes/<pop>/unit_ids of the raster the
+    // model was made from), distinct; empty when the raster had none (synthetic data).
+    std::vector<std::uint64_t> unit_ids;
 
     float weight(std::size_t b, std::size_t a, std::size_t d) const {
         return weights[(b * neurons + a) * delays + d];
