@@ -114,6 +114,24 @@ TEST_SUITE("apps") {
         REQUIRE(det.size() == later.size());
         for (std::size_t j = 0; j < later.size(); ++j) CHECK(std::abs(det.timestamps[j] - (later[j] + offset)) < 1e-9);
         CHECK(read_detections_meta(dir / "det.h5").unit_ids == units);
+        // plot matches neurons the same way: sorted by motif 0, its units are the top rows in
+        // firing order (205 first); by node id they would be units 58, 77, ... of the model.
+        r = run_evspike("plot " + (dir / "b.h5") + " -o " + (dir / "b.svg") + " --detections " + (dir / "det.h5") +
+                        " --model " + (dir / "m.h5") + " --sort-by-motif 0");
+        REQUIRE_MESSAGE(r.exit_code == 0, r.out);
+        CHECK(contains(r.out, "by unit id: 5 of the model's 7 units"));
+        const std::string svg = slurp(dir / "b.svg");
+        const auto row_y = [&](int unit) {  // y of the row label naming `unit` (smaller: higher up)
+            const auto at = svg.find("text-anchor=\"end\">" + std::to_string(unit) + "</text>");
+            REQUIRE(at != std::string::npos);
+            const auto y = svg.rfind("y=\"", at);
+            return std::stod(svg.substr(y + 3));
+        };
+        CHECK(row_y(205) < row_y(333));
+        CHECK(row_y(333) < row_y(412));
+        CHECK(row_y(412) < row_y(999));
+        CHECK(row_y(999) < row_y(58));
+        CHECK(row_y(999) < row_y(1234));
 
         // A recording with no unit in common is refused, naming its unit_ids; nothing is written.
         write_text(dir / "c.csv", recording({1, 2}, {3}, later, 4300));
