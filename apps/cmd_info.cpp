@@ -222,8 +222,9 @@ std::string model_summary(const std::string& file, bool as_json) {
     s.add("neurons", "neurons", std::to_string(m.neurons), std::to_string(m.neurons));
     if (!m.unit_ids.empty()) {
         const auto [lo, hi] = std::minmax_element(m.unit_ids.begin(), m.unit_ids.end());
-        s.add("unit_ids", "units", "ids " + std::to_string(*lo) + ".." + std::to_string(*hi) + " (neurons named by unit id below)",
-              "[" + std::to_string(*lo) + ", " + std::to_string(*hi) + "]");
+        s.add_text("units", "ids " + std::to_string(*lo) + ".." + std::to_string(*hi) + " (neurons named by unit id below)");
+        s.add_json("unit_id_min", std::to_string(*lo));
+        s.add_json("unit_id_max", std::to_string(*hi));
     }
     s.add("delays", "delays", std::to_string(m.delays) + " bins (" + n(static_cast<double>(m.delays) * m.bin_ms) + " ms)",
           std::to_string(m.delays));
@@ -329,9 +330,11 @@ std::string detections_summary(const std::string& file, bool as_json) {
     if (!meta.raster.empty()) s.add("raster", "raster", meta.raster, json_string(meta.raster));
     if (!meta.unit_ids.empty()) {
         const auto [lo, hi] = std::minmax_element(meta.unit_ids.begin(), meta.unit_ids.end());
-        s.add("unit_ids", "model units", std::to_string(meta.unit_ids.size()) + " (ids " + std::to_string(*lo) + ".." +
-                                             std::to_string(*hi) + ")",
-              "[" + std::to_string(*lo) + ", " + std::to_string(*hi) + "]");
+        s.add("units", "model units", std::to_string(meta.unit_ids.size()) + " (ids " + std::to_string(*lo) + ".." +
+                                          std::to_string(*hi) + ")",
+              std::to_string(meta.unit_ids.size()));
+        s.add_json("unit_id_min", std::to_string(*lo));
+        s.add_json("unit_id_max", std::to_string(*hi));
     }
     if (meta.bin_ms > 0) s.add("bin_ms", "bin", number_text(meta.bin_ms) + " ms", number_text(meta.bin_ms));
     s.add("threshold", "threshold", number_text(meta.threshold), number_text(meta.threshold));

@@ -98,6 +98,8 @@ TEST_SUITE("apps") {
         CHECK(line.find("412") < line.find("999"));
         r = run_evspike("info " + (dir / "m.h5") + " --json");
         CHECK(contains(r.out, "\"motif_units\": [[[205, "));
+        CHECK(contains(r.out, "\"unit_id_min\": 7,"));
+        CHECK(contains(r.out, "\"unit_id_max\": 999,"));
         CHECK(contains(run_evspike("info " + (dir / "occ.h5")).out, "model units       7 (ids 7..999)"));
 
         // Another recording: units 7 and 77 absent, 1234 new, so node ids differ (205 is node 1
