@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <limits>
 #include <numbers>
+#include <span>
 #include <sstream>
 
 #include "core/error.hpp"
@@ -265,12 +267,64 @@ std::vector<exp_fit> fit_exponential(const hawkes_events& ev, const hawkes_fit_o
 //   P[a][b][d] = #{(event of a at p, event of b at p + d)},  0 <= d < L
 // (d = 0 counts both orders and each event with itself). They are computed once; after that
 // nothing depends on the number of events.
+//
+// The quadratic form's coefficients are sums over two lags, sum_{m, m'} f_a[m] c_ab[m - m'] f_b[m']
+// with c_ab the signed-lag pair counts: a Toeplitz form, so they are products of spectra
+// (Parseval, FFT of size M >= 2L - 1, no wrap-around): O(M) per pair of kernels once the spectra of
+// c_ab (computed once) and of each f (once per evaluation) are known, instead of O(L^2).
+
+using complex = std::complex<double>;
+
+// Radix-2 FFT of one power-of-two size (roots tabulated once: deterministic and accurate).
+class fft_plan {
+public:
+    explicit fft_plan(std::size_t size) : size_(size), roots_(size / 2), reversed_(size) {
+        for (std::size_t k = 0; k < size / 2; ++k)
+            roots_[k] = std::polar(1.0, -2.0 * std::numbers::pi * static_cast<double>(k) / static_cast<double>(size));
+        std::size_t bits = 0;
+        while ((std::size_t{1} << bits) < size) ++bits;
+        for (std::size_t k = 0; k < size; ++k) {
+            std::size_t r = 0;
+            for (std::size_t b = 0; b < bits; ++b)
+                if (k & (std::size_t{1} << b)) r |= std::size_t{1} << (bits - 1 - b);
+            reversed_[k] = r;
+        }
+    }
+    std::size_t size() const { return size_; }
+    // In place; inverse = true gives the unnormalised inverse (sum x[k] e^{+2 pi i k n / M}).
+    void operator()(complex* a, bool inverse) const {
+        for (std::size_t k = 0; k < size_; ++k)
+            if (k < reversed_[k]) std::swap(a[k], a[reversed_[k]]);
+        for (std::size_t half = 1; half < size_; half *= 2) {
+            const std::size_t stride = size_ / (2 * half);
+            for (std::size_t start = 0; start < size_; start += 2 * half)
+                for (std::size_t k = 0; k < half; ++k) {
+                    const complex w = inverse ? std::conj(roots_[k * stride]) : roots_[k * stride];
+                    const complex x = a[start + k], y = w * a[start + k + half];
+                    a[start + k] = x + y;
+                    a[start + k + half] = x - y;
+                }
+        }
+    }
+
+private:
+    std::size_t size_;
+    std::vector<complex> roots_;
+    std::vector<std::size_t> reversed_;
+};
+
+std::size_t fft_size_for(std::size_t length) {
+    std::size_t m = 1;
+    while (m < 2 * length - 1) m *= 2;
+    return m;
+}
+
 class grid_statistics {
 public:
     grid_statistics(const hawkes_events& ev, double dt, std::size_t length)
         : units_(ev.units()), length_(length), dt_(dt),
           grid_points_(static_cast<std::size_t>(std::ceil(ev.t_stop_ms / dt))),
-          pairs_(units_ * units_ * length, 0.0), counts_(units_), bins_(units_) {
+          pairs_(units_ * units_ * length, 0.0), counts_(units_), bins_(units_), plan_(fft_size_for(length)) {
         struct binned {
             std::int64_t bin;
             std::size_t unit;
@@ -297,6 +351,16 @@ public:
                 if (d == 0) pair(all[f].unit, all[e].unit, 0) += 1.0;
             }
         }
+        // Spectra of the signed-lag sequences c_ab[d] = cross(a, b, d, 0) (d >= 0) and cross(a, b, 0, -d).
+        const std::size_t m = plan_.size();
+        spectra_.assign(units_ * units_ * m, complex{});
+        for (std::size_t a = 0; a < units_; ++a)
+            for (std::size_t b = 0; b < units_; ++b) {
+                complex* c = &spectra_[(a * units_ + b) * m];
+                for (std::size_t d = 0; d < length_; ++d) c[d] = pair(a, b, d);
+                for (std::size_t d = 1; d < length_; ++d) c[m - d] = pair(b, a, d);
+                plan_(c, false);
+            }
     }
 
     std::size_t units() const { return units_; }
@@ -309,6 +373,9 @@ public:
     double cross(std::size_t a, std::size_t b, std::size_t m, std::size_t mp) const {
         return m >= mp ? pair(a, b, m - mp) : pair(b, a, mp - m);
     }
+    const fft_plan& plan() const { return plan_; }
+    // The spectrum (size plan().size()) of c_ab: sum_{m'} c_ab[m - m'] f[m'] = IFFT(spectrum * FFT(f)) / M.
+    const complex* spectrum(std::size_t a, std::size_t b) const { return &spectra_[(a * units_ + b) * plan_.size()]; }
     // s_j[m] = number of events of j that can still excite a grid point before the end.
     double exposure(std::size_t j, std::size_t m) const {
         const auto last = static_cast<std::int64_t>(grid_points_) - 1 - static_cast<std::int64_t>(m);
@@ -324,6 +391,8 @@ private:
     std::vector<double> pairs_;
     std::vector<double> counts_;
     std::vector<std::vector<std::int64_t>> bins_;
+    fft_plan plan_;
+    std::vector<complex> spectra_;  // [a][b][k]
 };
 
 // The shape parameters of one kernel, by shape: truncated_exponential {tau}, truncated_gaussian
@@ -354,12 +423,131 @@ hawkes_kernel unit_kernel(kernel_shape shape, double support, const double* eta)
 
 std::size_t shape_parameters(kernel_shape shape) { return shape == kernel_shape::truncated_exponential ? 1 : 2; }
 
+// The l1 threshold at weight 1, in standard errors of an absent edge's correlation b_j.
+constexpr double l1_standard_errors = 4.0;
+
+// The unconstrained non-parametric least squares (mu, phi_j[m]): one (1 + U L) linear system per
+// target, all with the same matrix A (dt times the grid length, exposures and the Toeplitz blocks
+// C_jj'), solved by conjugate gradients with FFT products (O(U^2 M) each) and the diagonal blocks
+// (Cholesky, once) as preconditioner; a dense factorisation costs O(U^3 L^3) (minutes at 50 units).
+class nonparametric_solver {
+public:
+    explicit nonparametric_solver(const grid_statistics& st)
+        : st_(st), u_(st.units()), l_(st.length()), s_(u_ * l_), blocks_(u_ * l_ * l_) {
+        const double dt = st.dt();
+        double trace = dt * st.grid_points();
+        for (std::size_t j = 0; j < u_; ++j) {
+            trace += dt * static_cast<double>(l_) * st.pair(j, j, 0);
+            for (std::size_t m = 0; m < l_; ++m) s_[j * l_ + m] = st.exposure(j, m);
+        }
+        ridge_ = 1e-9 * trace / static_cast<double>(1 + u_ * l_);
+        for (std::size_t j = 0; j < u_; ++j) {
+            double* a = &blocks_[j * l_ * l_];
+            for (std::size_t r = 0; r < l_; ++r)
+                for (std::size_t c = 0; c < l_; ++c) a[r * l_ + c] = dt * st.cross(j, j, r, c) + (r == c ? ridge_ : 0.0);
+            for (std::size_t c = 0; c < l_; ++c) {  // Cholesky in place (lower triangle)
+                double d = a[c * l_ + c];
+                for (std::size_t k = 0; k < c; ++k) d -= a[c * l_ + k] * a[c * l_ + k];
+                d = std::sqrt(std::max(d, 1e-300));
+                a[c * l_ + c] = d;
+                for (std::size_t r = c + 1; r < l_; ++r) {
+                    double v = a[r * l_ + c];
+                    for (std::size_t k = 0; k < c; ++k) v -= a[r * l_ + k] * a[c * l_ + k];
+                    a[r * l_ + c] = v / d;
+                }
+            }
+        }
+    }
+
+    std::vector<double> solve(const std::vector<double>& rhs) const {
+        const std::size_t n = rhs.size();
+        std::vector<double> x(n, 0.0), r = rhs, z(n), p(n), ap(n);
+        precondition(r, z);
+        p = z;
+        double rz = dot(r, z);
+        const double stop = 1e-10 * std::sqrt(dot(rhs, rhs));
+        for (std::size_t it = 0; it < 500 && std::sqrt(dot(r, r)) > stop; ++it) {
+            multiply(p, ap);
+            const double pap = dot(p, ap);
+            if (!(pap > 0.0)) break;
+            const double alpha = rz / pap;
+            for (std::size_t k = 0; k < n; ++k) {
+                x[k] += alpha * p[k];
+                r[k] -= alpha * ap[k];
+            }
+            precondition(r, z);
+            const double rz_next = dot(r, z);
+            const double beta = rz_next / rz;
+            rz = rz_next;
+            for (std::size_t k = 0; k < n; ++k) p[k] = z[k] + beta * p[k];
+        }
+        return x;
+    }
+
+private:
+    static double dot(const std::vector<double>& a, const std::vector<double>& b) {
+        double s = 0.0;
+        for (std::size_t k = 0; k < a.size(); ++k) s += a[k] * b[k];
+        return s;
+    }
+
+    void multiply(const std::vector<double>& x, std::vector<double>& y) const {
+        const double dt = st_.dt();
+        const std::size_t m_size = st_.plan().size();
+        std::vector<complex> xh(u_ * m_size, complex{}), v(m_size);
+        for (std::size_t j = 0; j < u_; ++j) {
+            complex* h = &xh[j * m_size];
+            for (std::size_t m = 0; m < l_; ++m) h[m] = x[1 + j * l_ + m];
+            st_.plan()(h, false);
+        }
+        y[0] = (dt * st_.grid_points() + ridge_) * x[0];
+        for (std::size_t k = 0; k < u_ * l_; ++k) y[0] += dt * s_[k] * x[1 + k];
+        for (std::size_t j = 0; j < u_; ++j) {
+            std::fill(v.begin(), v.end(), complex{});
+            for (std::size_t jp = 0; jp < u_; ++jp) {
+                const complex* c = st_.spectrum(j, jp);
+                const complex* h = &xh[jp * m_size];
+                for (std::size_t k = 0; k < m_size; ++k) v[k] += c[k] * h[k];
+            }
+            st_.plan()(v.data(), true);
+            for (std::size_t m = 0; m < l_; ++m) {
+                const std::size_t r = 1 + j * l_ + m;
+                y[r] = dt * s_[j * l_ + m] * x[0] + dt * v[m].real() / static_cast<double>(m_size) + ridge_ * x[r];
+            }
+        }
+    }
+
+    void precondition(const std::vector<double>& r, std::vector<double>& z) const {
+        z[0] = r[0] / (st_.dt() * st_.grid_points() + ridge_);
+        for (std::size_t j = 0; j < u_; ++j) {
+            const double* a = &blocks_[j * l_ * l_];
+            double* y = &z[1 + j * l_];
+            for (std::size_t k = 0; k < l_; ++k) {
+                double v = r[1 + j * l_ + k];
+                for (std::size_t c = 0; c < k; ++c) v -= a[k * l_ + c] * y[c];
+                y[k] = v / a[k * l_ + k];
+            }
+            for (std::size_t k = l_; k-- > 0;) {
+                double v = y[k];
+                for (std::size_t c = k + 1; c < l_; ++c) v -= a[c * l_ + k] * y[c];
+                y[k] = v / a[k * l_ + k];
+            }
+        }
+    }
+
+    const grid_statistics& st_;
+    std::size_t u_, l_;
+    std::vector<double> s_, blocks_;
+    double ridge_ = 0.0;
+};
+
 class ls_target {
 public:
     ls_target(const grid_statistics& st, std::size_t target, kernel_shape shape, double support, double l1)
         : st_(st), i_(target), shape_(shape), support_(support),
-          l1_(l1 * 2.0 * st.count(target) / (st.grid_points() * st.dt()) * std::sqrt(st.count(target))), u_(st.units()), l_(st.length()),
-          np_(shape_parameters(shape)), f_(u_ * l_), x_(u_ * l_), s_(u_ * l_) {
+          l1_(l1 * 2.0 * l1_standard_errors * std::sqrt(st.count(target) / (st.grid_points() * st.dt()))),
+          u_(st.units()), l_(st.length()), np_(shape_parameters(shape)), f_(u_ * l_), x_(u_ * l_), s_(u_ * l_),
+          fh_(u_ * st.plan().size()), l1j_(u_, 0.0) {
         for (std::size_t j = 0; j < u_; ++j)
             for (std::size_t m = 0; m < l_; ++m) {
                 double x = st.pair(j, i_, m);
@@ -395,27 +583,69 @@ public:
     // f[m]: the density averaged under the triangle of half-width dt around m dt, the spread of
     // the true delays of the event pairs that rounding puts at lag m (each end moves by up to
     // dt / 2). At lag 0 this counts half the mass near 0, as only the pairs in the right order
-    // excite. 8-point Gauss-Legendre on each side.
+    // excite. 8-point Gauss-Legendre on each side; the points between m and m + 1 serve both lags,
+    // and the density is written out per shape with its normalisation computed once (this loop is
+    // most of the fit's time).
     void kernel_values(const double* eta, double* out) const {
+        switch (shape_) {
+            case kernel_shape::truncated_exponential: {
+                const double tau = eta[0], scale = 1.0 / (tau * -std::expm1(-support_ / tau));
+                triangle_average([&](double t) { return t <= support_ ? scale * std::exp(-t / tau) : 0.0; }, out);
+                break;
+            }
+            case kernel_shape::truncated_gaussian: {
+                const auto k = unit_kernel(shape_, support_, eta);
+                const double mean = eta[0], inv = 1.0 / eta[1], peak = std::clamp(mean, 0.0, support_);
+                const double z = (peak - mean) * inv, scale = k.density(peak) / std::exp(-0.5 * z * z);
+                triangle_average([&](double t) {
+                    const double y = (t - mean) * inv;
+                    return t <= support_ ? scale * std::exp(-0.5 * y * y) : 0.0;
+                }, out);
+                break;
+            }
+            case kernel_shape::raised_cosine: {
+                const double start = eta[0], inv = 1.0 / eta[1];
+                triangle_average([&](double t) {
+                    const double x = (t - start) * inv;
+                    return x >= 0.0 && x <= 1.0 ? inv * (1.0 - std::cos(2.0 * std::numbers::pi * x)) : 0.0;
+                }, out);
+                break;
+            }
+            case kernel_shape::exponential: break;
+        }
+    }
+
+    template <class Density>  // density(t) for t > 0
+    void triangle_average(Density&& density, double* out) const {
         static constexpr double node[4] = {0.1834346424956498, 0.5255324099163290, 0.7966664774136267,
                                            0.9602898564975363};
         static constexpr double weight[4] = {0.3626837833783620, 0.3137066458778873, 0.2223810344533745,
                                              0.1012285362903763};
-        const auto k = unit_kernel(shape_, support_, eta);
         const double dt = st_.dt();
-        for (std::size_t m = 0; m < l_; ++m) {
-            const double centre = static_cast<double>(m) * dt;
-            double sum = 0.0;
+        std::fill(out, out + l_, 0.0);
+        for (std::size_t m = 0; m < l_; ++m) {  // the interval (m dt, (m + 1) dt)
+            double left = 0.0, right = 0.0;
             for (int q = 0; q < 4; ++q)
-                for (double x : {0.5 * (1.0 - node[q]), 0.5 * (1.0 + node[q])})  // x in (0, 1)
-                    sum += 0.5 * weight[q] * (1.0 - x) * (k.density(centre + x * dt) + k.density(centre - x * dt));
-            out[m] = sum;  // integral over (-dt, dt) of density (1 - |s|/dt) / dt ds
+                for (double x : {0.5 * (1.0 - node[q]), 0.5 * (1.0 + node[q])}) {
+                    const double v = 0.5 * weight[q] * density((static_cast<double>(m) + x) * dt);
+                    left += (1.0 - x) * v;
+                    right += x * v;
+                }
+            out[m] += left;
+            if (m + 1 < l_) out[m + 1] += right;
         }
     }
 
     // The profiled criterion: J at the best (mu, g >= 0) for these shapes; theta receives them.
     double profile(const std::vector<double>& eta, std::vector<double>& theta) {
-        for (std::size_t j = 0; j < u_; ++j) kernel_values(&eta[j * np_], &f_[j * l_]);
+        const std::size_t m_size = st_.plan().size();
+        for (std::size_t j = 0; j < u_; ++j) {
+            kernel_values(&eta[j * np_], &f_[j * l_]);
+            complex* h = &fh_[j * m_size];
+            std::fill(h, h + m_size, complex{});
+            for (std::size_t m = 0; m < l_; ++m) h[m] = f_[j * l_ + m];
+            st_.plan()(h, false);
+        }
         const std::size_t n = u_ + 1;
         const double dt = st_.dt();
         q_.assign(n * n, 0.0);
@@ -430,18 +660,21 @@ public:
                 fx += f[m] * x_[j * l_ + m];
             }
             q_[j + 1] = q_[(j + 1) * n] = dt * fs;
-            b_[j + 1] = fx - 0.5 * l1_;
+            b_[j + 1] = fx;
+            const complex* fj = &fh_[j * m_size];
             for (std::size_t jp = j; jp < u_; ++jp) {
-                const double* fp = &f_[jp * l_];
-                double sum = 0.0;
-                for (std::size_t m = 0; m < l_; ++m) {
-                    if (f[m] == 0.0) continue;
-                    double row = 0.0;
-                    for (std::size_t mp = 0; mp < l_; ++mp) row += st_.cross(j, jp, m, mp) * fp[mp];
-                    sum += f[m] * row;
-                }
-                q_[(j + 1) * n + jp + 1] = q_[(jp + 1) * n + j + 1] = dt * sum;
+                // sum_{m, m'} f_j[m] c[m - m'] f_j'[m'] = (1/M) sum_k C[k] conj(F_j[k]) F_j'[k]
+                const complex* c = st_.spectrum(j, jp);
+                const complex* fp = &fh_[jp * m_size];
+                // real sequences: the terms at k and M - k are conjugate
+                const std::size_t half = m_size / 2;
+                double sum = (c[0] * std::conj(fj[0]) * fp[0]).real() + (c[half] * std::conj(fj[half]) * fp[half]).real();
+                for (std::size_t k = 1; k < half; ++k) sum += 2.0 * (c[k] * std::conj(fj[k]) * fp[k]).real();
+                q_[(j + 1) * n + jp + 1] = q_[(jp + 1) * n + j + 1] = dt * sum / static_cast<double>(m_size);
             }
+            // The l1 weight in standard errors of b_j under no edge: sd(b_j) = sqrt(rate_i Q_jj).
+            l1j_[j] = l1_ * std::sqrt(std::max(q_[(j + 1) * n + j + 1], 0.0));
+            b_[j + 1] -= 0.5 * l1j_[j];
         }
         // Non-negative quadratic program min theta' Q theta - 2 b' theta by coordinate descent
         // (exact minimisation along each coordinate; n is small).
@@ -477,25 +710,31 @@ public:
 
     // Gradient of the profiled criterion with respect to the shape parameters (envelope theorem:
     // the partial derivative at the optimal theta), by central differences of the kernel values.
+    // Uses the spectra of the last profile() (which must have been at eta).
     void gradient(const std::vector<double>& eta, const std::vector<double>& theta, std::vector<double>& grad) const {
         const double dt = st_.dt();
+        const std::size_t m_size = st_.plan().size(), n = u_ + 1;
         grad.assign(eta.size(), 0.0);
         std::vector<double> df(l_), plus(l_), minus(l_), e(np_);
+        std::vector<complex> v(m_size);
         for (std::size_t j = 0; j < u_; ++j) {
             const double g = theta[j + 1];
             if (g == 0.0) continue;
-            // dJ/df_j[m] = 2 g (dt mu s_j[m] + dt sum_j' g_j' (C_jj' f_j')[m] - x_j[m])
-            for (std::size_t m = 0; m < l_; ++m) {
-                double v = 0.0;
-                for (std::size_t jp = 0; jp < u_; ++jp) {
-                    if (theta[jp + 1] == 0.0) continue;
-                    const double* fp = &f_[jp * l_];
-                    double row = 0.0;
-                    for (std::size_t mp = 0; mp < l_; ++mp) row += st_.cross(j, jp, m, mp) * fp[mp];
-                    v += theta[jp + 1] * row;
-                }
-                df[m] = 2.0 * g * (dt * theta[0] * s_[j * l_ + m] + dt * v - x_[j * l_ + m]);
+            // dJ/df_j[m] = 2 g (dt mu s_j[m] + dt sum_j' w_j' (C_jj' f_j')[m] - x_j[m]), w_j' = g_j' and,
+            // for j' = j, the l1 term's derivative: g l1_ d sqrt(Q_jj) = g l1_ dt (C_jj f_j) / sqrt(Q_jj).
+            std::fill(v.begin(), v.end(), complex{});
+            for (std::size_t jp = 0; jp < u_; ++jp) {
+                double w = theta[jp + 1];
+                if (jp == j && l1j_[j] > 0.0) w += 0.5 * l1j_[j] / q_[(j + 1) * n + j + 1];
+                if (w == 0.0) continue;
+                const complex* c = st_.spectrum(j, jp);
+                const complex* fp = &fh_[jp * m_size];
+                for (std::size_t k = 0; k <= m_size / 2; ++k) v[k] += w * c[k] * fp[k];
             }
+            for (std::size_t k = 1; k < m_size / 2; ++k) v[m_size - k] = std::conj(v[k]);  // real result
+            st_.plan()(v.data(), true);
+            for (std::size_t m = 0; m < l_; ++m)
+                df[m] = 2.0 * g * (dt * theta[0] * s_[j * l_ + m] + dt * v[m].real() / static_cast<double>(m_size) - x_[j * l_ + m]);
             for (std::size_t p = 0; p < np_; ++p) {
                 std::copy_n(&eta[j * np_], np_, e.begin());
                 const double h = 1e-6 * std::max(support_, 1.0);
@@ -531,45 +770,14 @@ public:
         return starts;
     }
 
-    // Starting shapes from the unconstrained non-parametric least-squares kernels (a dense
-    // (1 + U L) linear system), by matching each kernel's mean and spread.
-    std::vector<double> initial_shapes() const {
-        const std::size_t n = 1 + u_ * l_;
+    // Starting shapes from the unconstrained non-parametric least-squares kernels, by matching
+    // each kernel's mean and spread.
+    std::vector<double> initial_shapes(const nonparametric_solver& solver) const {
         const double dt = st_.dt();
-        std::vector<double> a(n * n, 0.0), rhs(n, 0.0);
-        a[0] = dt * st_.grid_points();
+        std::vector<double> rhs(1 + u_ * l_);
         rhs[0] = st_.count(i_);
-        for (std::size_t j = 0; j < u_; ++j)
-            for (std::size_t m = 0; m < l_; ++m) {
-                const std::size_t r = 1 + j * l_ + m;
-                a[r] = a[r * n] = dt * s_[j * l_ + m];
-                rhs[r] = x_[j * l_ + m];
-                for (std::size_t jp = 0; jp < u_; ++jp)
-                    for (std::size_t mp = 0; mp < l_; ++mp) a[r * n + 1 + jp * l_ + mp] = dt * st_.cross(j, jp, m, mp);
-            }
-        double trace = 0.0;
-        for (std::size_t r = 0; r < n; ++r) trace += a[r * n + r];
-        for (std::size_t r = 0; r < n; ++r) a[r * n + r] += 1e-9 * trace / static_cast<double>(n);
-        // Cholesky (the matrix is a Gram matrix plus a ridge: positive definite).
-        for (std::size_t c = 0; c < n; ++c) {
-            double d = a[c * n + c];
-            for (std::size_t k = 0; k < c; ++k) d -= a[c * n + k] * a[c * n + k];
-            d = std::sqrt(std::max(d, 1e-300));
-            a[c * n + c] = d;
-            for (std::size_t r = c + 1; r < n; ++r) {
-                double v = a[r * n + c];
-                for (std::size_t k = 0; k < c; ++k) v -= a[r * n + k] * a[c * n + k];
-                a[r * n + c] = v / d;
-            }
-        }
-        for (std::size_t r = 0; r < n; ++r) {
-            for (std::size_t k = 0; k < r; ++k) rhs[r] -= a[r * n + k] * rhs[k];
-            rhs[r] /= a[r * n + r];
-        }
-        for (std::size_t r = n; r-- > 0;) {
-            for (std::size_t k = r + 1; k < n; ++k) rhs[r] -= a[k * n + r] * rhs[k];
-            rhs[r] /= a[r * n + r];
-        }
+        std::copy(x_.begin(), x_.end(), rhs.begin() + 1);
+        rhs = solver.solve(rhs);
         std::vector<double> eta(u_ * np_);
         for (std::size_t j = 0; j < u_; ++j) {
             double w = 0.0, mean = 0.0, second = 0.0;
@@ -610,15 +818,19 @@ private:
     std::size_t u_, l_, np_;
     shape_box box_;
     std::vector<double> f_, x_, s_, q_, b_;
+    std::vector<complex> fh_;  // spectra of f_, [source][k]
+    std::vector<double> l1j_;  // the l1 weight of each source's norm at the last profile()
 };
 
 // Spectral projected gradient (Barzilai-Borwein steps, backtracking until the criterion falls),
 // in parameters scaled by the support so that all move on one scale. `evaluate(eta)` returns the
 // profiled criterion and keeps its optimal (mu, g); `gradient(eta, grad)` differentiates it there.
-template <class Evaluate, class Gradient, class Project>
+// `keep()` makes the last evaluation's (mu, g) current (no second evaluation of an accepted step).
+template <class Evaluate, class Keep, class Gradient, class Project>
 std::vector<double> descend(std::vector<double> eta, double support, const hawkes_fit_options& o, Evaluate&& evaluate,
-                            Gradient&& gradient, Project&& project, std::size_t& iterations) {
-    double value = evaluate(eta, true);
+                            Keep&& keep, Gradient&& gradient, Project&& project, std::size_t& iterations) {
+    double value = evaluate(eta);
+    keep();
     std::vector<double> grad, previous_grad, previous_eta, trial;
     double step = 0.0;
     int stalled = 0;
@@ -643,13 +855,14 @@ std::vector<double> descend(std::vector<double> eta, double support, const hawke
             trial = eta;
             for (std::size_t p = 0; p < grad.size(); ++p) trial[p] -= step * grad[p] * support;
             project(trial);
-            const double v = evaluate(trial, false);
+            const double v = evaluate(trial);
             if (v < value) {
                 stalled = value - v <= o.tolerance * std::abs(v) ? stalled + 1 : 0;
                 previous_eta = eta;
                 previous_grad = grad;
                 eta = trial;
-                value = evaluate(eta, true);
+                keep();
+                value = v;
                 moved = true;
             }
         }
@@ -669,6 +882,7 @@ ls_fit fit_least_squares(const grid_statistics& st, const hawkes_fit_options& o,
     const std::size_t u = st.units(), np = shape_parameters(o.shape);
     std::vector<ls_target> targets;
     for (std::size_t i = 0; i < u; ++i) targets.emplace_back(st, i, o.shape, support, o.l1);
+    const nonparametric_solver solver(st);
     ls_fit fit;
     fit.theta.resize(u);
     fit.eta.resize(u);
@@ -676,23 +890,22 @@ ls_fit fit_least_squares(const grid_statistics& st, const hawkes_fit_options& o,
         for (std::size_t i = 0; i < u; ++i) {
             auto& t = targets[i];
             std::vector<double> theta, trial_theta;
-            auto evaluate = [&](const std::vector<double>& eta, bool keep) {
+            auto evaluate = [&](const std::vector<double>& eta) {
                 trial_theta = theta;
-                const double v = t.profile(eta, trial_theta);
-                if (keep) theta = trial_theta;
-                return v;
+                return t.profile(eta, trial_theta);
             };
+            auto keep = [&] { theta = trial_theta; };
             auto gradient = [&](const std::vector<double>& eta, std::vector<double>& grad) {
                 t.gradient(eta, theta, grad);
             };
             auto project = [&](std::vector<double>& eta) { t.project(eta); };
             auto starts = t.generic_shapes();
-            starts.insert(starts.begin(), t.initial_shapes());
+            starts.insert(starts.begin(), t.initial_shapes(solver));
             double best = std::numeric_limits<double>::infinity();
             for (const auto& start : starts) {
                 std::size_t its = 0;
                 theta.clear();
-                auto eta = descend(start, support, o, evaluate, gradient, project, its);
+                auto eta = descend(start, support, o, evaluate, keep, gradient, project, its);
                 std::vector<double> th;
                 const double v = t.profile(eta, th);
                 iterations = std::max(iterations, its);
@@ -712,16 +925,16 @@ ls_fit fit_least_squares(const grid_statistics& st, const hawkes_fit_options& o,
         return eta;
     };
     std::vector<std::vector<double>> theta(u), trial_theta(u);
-    auto evaluate = [&](const std::vector<double>& shared, bool keep) {
+    auto evaluate = [&](const std::vector<double>& shared) {
         const auto eta = broadcast(shared);
         double v = 0.0;
         for (std::size_t i = 0; i < u; ++i) {
             trial_theta[i] = theta[i];
             v += targets[i].profile(eta, trial_theta[i]);
         }
-        if (keep) theta = trial_theta;
         return v;
     };
+    auto keep = [&] { theta = trial_theta; };
     auto gradient = [&](const std::vector<double>& shared, std::vector<double>& grad) {
         const auto eta = broadcast(shared);
         grad.assign(np, 0.0);
@@ -740,7 +953,7 @@ ls_fit fit_least_squares(const grid_statistics& st, const hawkes_fit_options& o,
     // Start from the mean of the targets' non-parametric shapes, weighted by nothing (robust).
     std::vector<double> start(np, 0.0);
     for (std::size_t i = 0; i < u; ++i) {
-        const auto eta = targets[i].initial_shapes();
+        const auto eta = targets[i].initial_shapes(solver);
         for (std::size_t j = 0; j < u; ++j)
             for (std::size_t p = 0; p < np; ++p) start[p] += eta[j * np + p] / static_cast<double>(u * u);
     }
@@ -752,15 +965,16 @@ ls_fit fit_least_squares(const grid_statistics& st, const hawkes_fit_options& o,
     for (const auto& s : starts) {
         std::size_t its = 0;
         for (auto& t : theta) t.clear();
-        auto candidate = descend(s, support, o, evaluate, gradient, project, its);
-        const double v = evaluate(candidate, false);
+        auto candidate = descend(s, support, o, evaluate, keep, gradient, project, its);
+        const double v = evaluate(candidate);
         iterations = std::max(iterations, its);
         if (v < best) {
             best = v;
             shared = candidate;
         }
     }
-    evaluate(shared, true);
+    evaluate(shared);
+    keep();
     for (std::size_t i = 0; i < u; ++i) {
         fit.eta[i] = broadcast(shared);
         fit.theta[i] = theta[i];
@@ -774,6 +988,16 @@ std::size_t hawkes_events::size() const {
     std::size_t n = 0;
     for (const auto& t : times_ms) n += t.size();
     return n;
+}
+
+hawkes_events simulate_hawkes_events(const hawkes_params& params) {
+    hawkes_events ev;
+    ev.t_stop_ms = params.t_stop_ms;
+    ev.times_ms.resize(params.units());
+    simulate_hawkes(params, [&](std::span<const double> t, std::span<const std::uint64_t> u) {
+        for (std::size_t n = 0; n < t.size(); ++n) ev.times_ms[u[n]].push_back(t[n]);
+    });
+    return ev;
 }
 
 double hawkes_log_likelihood(const hawkes_events& events, const hawkes_params& params) {

@@ -12,7 +12,8 @@
 //    (Staerman et al. 2023). Events are rounded to a grid of step dt, kernels live on
 //    [0, support]; the criterion integral(lambda^2) - 2 sum_k lambda(t_k) is a quadratic form
 //    whose coefficients are pair counts computed once (O(N x events within the support)), so an
-//    iteration costs O(U^2 L^2) (L = support / dt) whatever the number of events. Baselines and
+//    evaluation costs O(U^2 M) per target (M >= 2 L: FFT size, L = support / dt) whatever the
+//    number of events. Baselines and
 //    norms are solved exactly for given shapes (a non-negative quadratic program); the shape
 //    parameters descend the profiled criterion. An l1 penalty on the norms sets absent edges to 0.
 // Every fit reports the exact continuous-time log-likelihood of its result (hawkes_log_likelihood),
@@ -43,9 +44,10 @@ struct hawkes_fit_options {
     kernel_shape shape = kernel_shape::exponential;
     double support_ms = 0.0;      // finite-support shapes: the kernels live on [0, support]
     double dt_ms = 0.0;           // finite-support shapes: grid step; 0 = support / 100
-    // l1 penalty on the norms, as a multiple of each target's default weight: sqrt(N_i) in
-    // log-likelihood units (exponential), 2 (N_i / T) sqrt(N_i) in least-squares units (about the
-    // same pull: the criterion's gradient is ~2 lambda times the likelihood's). 0: no penalty.
+    // l1 penalty on the norms, as a multiple of each edge's default weight: sqrt(N_i) in
+    // log-likelihood units (exponential); in least-squares units 2 x 4 standard errors of the
+    // edge's correlation with the target's events when the edge is absent (an edge survives weight
+    // 1 only on more than 4 standard errors of evidence). 0: no penalty.
     double l1 = 0.0;
     bool shared_shape = false;    // one set of shape parameters (tau; mean, sigma; ...) for every kernel
     std::size_t min_events = 10;  // per unit; fewer is refused (model_error naming the unit)
@@ -60,6 +62,9 @@ struct hawkes_fit_result {
     std::size_t iterations = 0;  // the largest number of iterations any target took
     std::string estimator;       // one line: what was done, with its settings
 };
+
+// The events of simulate_hawkes(params), collected per unit in memory (tests, benchmarks).
+hawkes_events simulate_hawkes_events(const hawkes_params& params);
 
 // Throws model_error for a unit with fewer than options.min_events events or bad options.
 hawkes_fit_result fit_hawkes(const hawkes_events& events, const hawkes_fit_options& options);
