@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
+#include <limits>
 #include <iostream>
 #include <unistd.h>
 
@@ -25,6 +28,18 @@ bool command_line::parse(const std::vector<std::string>& args, po::variables_map
             return false;
         }
         po::notify(vm);
+    } catch (const po::required_option& e) {
+        // A missing positional is named as the usage line shows it (CONFIG), not as "--config".
+        std::string name = e.get_option_name();
+        name.erase(0, name.find_first_not_of('-'));
+        const unsigned n = positional.max_total_count();
+        for (unsigned i = 0; i < n && i < 16; ++i)
+            if (positional.name_for_position(i) == name) {
+                std::string upper = name;
+                for (char& c : upper) c = c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+                throw usage_error("the argument " + upper + " is required", usage);
+            }
+        throw usage_error(e.what(), usage);
     } catch (const po::error& e) {
         throw usage_error(e.what(), usage);
     }
@@ -193,6 +208,23 @@ void check_memory(const std::string& what, double bytes, const std::string& deta
 void note_output_size(const std::string& path, double bytes, const std::string& detail) {
     if (bytes > large_output_bytes)
         std::fprintf(stderr, "note: %s will be about %s (%s)\n", path.c_str(), human_bytes(bytes).c_str(), detail.c_str());
+}
+
+double free_disk_space(const std::string& path) {
+    std::error_code ec;
+    auto folder = std::filesystem::absolute(std::filesystem::path(path), ec).parent_path();
+    if (ec) return std::numeric_limits<double>::infinity();
+    const auto space = std::filesystem::space(folder, ec);
+    if (ec) return std::numeric_limits<double>::infinity();
+    return static_cast<double>(space.available);
+}
+
+void check_output_size(const std::string& path, double bytes, const std::string& detail) {
+    const double free = free_disk_space(path);
+    if (bytes > free)
+        throw error(path + " would be about " + human_bytes(bytes) + " (" + detail + "), more than the " +
+                    human_bytes(free) + " free there; nothing was written");
+    note_output_size(path, bytes, detail);
 }
 
 // ------------------------------------------------------------------------------ progress bar

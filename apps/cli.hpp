@@ -120,6 +120,11 @@ void check_memory(const std::string& what, double bytes, const std::string& deta
 inline constexpr double large_output_bytes = 1e9;
 // Prints "note: <path> will be about 3.8 GB (<detail>)" on stderr when bytes > large_output_bytes.
 void note_output_size(const std::string& path, double bytes, const std::string& detail);
+// Free bytes in the folder that will hold `path` (infinity when it cannot be told).
+double free_disk_space(const std::string& path);
+// As note_output_size, but first throws evspike::error when `bytes` exceeds the free space of the
+// output's folder: "<path> would be about 16 TB (<detail>), more than the 95 GB free there; ...".
+void check_output_size(const std::string& path, double bytes, const std::string& detail);
 
 // A progress bar on stderr, drawn only when stderr is a terminal and not quiet.
 class progress_bar {

@@ -31,6 +31,7 @@
 #include "io/atomic_file.hpp"
 #include "io/detector_file.hpp"
 #include "io/kilosort.hpp"
+#include "io/motif_truth.hpp"
 #include "io/nwb_units.hpp"
 #include "io/recording.hpp"
 #include "io/spike_file.hpp"
@@ -74,6 +75,10 @@ std::string text_field(const std::string& s, char delimiter) {
 
 void sonata_to_text(const std::string& in, const std::string& out_path, char delimiter, bool quiet) {
     const spike_reader reader(in);
+    // CSV holds spikes only: a ground truth (generate motifs) does not survive the round trip.
+    if (has_motif_truth(in))
+        std::fprintf(stderr, "note: %s: the motif ground truth (/motifs) is not written to %s (CSV holds spikes only)\n",
+                     in.c_str(), out_path.c_str());
     std::uint64_t total = 0;
     std::map<std::string, std::vector<std::uint64_t>> unit_ids;
     for (const auto& p : reader.populations()) {
@@ -132,34 +137,20 @@ void detections_to_text(const std::string& in, const std::string& out_path, char
 
 // ------------------------------------------------------------------------------------ import
 
-// Splits one record of evspike's CSV/TSV (no embedded newlines); quotes as in RFC 4180.
-bool split_record(const std::string& line, char delimiter, std::vector<std::string>& fields) {
-    fields.clear();
-    std::string field;
-    bool quoted = false, was_quoted = false;
-    for (std::size_t i = 0; i < line.size(); ++i) {
-        const char c = line[i];
-        if (quoted) {
-            if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-                field += '"';
-                ++i;
-            } else if (c == '"') {
-                quoted = false;
-            } else {
-                field += c;
-            }
-        } else if (c == '"' && field.empty() && !was_quoted) {
-            quoted = was_quoted = true;
-        } else if (c == delimiter) {
-            fields.push_back(field);
-            field.clear();
-            was_quoted = false;
-        } else {
-            field += c;
-        }
-    }
-    fields.push_back(field);
-    return !quoted;
+// One spike per node and instant (SPEC §3.2, docs/files.md): exact repeats, as spike sorters or
+// a doubled line produce them, are dropped with a notice, so that what convert writes a spike_file
+// source also reads (which refuses them).
+void drop_duplicates(spike_table& spikes, const std::string& in, const std::string& population,
+                     const std::vector<std::uint64_t>* unit_ids) {
+    const duplicate_spikes d = drop_duplicate_spikes(spikes);
+    if (d.count == 0) return;
+    std::string node = "node " + std::to_string(d.node_id);
+    if (unit_ids != nullptr && d.node_id < unit_ids->size()) node += " (unit " + std::to_string((*unit_ids)[d.node_id]) + ")";
+    std::fprintf(stderr,
+                 "note: %s: dropped %zu duplicate spike%s of population %s (same node, same time; first: %s at %s ms): "
+                 "a node spikes at most once per instant\n",
+                 in.c_str(), d.count, d.count == 1 ? "" : "s", population.c_str(), node.c_str(),
+                 format_double(d.time_ms).c_str());
 }
 
 // evspike's own CSV/TSV header, if `first_line` is one: its delimiter and whether it has unit_id.
@@ -207,7 +198,8 @@ void own_csv_to_sonata(const std::string& in, std::string_view text, const own_h
         ++line_number;
         if (!line.empty() && line.back() == '\r') line.pop_back();
         if (line_number == 1 || line.empty()) continue;
-        if (!split_record(line, header.delimiter, fields)) fail("unterminated quote");
+        // evspike's own CSV keeps every byte of a field (no trimming: a population name is exact).
+        if (!split_record(line, header.delimiter, fields, false)) fail("unterminated quote");
         if (fields.size() != expected)
             fail("expected " + std::to_string(expected) + " fields (" + names + "), found " + std::to_string(fields.size()));
         if (fields[0].empty()) fail("empty population name");
@@ -240,7 +232,8 @@ void own_csv_to_sonata(const std::string& in, std::string_view text, const own_h
             // Node ids are re-derived from the unit ids (dense ranks): the same ids unless a unit
             // had no spike in the CSV.
             unit_spikes rec{std::move(c.unit), std::move(c.t), {}};
-            const dense_population dense = densify(rec);
+            dense_population dense = densify(rec);
+            drop_duplicates(dense.spikes, in, name, &dense.unit_ids);
             writer.append(pop, std::span<const double>(dense.spikes.timestamps), std::span<const std::uint64_t>(dense.spikes.node_ids));
             writer.set_unit_ids(pop, dense.unit_ids);
             writer.set_span(pop, {dense.spikes.timestamps.front(), dense.spikes.timestamps.back()});
@@ -251,13 +244,15 @@ void own_csv_to_sonata(const std::string& in, std::string_view text, const own_h
         std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
             return c.t[a] != c.t[b] ? c.t[a] < c.t[b] : c.id[a] < c.id[b];
         });
-        std::vector<double> t(order.size());
-        std::vector<std::uint64_t> id(order.size());
+        spike_table sorted;
+        sorted.timestamps.resize(order.size());
+        sorted.node_ids.resize(order.size());
         for (std::size_t k = 0; k < order.size(); ++k) {
-            t[k] = c.t[order[k]];
-            id[k] = c.id[order[k]];
+            sorted.timestamps[k] = c.t[order[k]];
+            sorted.node_ids[k] = c.id[order[k]];
         }
-        writer.append(pop, std::span<const double>(t), std::span<const std::uint64_t>(id));
+        drop_duplicates(sorted, in, name, nullptr);
+        writer.append(pop, std::span<const double>(sorted.timestamps), std::span<const std::uint64_t>(sorted.node_ids));
     }
     writer.commit();
 }
@@ -270,7 +265,8 @@ struct import_settings {
 // Writes one recording as a SONATA population; prints a one-line summary.
 void write_recording(const unit_spikes& recording, const std::string& in, const std::string& out_path,
                      const import_settings& settings, bool starts_at_zero) {
-    const dense_population dense = densify(recording);
+    dense_population dense = densify(recording);
+    drop_duplicates(dense.spikes, in, settings.population, &dense.unit_ids);
     spike_writer writer(out_path, provenance{invocation(), 1, ""});
     const std::size_t pop = writer.add_population(settings.population);
     const auto& t = dense.spikes.timestamps;

@@ -1,5 +1,6 @@
 // evspike generate hawkes CONFIG -o OUT: a multivariate Hawkes process (SPEC §6), each unit a node
 // of one population, streamed to a SONATA spike file in time order (ties by node id).
+#include <cstdio>
 #include <span>
 #include <string>
 
@@ -34,12 +35,17 @@ int run_generate_hawkes(const args& a) {
     spike_writer writer(output, provenance{invocation(), params.seed, config.text});
     const std::size_t pop = writer.add_population(config.population);
     progress_bar progress("generate hawkes", params.t_stop_ms, vm.count("quiet") != 0);
+    std::uint64_t spikes = 0;
     simulate_hawkes(params, [&](std::span<const double> times, std::span<const std::uint64_t> units) {
         writer.append(pop, times, units);
+        spikes += times.size();
         progress.update(times.back());
     });
     writer.commit();
     progress.finish();
+    if (vm.count("quiet") == 0)
+        std::printf("wrote %s: %llu spikes of %zu units in [0, %g) ms\n", output.c_str(),
+                    static_cast<unsigned long long>(spikes), params.units(), params.t_stop_ms);
     return 0;
 }
 

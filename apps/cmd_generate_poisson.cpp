@@ -2,6 +2,7 @@
 // (SPEC §6), written as one population of a SONATA spike file, sorted by time, ties by node id.
 // Streaming, window by window (models/poisson_population.hpp): memory is O(N + spikes per
 // window) whatever t_stop, and the same seed gives the same bytes.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <span>
@@ -20,6 +21,26 @@
 namespace evspike::cli {
 namespace {
 
+// Memory per neuron, bytes: its process and next spike (~80 B) plus its share of the window
+// buffers (models/poisson_population.cpp: about 2^16 spikes per window, raw and sorted).
+constexpr double bytes_per_neuron = 256.0;
+// File bytes per spike (float64 time + uint64 node id, shuffle + deflate), measured on 1e6 spikes:
+// 6.0 B (100 neurons at 1 kHz), 6.8 B (1e4 at 10 Hz), 7.6 B (1e6 at 1 Hz); rounded up.
+constexpr double file_bytes_per_spike = 8.0;
+
+// Up-front checks (SPEC §8), before anything is drawn: the file from the mean spike count
+// (refused beyond the free disk space, a notice above 1 GB), memory from the neurons.
+void check_sizes(const std::string& output, std::uint64_t neurons, double max_rate_hz, double t_stop_ms,
+                 std::uint64_t max_memory) {
+    const double n = static_cast<double>(neurons);
+    char detail[120];
+    const double spikes = n * max_rate_hz * t_stop_ms / 1000.0;
+    std::snprintf(detail, sizeof detail, "%.3g spikes x %g B", spikes, file_bytes_per_spike);
+    check_output_size(output, spikes * file_bytes_per_spike, detail);
+    std::snprintf(detail, sizeof detail, "%.3g neurons x %g B", n, bytes_per_neuron);
+    check_memory("generate poisson", n * bytes_per_neuron + 65536.0 * 48.0, detail, max_memory);
+}
+
 std::string format_double(double v) {
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%.17g", v);
@@ -29,7 +50,7 @@ std::string format_double(double v) {
 // --rate-file: inhomogeneous trains, exact by time rescaling (models/inhomogeneous_poisson.hpp).
 int generate_from_rate_file(const std::string& output, const std::string& rate_file, std::uint64_t neurons,
                             double t_stop_ms, double dead_time_ms, const std::string& population, std::uint64_t seed,
-                            bool quiet) {
+                            bool quiet, std::uint64_t max_memory) {
     declare_input(rate_file, "rate file");
     check_output(output);
     const rate_profile profile = read_rate_file(rate_file);
@@ -38,6 +59,8 @@ int generate_from_rate_file(const std::string& output, const std::string& rate_f
     } catch (const model_error& e) {
         throw config_error("--rate-file", e.what(), rate_file);
     }
+    check_sizes(output, neurons, *std::max_element(profile.rate_hz.begin(), profile.rate_hz.end()), t_stop_ms,
+                max_memory);
     inhomogeneous_poisson_population trains(profile, dead_time_ms, t_stop_ms, neurons, seed, population);
     std::string config = "neurons = " + std::to_string(neurons) + "\nrate_file = \"" + rate_file +
                          "\"\nt_stop = " + format_double(t_stop_ms) + "\ndead_time = " + format_double(dead_time_ms) +
@@ -49,12 +72,17 @@ int generate_from_rate_file(const std::string& output, const std::string& rate_f
     progress_bar progress("generate poisson", t_stop_ms, quiet);
     std::vector<double> times;
     std::vector<std::uint64_t> ids;
+    std::uint64_t spikes = 0;
     while (trains.next_batch(times, ids)) {
         writer.append(pop, std::span<const double>(times), std::span<const std::uint64_t>(ids));
+        spikes += times.size();
         progress.update(trains.time_reached());
     }
     writer.commit();
     progress.finish();
+    if (!quiet)
+        std::printf("wrote %s: %llu spikes of %llu neurons in [0, %g) ms\n", output.c_str(),
+                    static_cast<unsigned long long>(spikes), static_cast<unsigned long long>(neurons), t_stop_ms);
     return 0;
 }
 
@@ -77,6 +105,8 @@ int run_generate_poisson(const args& a) {
         ("rate-file", po::value(&rate_file), "piecewise-constant rate, CSV time_ms,rate_hz (instead of --rate): exact inhomogeneous trains")
         ("population", po::value(&population)->default_value("poisson"), "population name in the file")
         ("seed", cli::seed(&seed)->default_value(1), "random seed; neuron i draws from stream \"<population>/<i>\"");
+    std::uint64_t max_memory = 0;
+    add_max_memory(cl.options, &max_memory);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
 
@@ -87,7 +117,7 @@ int run_generate_poisson(const args& a) {
     if (population.empty()) throw usage_error("--population: must not be empty", cl.usage);
     if (vm.count("rate-file") != 0)
         return generate_from_rate_file(output, rate_file, neurons, t_stop_ms, dead_time_ms, population, seed,
-                                       vm.count("quiet") != 0);
+                                       vm.count("quiet") != 0, max_memory);
     poisson_params params{rate_hz, dead_time_ms, 0.0, t_stop_ms};
     try {
         params.validate();
@@ -95,6 +125,8 @@ int run_generate_poisson(const args& a) {
         throw usage_error(std::string("--rate/--dead-time: ") + e.what(), cl.usage);
     }
 
+    check_output(output);
+    check_sizes(output, neurons, rate_hz, t_stop_ms, max_memory);
     poisson_population trains(params, neurons, seed, population);
 
     const std::string config = "neurons = " + std::to_string(neurons) + "\nrate = " + format_double(rate_hz) +
@@ -103,15 +135,21 @@ int run_generate_poisson(const args& a) {
     spike_writer writer(output, provenance{invocation(), seed, config});
     const std::size_t pop = writer.add_population(population);
 
-    progress_bar progress("generate poisson", t_stop_ms, vm.count("quiet") != 0);
+    const bool quiet = vm.count("quiet") != 0;
+    progress_bar progress("generate poisson", t_stop_ms, quiet);
     std::vector<double> times;
     std::vector<std::uint64_t> ids;
+    std::uint64_t spikes = 0;
     while (trains.next_window(times, ids)) {
         writer.append(pop, std::span<const double>(times), std::span<const std::uint64_t>(ids));
+        spikes += times.size();
         progress.update(trains.time_reached());
     }
     writer.commit();
     progress.finish();
+    if (!quiet)
+        std::printf("wrote %s: %llu spikes of %llu neurons in [0, %g) ms\n", output.c_str(),
+                    static_cast<unsigned long long>(spikes), static_cast<unsigned long long>(neurons), t_stop_ms);
     return 0;
 }
 

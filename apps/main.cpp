@@ -44,6 +44,22 @@ void print_usage(std::FILE* out) {
     for (const auto& c : commands) std::fprintf(out, "  %-18s %s\n", c.words, c.summary);
 }
 
+// Prints the commands whose first word is `group` ("generate"), for `evspike generate --help`;
+// with out == nullptr only tells whether there are any.
+bool print_group(std::FILE* out, const std::string& group) {
+    bool any = false;
+    for (const auto& c : commands) {
+        const std::string words = c.words;
+        if (words.size() > group.size() && words.compare(0, group.size(), group) == 0 && words[group.size()] == ' ') {
+            if (out == nullptr) return true;
+            if (!any) std::fprintf(out, "usage: evspike %s <command> [args] [--help]\n\ncommands:\n", group.c_str());
+            any = true;
+            std::fprintf(out, "  %-18s %s\n", c.words, c.summary);
+        }
+    }
+    return any;
+}
+
 // Finds the longest command whose words match the leading arguments.
 const command* find_command(const std::vector<std::string>& argv, std::size_t& words_used) {
     for (const auto& c : commands) {
@@ -83,6 +99,21 @@ int main(int argc, char** argv) {
     std::size_t used = 0;
     const command* c = find_command(all, used);
     if (c == nullptr) {
+        // A group word ("generate") alone, with --help or with an unknown second word lists its
+        // commands.
+        if (print_group(nullptr, all[0])) {
+            const bool help = all.size() >= 2 && (all[1] == "--help" || all[1] == "-h" || all[1] == "help");
+            if (help) {
+                print_group(stdout, all[0]);
+                return 0;
+            }
+            if (all.size() == 1)
+                std::fprintf(stderr, "error: '%s' needs a command\n", all[0].c_str());
+            else
+                std::fprintf(stderr, "error: unknown command '%s %s'\n", all[0].c_str(), all[1].c_str());
+            print_group(stderr, all[0]);
+            return 2;
+        }
         std::fprintf(stderr, "error: unknown command '%s'\n", all[0].c_str());
         print_usage(stderr);
         return 2;

@@ -503,9 +503,7 @@ private:
                     vs.node_ids.push_back(id);
                 }
                 if (vs.node_ids.empty()) ids->fail("must list at least one node id (omit the key to record all)");
-            } else {
-                for (std::uint64_t id = 0; id < g.size; ++id) vs.node_ids.push_back(id);
-            }
+            }  // omitted: every node, left empty here so that the up-front size check comes first
             if (auto interval = v.find("interval")) {
                 vs.interval_ms = interval->as_number();
                 if (!(vs.interval_ms > 0.0))

@@ -10,8 +10,7 @@
 namespace evspike {
 namespace {
 
-// Trials generated per batch: bounds memory while keeping append calls large.
-constexpr std::uint64_t trials_per_batch = 16;
+constexpr std::uint64_t trials_per_batch = motif_trials_per_batch;
 
 motif_truth stream_hdsnn(const motifs_config& c, const spike_batch_sink& batch, const std::function<void(double)>& progress) {
     const auto& p = c.hdsnn;

@@ -14,6 +14,9 @@
 namespace evspike {
 
 // Receives a generator's spikes batch by batch, in time order (ties by node id).
+// hdsnn trials generated per batch: bounds memory while keeping append calls large.
+inline constexpr std::uint64_t motif_trials_per_batch = 16;
+
 using spike_batch_sink = std::function<void(std::span<const double> times_ms, std::span<const std::uint64_t> node_ids)>;
 
 // Generates the raster and ground truth of `c`. With a non-empty `output`, writes both into that

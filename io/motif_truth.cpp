@@ -70,6 +70,8 @@ void add_motif_truth(const std::string& spike_file_path, const motif_truth& trut
     output.commit();
 }
 
+bool has_motif_truth(const std::string& path) { return h5::file::open_read(path).is_group("motifs"); }
+
 motif_truth read_motif_truth(const std::string& path) {
     auto f = h5::file::open_read(path);
     if (!f.is_group("motifs")) throw io_error(path, "/motifs", "no motif ground truth in this file");

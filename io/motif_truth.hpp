@@ -31,6 +31,9 @@ struct motif_truth {
 // With atomic = false the file is completed in place: for a file that is itself a temporary.
 void add_motif_truth(const std::string& spike_file_path, const motif_truth& truth, bool atomic = true);
 
+// Whether the file has a /motifs group (io_error if it is not a readable HDF5 file).
+bool has_motif_truth(const std::string& path);
+
 // Reads /motifs; io_error naming file and dataset if it is missing or malformed.
 motif_truth read_motif_truth(const std::string& path);
 

@@ -37,6 +37,28 @@ dense_population densify(const unit_spikes& in) {
     return out;
 }
 
+duplicate_spikes drop_duplicate_spikes(spike_table& spikes) {
+    duplicate_spikes d;
+    auto& t = spikes.timestamps;
+    auto& id = spikes.node_ids;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (kept > 0 && t[i] == t[kept - 1] && id[i] == id[kept - 1]) {
+            if (d.count++ == 0) {
+                d.time_ms = t[i];
+                d.node_id = id[i];
+            }
+            continue;
+        }
+        t[kept] = t[i];
+        id[kept] = id[i];
+        ++kept;
+    }
+    t.resize(kept);
+    id.resize(kept);
+    return d;
+}
+
 std::string format_double(double v) {
     char buffer[64];
     const auto r = std::to_chars(buffer, buffer + sizeof buffer, v);

@@ -31,6 +31,17 @@ struct dense_population {
 // and sorts the spikes by (time, node id). Memory O(spikes).
 dense_population densify(const unit_spikes& in);
 
+// The one rule for every spike file (SPEC §3.2, docs/files.md): a node spikes at most once per
+// instant. Removes exact repeats (same node id, same time) from a table sorted by (time, node id),
+// keeping the first; returns how many were removed and, through `first`, the first one removed.
+// `evspike convert` drops them with a notice; a simulation's spike_file source refuses them.
+struct duplicate_spikes {
+    std::size_t count = 0;
+    double time_ms = 0;
+    std::uint64_t node_id = 0;
+};
+duplicate_spikes drop_duplicate_spikes(spike_table& spikes);
+
 // Adds `offset_ms` to every time, then refuses a time < 0 (SONATA and SPEC §7.1 keep times >= 0):
 // io_error(file, "", where(i) + ": ...") naming the first negative spike, the earliest time and
 // the --time-offset that would make them all >= 0. Nothing is dropped silently.

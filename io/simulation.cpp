@@ -122,6 +122,11 @@ simulation_result run_simulation(const simulation_spec& spec, const simulation_o
             if (g == nullptr || g->is_source)
                 throw config_error(key + ".population", "no neuron population named '" + v.population + "'",
                                    config_path);
+            // node_ids empty: every node of the population (sim/spec.hpp).
+            std::vector<std::uint64_t> every;
+            if (v.node_ids.empty())
+                for (std::uint64_t id = 0; id < g->size; ++id) every.push_back(id);
+            const std::vector<std::uint64_t>& ids = v.node_ids.empty() ? every : v.node_ids;
             voltage_output::target target{nullptr, 0, nullptr};
             if (write_files) {
                 const std::string path = v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path;
@@ -129,7 +134,7 @@ simulation_result run_simulation(const simulation_spec& spec, const simulation_o
                 if (!writer) writer = std::make_unique<voltage_report_writer>(path, info);
                 try {
                     target.population =
-                        writer->add_population(v.population, v.node_ids, 0.0, spec.t_stop_ms, v.interval_ms, v.float64);
+                        writer->add_population(v.population, ids, 0.0, spec.t_stop_ms, v.interval_ms, v.float64);
                 } catch (const error& e) {
                     throw config_error(key, e.what(), config_path);
                 }
@@ -137,10 +142,10 @@ simulation_result run_simulation(const simulation_spec& spec, const simulation_o
             }
             if (keep_in_memory) {
                 auto& m = result.voltages[i];
-                m = {v.population, v.node_ids, 0.0, spec.t_stop_ms, v.interval_ms, v.float64, {}};
+                m = {v.population, ids, 0.0, spec.t_stop_ms, v.interval_ms, v.float64, {}};
                 target.memory = &m;
             }
-            out.probes.push_back({static_cast<std::size_t>(g - net->groups.data()), v.node_ids, v.interval_ms});
+            out.probes.push_back({static_cast<std::size_t>(g - net->groups.data()), ids, v.interval_ms});
             voltages.probes.push_back(target);
         }
         out.voltages = root ? &voltages : nullptr;

@@ -23,7 +23,31 @@ constexpr std::array<const char*, 10> colours = {"#1f77b4", "#d62728", "#2ca02c"
 // Motif colours (detections): apart from grey, which is for spikes in no motif.
 constexpr std::array<const char*, 8> motif_colours = {"#d62728", "#1f77b4", "#2ca02c", "#ff7f0e",
                                                       "#9467bd", "#e377c2", "#17becf", "#8c564b"};
-const char* motif_colour(std::uint32_t motif) { return motif_colours[motif % motif_colours.size()]; }
+
+// A population's colour follows its name, not its band position, so that `exc` keeps its colour
+// whatever the order or the other populations shown: FNV-1a of the name into the palette. When
+// names of one plot fall on the same colour, they are resolved in alphabetical order, each later
+// name taking the next free colour (so the result still does not depend on the order).
+std::vector<const char*> population_colours(const std::vector<raster_population>& populations) {
+    std::vector<std::size_t> order(populations.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(),
+              [&](std::size_t a, std::size_t b) { return populations[a].name < populations[b].name; });
+    std::vector<const char*> out(populations.size());
+    std::array<bool, colours.size()> used{};
+    std::size_t taken = 0;
+    for (const std::size_t i : order) {
+        std::uint64_t h = 14695981039346656037ULL;
+        for (const unsigned char c : populations[i].name) h = (h ^ c) * 1099511628211ULL;
+        std::size_t k = static_cast<std::size_t>(h % colours.size());
+        if (taken < colours.size())
+            while (used[k]) k = (k + 1) % colours.size();
+        if (!used[k]) ++taken;
+        used[k] = true;
+        out[i] = colours[k];
+    }
+    return out;
+}
 
 std::array<std::uint8_t, 3> rgb(const char* hex) {
     std::array<std::uint8_t, 3> c{};
@@ -277,6 +301,7 @@ void svg_raster::add(std::size_t population, std::span<const double> timestamps_
 }
 
 std::string svg_raster::render() const {
+    const std::vector<const char*> colour_of = population_colours(populations_);
     const int W = options_.width_px, H = options_.height_px;
     const double bottom = top_ + plot_h_;
     std::string s;
@@ -294,7 +319,7 @@ std::string svg_raster::render() const {
     // Band backgrounds, population names and node-id ticks.
     for (std::size_t p = 0; p < populations_.size(); ++p) {
         const auto& b = bands_[p];
-        const char* colour = colours[p % colours.size()];
+        const char* colour = colour_of[p];
         s += "<rect x=\"" + coord(left_) + "\" y=\"" + coord(b.y_top) + "\" width=\"" + coord(plot_w_) +
              "\" height=\"" + coord(b.height) + "\" fill=\"#f7f7f7\"/>\n";
         const double cy = b.y_top + b.height / 2;
@@ -378,7 +403,7 @@ std::string svg_raster::render() const {
             std::vector<std::array<std::uint8_t, 3>> palette = {{255, 255, 255}};
             std::vector<std::uint8_t> alpha = {0};
             for (int l = 1; l <= levels; ++l) {
-                palette.push_back(rgb(colours[p % colours.size()]));
+                palette.push_back(rgb(colour_of[p]));
                 alpha.push_back(static_cast<std::uint8_t>(std::lround(255.0 * (0.15 + 0.85 * l / levels))));
             }
             const double scale = std::log1p(top);
@@ -413,7 +438,7 @@ std::string svg_raster::render() const {
             if (paths[p].empty()) continue;
             const bool motif = p >= populations_.size();
             const char* colour = motif ? motif_colours[p - populations_.size()]
-                                       : (motifs_shown_ ? "#b0b0b0" : colours[p % colours.size()]);
+                                       : (motifs_shown_ ? "#b0b0b0" : colour_of[p]);
             s += std::string("<path fill=\"none\" stroke=\"") + colour + "\" stroke-width=\"" + (motif ? "1.6" : "1") +
                  "\" d=\"" + paths[p] + "\"/>\n";
         }

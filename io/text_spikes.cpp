@@ -34,8 +34,9 @@ bool parse_number(std::string_view s, double& v) {
     return r.ec == std::errc{} && r.ptr == s.data() + s.size() && !s.empty();
 }
 
-// Splits a record. delimiter 0 means runs of blanks. Returns false on an unterminated quote.
-bool split(std::string_view line, char delimiter, std::vector<std::string>& fields) {
+}  // namespace
+
+bool split_record(std::string_view line, char delimiter, std::vector<std::string>& fields, bool trim_blanks) {
     fields.clear();
     if (delimiter == 0) {
         std::size_t i = 0;
@@ -60,20 +61,22 @@ bool split(std::string_view line, char delimiter, std::vector<std::string>& fiel
             } else {
                 field += c;
             }
-        } else if (c == '"' && trim(field).empty() && !was_quoted) {
+        } else if (c == '"' && (trim_blanks ? trim(field).empty() : field.empty()) && !was_quoted) {
             field.clear();
             quoted = was_quoted = true;
         } else if (c == delimiter) {
-            fields.emplace_back(was_quoted ? field : std::string(trim(field)));
+            fields.emplace_back(was_quoted || !trim_blanks ? field : std::string(trim(field)));
             field.clear();
             was_quoted = false;
         } else {
             field += c;
         }
     }
-    fields.emplace_back(was_quoted ? field : std::string(trim(field)));
+    fields.emplace_back(was_quoted || !trim_blanks ? field : std::string(trim(field)));
     return !quoted;
 }
+
+namespace {
 
 // A header name split into its base ("time") and an optional unit ("ms" in time_ms, "time (ms)").
 struct column_name {
@@ -179,7 +182,7 @@ unit_spikes parse_text_spikes(std::string_view text, const std::string& name, co
                                                                         : '\0';
     std::vector<std::string> fields;
     line_number = lines.front().number;
-    if (!split(first, delimiter, fields)) fail("unterminated quote");
+    if (!split_record(first, delimiter, fields)) fail("unterminated quote");
     double ignored = 0;
     const bool has_header =
         std::any_of(fields.begin(), fields.end(), [&](const std::string& f) { return !parse_number(f, ignored); });
@@ -251,7 +254,7 @@ unit_spikes parse_text_spikes(std::string_view text, const std::string& name, co
     const std::size_t needed = std::max(unit_col, time_col) + 1;
     for (std::size_t k = has_header ? 1 : 0; k < lines.size(); ++k) {
         line_number = lines[k].number;
-        if (!split(lines[k].text, delimiter, fields)) fail("unterminated quote");
+        if (!split_record(lines[k].text, delimiter, fields)) fail("unterminated quote");
         if (fields.size() < needed)
             fail("expected at least " + std::to_string(needed) + " fields, found " + std::to_string(fields.size()));
         const std::string& u = fields[unit_col];

@@ -18,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "io/recording.hpp"
 
@@ -37,6 +38,13 @@ struct text_options {
 
 // A time in `unit` as ms: s x 1000, us / 1000, samples x 1000 / rate (one rounding each).
 double to_ms(double value, time_unit unit, double sample_rate_hz);
+
+// Splits one record (a line without its newline) at `delimiter`, fields double-quoted as in
+// RFC 4180 ("" inside quotes is a quote); delimiter 0 means runs of spaces and tabs (no quotes).
+// With trim_blanks (recordings, written by hand or by spreadsheets) an unquoted field loses its
+// leading and trailing spaces and tabs and a quote may follow blanks; without (evspike's own CSV,
+// apps/cmd_convert.cpp) every byte is kept. Returns false on an unterminated quote.
+bool split_record(std::string_view line, char delimiter, std::vector<std::string>& fields, bool trim_blanks = true);
 
 // `text` is the whole file; `name` is the file name used in messages.
 unit_spikes parse_text_spikes(std::string_view text, const std::string& name, const text_options& options);

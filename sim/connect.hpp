@@ -51,10 +51,6 @@ network build_network(const simulation_spec& spec, const partition& part = {});
 // `probability`. Unknown group names count 0 (the build reports them). apps/ compares the bytes
 // with the machine's memory before building (SPEC §8). Implemented in sim/estimate.cpp.
 double estimate_synapses(const simulation_spec& spec);
-// Peak bytes of build_network per synapse: the unsorted list (24 B, up to twice that while it
-// grows) plus the sorted copy (24 B: target, double weight, delay); the final CSR is smaller
-// than either.
-inline constexpr double build_bytes_per_synapse = 48.0;
 
 // The stream-name stem of connection `index` of `spec` ("connection/exc->inh#0").
 std::string connection_stream_name(const simulation_spec& spec, std::size_t index);

@@ -1,6 +1,10 @@
-// estimate_synapses (sim/connect.hpp): kept apart from the build code in connect.cpp.
+// estimate_synapses (sim/connect.hpp) and estimate_simulation (sim/estimate.hpp): kept apart from
+// the build code in connect.cpp.
 #include <algorithm>
+#include <cmath>
 #include <variant>
+
+#include "sim/estimate.hpp"
 
 #include "sim/connect.hpp"
 
@@ -37,6 +41,32 @@ double estimate_synapses(const simulation_spec& spec) {
             c.rule);
     }
     return total;
+}
+
+}  // namespace evspike
+
+namespace evspike {
+
+simulation_estimate estimate_simulation(const simulation_spec& spec) {
+    simulation_estimate e;
+    for (const auto& p : spec.populations) e.nodes += static_cast<double>(p.size);
+    for (const auto& s : spec.sources) e.nodes += static_cast<double>(s.size);
+    e.synapses = estimate_synapses(spec);
+    for (const auto& v : spec.output.voltage) {
+        double nodes = static_cast<double>(v.node_ids.size());
+        if (v.node_ids.empty())
+            for (const auto& p : spec.populations)
+                if (p.name == v.population) nodes = static_cast<double>(p.size);
+        e.recorded += nodes;
+        // Rows: #{k : k * interval < t_stop}, as the writer counts them (to within one).
+        const double samples = v.interval_ms > 0 ? std::ceil(spec.t_stop_ms / v.interval_ms) : 0.0;
+        e.report_bytes[v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path] +=
+            samples * nodes * (v.float64 ? 8.0 : 4.0);
+    }
+    e.memory_bytes = e.synapses * bytes_per_synapse + e.nodes * bytes_per_node +
+                     e.recorded * report_bytes_per_node +
+                     static_cast<double>(e.report_bytes.size()) * 65536.0 * 8.0;
+    return e;
 }
 
 }  // namespace evspike

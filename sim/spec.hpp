@@ -67,7 +67,7 @@ struct connection_spec {
 
 struct voltage_spec {
     std::string population;
-    std::vector<std::uint64_t> node_ids;
+    std::vector<std::uint64_t> node_ids;  // empty: every node (expanded only when the run is built)
     double interval_ms = 0.1;
     bool float64 = false;
     std::string path;            // empty: <spikes>.voltage.h5

@@ -31,6 +31,20 @@ TEST_SUITE("apps") {
         CHECK(slurp(dir / "out2.csv") == slurp(dir / "out.csv"));
     }
 
+    TEST_CASE("convert: evspike's CSV keeps every byte of a field (the shared splitter, untrimmed)") {
+        temp_dir dir;
+        // " a" (with its blank) and "a" are two populations; a blank beside a number is refused,
+        // where a recording's reader would trim it (tests/io/import_test.cpp, split_record).
+        write_text(dir / "in.csv", "population,node_id,timestamp_ms\n a,1,2\na,1,3\n");
+        REQUIRE(run_evspike("convert " + (dir / "in.csv") + " " + (dir / "s.h5")).exit_code == 0);
+        REQUIRE(run_evspike("convert " + (dir / "s.h5") + " " + (dir / "out.csv")).exit_code == 0);
+        CHECK(slurp(dir / "out.csv") == "population,node_id,timestamp_ms\n a,1,2\na,1,3\n");
+        write_text(dir / "in.csv", "population,node_id,timestamp_ms\na, 1,2\n");
+        const auto r = run_evspike("convert " + (dir / "in.csv") + " " + (dir / "t.h5"));
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.out, "line 2: node_id ' 1' is not a non-negative integer"));
+    }
+
     TEST_CASE("convert: a bad CSV names the file and line, exits 1 and writes nothing") {
         temp_dir dir;
         struct bad {

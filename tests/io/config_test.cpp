@@ -239,7 +239,7 @@ TEST_CASE("config: a full config parses into the expected spec") {
     CHECK(spec.output.voltage[0].interval_ms == 0.1);
     CHECK(spec.output.voltage[0].float64);
     CHECK(spec.output.voltage[0].path.empty());
-    CHECK(spec.output.voltage[1].node_ids.size() == 5);  // default: every node
+    CHECK(spec.output.voltage[1].node_ids.empty());  // default: every node, expanded when the run is built
     CHECK_FALSE(spec.output.voltage[1].float64);
     CHECK(spec.output.voltage[1].path == "/tmp/abs_voltage.h5");  // absolute paths stay
 }

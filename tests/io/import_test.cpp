@@ -307,3 +307,24 @@ TEST_SUITE("io") {
         }
     }
 }
+
+// The one RFC 4180 field splitter (io/text_spikes.hpp), used by the recording importer (trimming
+// blanks) and by convert's reader of evspike's own CSV (keeping every byte).
+TEST_CASE("split_record: quotes as in RFC 4180; blanks trimmed for recordings, kept for evspike's CSV") {
+    std::vector<std::string> f;
+    REQUIRE(split_record(" exc , 3 ,\" a,\"\"b\"\" \", 4.5 ", ',', f));
+    CHECK(f == std::vector<std::string>{"exc", "3", " a,\"b\" ", "4.5"});
+    REQUIRE(split_record(" exc , 3 ,\" a,\"\"b\"\" \", 4.5 ", ',', f, false));
+    CHECK(f == std::vector<std::string>{" exc ", " 3 ", " a,\"b\" ", " 4.5 "});  // blanks stay
+    // Trimmed, a quote may follow blanks; untrimmed it is then an ordinary character.
+    REQUIRE(split_record("a, \"b,c\"", ',', f));
+    CHECK(f == std::vector<std::string>{"a", "b,c"});
+    REQUIRE(split_record("a, \"b,c\"", ',', f, false));
+    CHECK(f == std::vector<std::string>{"a", " \"b", "c\""});
+    REQUIRE(split_record("\"x,y\"\t1\t\t2", '\t', f, false));
+    CHECK(f == std::vector<std::string>{"x,y", "1", "", "2"});
+    CHECK(!split_record("\"open,1", ',', f));
+    CHECK(!split_record("\"open,1", ',', f, false));
+    REQUIRE(split_record("  7   12.5 ", 0, f));  // runs of blanks
+    CHECK(f == std::vector<std::string>{"7", "12.5"});
+}

@@ -269,6 +269,38 @@ TEST_SUITE("io") {
         CHECK(lit <= img.width / 2 + 1);
     }
 
+    TEST_CASE("svg_raster: a population's colour follows its name, not its band position") {
+        // The colour of the label of `name` and of the tick path drawn for its one spike.
+        auto colours_of = [](const std::vector<std::string>& names, const std::string& name) {
+            raster_options o;
+            o.t_start_ms = 0;
+            o.t_stop_ms = 10;
+            std::vector<raster_population> pops;
+            for (const auto& n : names) pops.push_back({n, 2});
+            svg_raster r(pops, o);
+            const auto at = static_cast<std::size_t>(std::find(names.begin(), names.end(), name) - names.begin());
+            r.add(at, std::vector<double>{1}, std::vector<std::uint64_t>{0});
+            const std::string svg = r.render();
+            const auto label = svg.find(">" + name + "</text>");
+            REQUIRE(label != std::string::npos);
+            const auto fill = svg.rfind("fill=\"", label) + 6;
+            const auto stroke = svg.find("stroke=\"", svg.find("<path fill=\"none\"")) + 8;
+            return std::pair{svg.substr(fill, 7), svg.substr(stroke, 7)};
+        };
+        const auto reference = colours_of({"exc", "inh", "ext"}, "exc");
+        CHECK(reference.first == reference.second);
+        CHECK(reference.first[0] == '#');
+        for (const auto& order : std::vector<std::vector<std::string>>{
+                 {"inh", "exc", "ext"}, {"ext", "inh", "exc"}, {"inh", "ext", "exc"}})
+            CHECK(colours_of(order, "exc") == reference);
+        // Different names of one plot get different colours, here as in the first order.
+        CHECK(colours_of({"exc", "inh", "ext"}, "inh").first != reference.first);
+        CHECK(colours_of({"exc", "inh", "ext"}, "ext").first != reference.first);
+        // "motifs" and "noise" hash to the same palette entry: the later name takes the next one.
+        CHECK(colours_of({"noise", "motifs"}, "noise").first != colours_of({"noise", "motifs"}, "motifs").first);
+        CHECK(colours_of({"noise", "motifs"}, "noise") == colours_of({"motifs", "noise"}, "noise"));
+    }
+
     TEST_CASE("svg_raster: an empty time range is a bug, not a plot") {
         raster_options o;
         o.t_start_ms = 5;

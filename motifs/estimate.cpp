@@ -1,0 +1,32 @@
+#include "motifs/estimate.hpp"
+
+#include <algorithm>
+
+namespace evspike {
+
+generation_estimate estimate_hdsnn(const hdsnn_params& p, std::uint64_t batch_trials) {
+    const double N = static_cast<double>(p.neurons), M = static_cast<double>(p.motifs);
+    const double D = static_cast<double>(p.delays), T = static_cast<double>(p.bins);
+    const double trials = static_cast<double>(p.trials);
+    generation_estimate e;
+    // Candidate centres per trial: T - 2 floor(D / 2) (motifs/hdsnn.cpp).
+    const double starts = std::max(0.0, T - 2.0 * static_cast<double>(p.delays / 2));
+    e.occurrences = trials * starts * M * p.p_motif;
+    e.spikes = trials * T * N * p.p_background + e.occurrences * N * D * p.sparsity;
+    const double batch = std::min(trials, static_cast<double>(std::max<std::uint64_t>(batch_trials, 1)));
+    e.memory_bytes = M * N * D * (8.0 + 16.0 * p.sparsity) + T * N * 9.0 +
+                     (trials > 0 ? e.spikes / trials : 0.0) * batch * 24.0 + e.occurrences * 32.0;
+    return e;
+}
+
+generation_estimate estimate_jittered(const jittered_params& p) {
+    const double seconds = p.t_stop_ms / 1000.0;
+    generation_estimate e;
+    e.occurrences = static_cast<double>(p.motifs) * p.motif_rate_hz * seconds;
+    e.spikes = e.occurrences * static_cast<double>(p.synapses) * p.participation +
+               static_cast<double>(p.neurons) * p.background_rate_hz * seconds;
+    e.memory_bytes = e.spikes * 48.0 + e.occurrences * 64.0;
+    return e;
+}
+
+}  // namespace evspike

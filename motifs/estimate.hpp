@@ -1,0 +1,25 @@
+#pragma once
+// Up-front sizes of the motif generators (SPEC §8), from the parameters alone (microseconds):
+// `evspike generate motifs` compares them with the machine's memory and the free disk space
+// before drawing anything. Expected counts (the means of the random numbers of spikes).
+#include <cstdint>
+
+#include "motifs/hdsnn.hpp"
+#include "motifs/jittered.hpp"
+
+namespace evspike {
+
+struct generation_estimate {
+    double spikes = 0;        // expected spikes in the raster
+    double occurrences = 0;   // expected motif occurrences (ground truth rows)
+    double memory_bytes = 0;  // peak held in memory
+};
+
+// The dense kernel (M N D doubles) and its non-zero entries, one trial's evidence array
+// (T N cells of 9 B), the spikes of `batch_trials` trials and the whole ground truth.
+generation_estimate estimate_hdsnn(const hdsnn_params& p, std::uint64_t batch_trials);
+// Every spike is held and sorted in memory (up to 48 B each while the vector grows and is
+// copied out), and every occurrence (64 B with the ground truth).
+generation_estimate estimate_jittered(const jittered_params& p);
+
+}  // namespace evspike

@@ -1,0 +1,125 @@
+// Up-front estimates (SPEC §8, issue 10 part 4): a command whose memory or output would exceed the
+// machine (or --max-memory, or the free disk space) refuses before allocating anything, naming
+// the estimate and the limit, and leaves no file. The figures in the messages follow from the
+// documented per-item costs (docs/cli.md, "Memory and output size"), so they are checked exactly.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "file_util.hpp"
+#include "support.hpp"
+
+using namespace evspike::test;
+
+namespace {
+
+const char* network = R"(seed = 1
+t_stop = 100.0
+[[population]]
+name = "exc"
+size = SIZE
+model = "lif_delta"
+params = { tau_m = 20.0, E_L = -70.0, V_th = -50.0, V_reset = -70.0, t_ref = 2.0 }
+[[connection]]
+source = "exc"
+target = "exc"
+rule = { fixed_indegree = INDEGREE }
+weight = 0.1
+delay = 1.0
+[output]
+spikes = "out.h5"
+)";
+
+std::string config(std::string text, const std::string& size, const std::string& indegree) {
+    text.replace(text.find("SIZE"), 4, size);
+    text.replace(text.find("INDEGREE"), 8, indegree);
+    return text;
+}
+
+// Only the inputs the test wrote are left in the folder.
+void check_nothing_written(const temp_dir& dir, std::size_t inputs) { CHECK(files_in(dir.path()) == inputs); }
+
+}  // namespace
+
+TEST_SUITE("apps") {
+    TEST_CASE("estimates: simulate refuses a network beyond the machine's memory before building it") {
+        temp_dir dir;
+        // 1000 neurons x fixed_indegree 1e9 = 1e12 synapses x 16 B = 16 TB.
+        write_text(dir / "big.toml", config(network, "1000", "1000000000"));
+        const auto r = run_evspike("simulate " + (dir / "big.toml") + " -o " + (dir / "out.h5"));
+        CAPTURE(r.out);
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.out, "big.toml: the network needs about 16 TB of memory (1e+12 synapses x 16 B"));
+        CHECK(contains(r.out, "of this machine; nothing was started"));
+        check_nothing_written(dir, 1);
+    }
+
+    TEST_CASE("estimates: simulate counts neurons and voltage buffers against --max-memory") {
+        temp_dir dir;
+        // 1e8 neurons x 160 B = 16 GB, + 1e8 recorded x 24 B = 2.4 GB, + one report buffer.
+        std::string text = config(network, "100000000", "0");
+        text.replace(text.find("[[connection]]"), text.find("[output]") - text.find("[[connection]]"), "");
+        text += "[[output.voltage]]\npopulation = \"exc\"\ninterval = 10.0\n";
+        write_text(dir / "wide.toml", text);
+        const auto r = run_evspike("simulate " + (dir / "wide.toml") + " -o " + (dir / "out.h5") + " --max-memory 1G");
+        CAPTURE(r.out);
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.out, "the network needs about 18 GB of memory (0 synapses x 16 B, 1e+08 neurons x 160 B, "
+                              "1e+08 recorded x 24 B), more than --max-memory 1.1 GB; nothing was started"));
+        check_nothing_written(dir, 1);
+        // Within the limit the same check passes: a small network runs.
+        write_text(dir / "small.toml", config(network, "10", "2"));
+        const auto ok = run_evspike("simulate " + (dir / "small.toml") + " -o " + (dir / "out.h5") + " --max-memory 1G");
+        CAPTURE(ok.out);
+        CHECK(ok.exit_code == 0);
+    }
+
+    TEST_CASE("estimates: simulate refuses a voltage report beyond the free disk space") {
+        temp_dir dir;
+        // 1e4 nodes x 1e11 samples x 4 B = 4 PB.
+        std::string text = config(network, "10000", "0");
+        text.replace(text.find("[[connection]]"), text.find("[output]") - text.find("[[connection]]"), "");
+        text.replace(text.find("t_stop = 100.0"), 14, "t_stop = 1e10");
+        text += "[[output.voltage]]\npopulation = \"exc\"\ninterval = 0.1\n";
+        write_text(dir / "long.toml", text);
+        const auto r = run_evspike("simulate " + (dir / "long.toml") + " -o " + (dir / "out.h5"));
+        CAPTURE(r.out);
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.out, "out.h5.voltage.h5 would be about 4.0 PB (voltage samples), more than the "));
+        CHECK(contains(r.out, "free there; nothing was written"));
+        check_nothing_written(dir, 1);
+    }
+
+    TEST_CASE("estimates: generate poisson refuses an output beyond the free disk space, and notes a large one") {
+        temp_dir dir;
+        // 1000 neurons x 1e12 Hz x 1 s = 1e15 spikes x 8 B = 8 PB.
+        const auto r = run_evspike("generate poisson -o " + (dir / "p.h5") + " --neurons 1000 --rate 1e12 --t-stop 1000");
+        CAPTURE(r.out);
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.out, "p.h5 would be about 8.0 PB (1e+15 spikes x 8 B), more than the "));
+        check_nothing_written(dir, 0);
+        // 1e8 neurons x 1 Hz x 2 s = 2e8 spikes x 8 B = 1.6 GB: a notice, then --max-memory
+        // stops the run (1e8 neurons x 256 B), so that the test writes nothing.
+        const auto big = run_evspike("generate poisson -o " + (dir / "p.h5") +
+                                     " --neurons 100000000 --rate 1 --t-stop 2000 --max-memory 1k");
+        CAPTURE(big.out);
+        CHECK(big.exit_code == 1);
+        CHECK(contains(big.out, "note: " + (dir / "p.h5") + " will be about 1.6 GB (2e+08 spikes x 8 B)"));
+        CHECK(contains(big.out, "generate poisson needs about 26 GB of memory (1e+08 neurons x 256 B), "
+                                "more than --max-memory 1.0 kB; nothing was started"));
+        check_nothing_written(dir, 0);
+    }
+
+    TEST_CASE("estimates: generate motifs refuses a raster beyond memory from its config alone") {
+        temp_dir dir;
+        // 5 motifs x 1e9 Hz x 10 s = 5e10 occurrences; x 20 synapses x 0.9 = 9e11 spikes.
+        write_text(dir / "m.toml", "model = \"jittered\"\nmotif_rate = 1e9\n");
+        const auto r = run_evspike("generate motifs " + (dir / "m.toml") + " -o " + (dir / "m.h5"));
+        CAPTURE(r.out);
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.out, "generate motifs needs about 46 TB of memory"));
+        CHECK(contains(r.out, "(9e+11 spikes and 5e+10 motif occurrences expected)"));
+        check_nothing_written(dir, 1);
+    }
+}
