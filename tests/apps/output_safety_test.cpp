@@ -145,7 +145,7 @@ TEST_SUITE("apps") {
             temp_dir dir;
             write_text(dir / "x.h5", "the previous output");
             std::vector<std::string> seen;
-            const int status = interrupt("generate poisson -q --neurons 1000 --rate 100 --t-stop 1e9 -o " + dir / "x.h5",
+            const int status = interrupt("generate poisson -q --neurons 1000 --rate 100 --t-stop 1e6 -o " + dir / "x.h5",
                                          dir.path(), signal, seen);
             CHECK(status == 128 + signal);
             REQUIRE(seen.size() == 1);
@@ -159,8 +159,8 @@ TEST_SUITE("apps") {
     TEST_CASE("output safety: generate hawkes and motifs use one temporary (no doubled name) and clean it on TERM") {
         temp_dir dir;
         write_text(dir / "h.toml", "seed = 1\nt_stop = 1e9\nbaseline = [200.0, 200.0]\n");
-        write_text(dir / "m.toml", "model = \"hdsnn\"\nneurons = 2000\nmotifs = 4\ndelays = 5\nbins = 100000\n"
-                                   "p_background = 0.01\np_motif = 0.001\ntrials = 100000\n");
+        write_text(dir / "m.toml", "model = \"hdsnn\"\nneurons = 200\nmotifs = 4\ndelays = 5\nbins = 100000\n"
+                                   "p_background = 0.01\np_motif = 0.001\ntrials = 1000\n");
         for (const std::string config : {"h.toml", "m.toml"}) {
             CAPTURE(config);
             std::vector<std::string> seen;

@@ -29,8 +29,9 @@ TEST_SUITE("apps") {
         CHECK(contains(svg, "node id"));
         CHECK(contains(svg, ">exc</text>"));
         CHECK(contains(svg, ">inh</text>"));
-        CHECK(contains(svg, "stroke=\"#1f77b4\""));
-        CHECK(contains(svg, "stroke=\"#d62728\""));
+        // Colours by name (FNV-1a into the palette, docs/cli.md): exc orange, inh pink.
+        CHECK(contains(svg, "stroke=\"#ff7f0e\""));
+        CHECK(contains(svg, "stroke=\"#e377c2\""));
         CHECK(contains(svg, "3 spikes"));
 
         const auto one = run_evspike("plot " + (dir / "s.h5") + " -o " + (dir / "i.svg") + " --population inh --t-stop 5");
