@@ -13,7 +13,7 @@ neurons: its simulation time and the wall time of its whole binary (synapse crea
         [--variants constant,hetero] [--events 3e7] [--ranks 1] [--brian] [--brian-max 4e5]
         [--build-only]
 
---build-only runs t_stop = 0 (network build and engine set-up only). Prints one line per run
+--build-only runs t_stop = 0.001 ms (network build and engine set-up; --t-stop must be > 0). Prints one line per run
 and a Markdown table at the end. Every run is a fresh process; on a shared machine repeat and
 compare paired runs (the load average is printed).
 """
@@ -145,7 +145,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for variant in args.variants.split(","):
             for n in sizes:
-                t_stop = 0.0 if args.build_only else round(1.3 * args.events / (n * 80 * RATE_HZ / 1000), 3)
+                t_stop = 0.001 if args.build_only else round(1.3 * args.events / (n * 80 * RATE_HZ / 1000), 3)
                 r = run_evspike(binary, scaled_config(variant, n, tmp), t_stop, args.ranks, tmp)
                 r.update(variant=variant, n=n, t_stop=t_stop)
                 ev_rate = r["events"] / r["run_s"] if r["run_s"] > 0 else 0.0
