@@ -1,6 +1,7 @@
 #include "motifs/estimate.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace evspike {
 
@@ -26,6 +27,15 @@ generation_estimate estimate_jittered(const jittered_params& p) {
     e.spikes = e.occurrences * static_cast<double>(p.synapses) * p.participation +
                static_cast<double>(p.neurons) * p.background_rate_hz * seconds;
     e.memory_bytes = e.spikes * 48.0 + e.occurrences * 64.0;
+    return e;
+}
+
+detector_estimate estimate_detector_training(double motifs, double neurons, double delays, double spikes,
+                                             double bins, double trial_bins) {
+    detector_estimate e;
+    e.cells = motifs * neurons * delays;
+    e.trials = trial_bins > 0 ? std::ceil(bins / trial_bins) : 0.0;
+    e.memory_bytes = e.cells * 24.0 + spikes * 12.0 + e.trials * 8.0 + trial_bins * motifs * 4.0;
     return e;
 }
 

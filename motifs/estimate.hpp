@@ -22,4 +22,16 @@ generation_estimate estimate_hdsnn(const hdsnn_params& p, std::uint64_t batch_tr
 // copied out), and every occurrence (64 B with the ground truth).
 generation_estimate estimate_jittered(const jittered_params& p);
 
+// `detect train` (motifs/detector.cpp train_detector): the detector tensors, 6 x 4 B per motif x
+// neuron x delay cell (weights, gradient, two Adam moments, the naive-Bayes counts, the model),
+// the binned spikes (12 B each), the trial starts (8 B per trial of the shuffled order) and one
+// trial's logits (trial_bins x motifs x 4 B). `bins` is the raster's length in bins.
+struct detector_estimate {
+    double cells = 0;         // motifs x neurons x delays
+    double trials = 0;        // ceil(bins / trial_bins)
+    double memory_bytes = 0;
+};
+detector_estimate estimate_detector_training(double motifs, double neurons, double delays, double spikes,
+                                             double bins, double trial_bins);
+
 }  // namespace evspike
