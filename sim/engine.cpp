@@ -163,7 +163,7 @@ constexpr std::uint32_t generic_class = none;  // class_of_ of a lif_exp neuron
 // relative, by Estrin's scheme (independent pairs: a dependency chain of four multiply-adds
 // instead of Horner's nine, and no call): the factor of an input within its epoch (invariant 7).
 constexpr double small_exp_limit = 1.0 / 16.0;
-inline double small_exp(double r) {
+[[gnu::always_inline]] inline double small_exp(double r) {
     const double r2 = r * r, r4 = r2 * r2;
     const double low = (1.0 + r) + r2 * (1.0 / 2 + r * (1.0 / 6));
     const double mid = (1.0 / 24 + r * (1.0 / 120)) + r2 * (1.0 / 720 + r * (1.0 / 5040));
@@ -185,13 +185,14 @@ struct input {
     std::uint32_t target;
     std::uint32_t source;
     std::uint32_t position;
+    std::uint32_t next;      // the target's previous input of the epoch (a chain), or none
 };
 
 // A neuron's inputs of the current epoch: how many, where they are once grouped, and their sum
 // and the sum of the positive ones in delivery order (an order-free bound: invariant 8).
 struct inbox {
     std::uint32_t count = 0;
-    std::uint32_t at = 0;  // in grouped_, or in inputs_ if one
+    std::uint32_t at = 0;  // its last input in inputs_ (the head of its chain)
     double sum = 0.0;
     double rise = 0.0;
 };
@@ -215,6 +216,10 @@ public:
     }
     T& operator[](std::size_t id) { return v_[id - base_]; }
     const T& operator[](std::size_t id) const { return v_[id - base_]; }
+    // For hot loops: the first element (global id base()) and the base.
+    T* raw() { return v_.data(); }
+    std::size_t base() const { return base_; }
+    std::size_t size() const { return v_.size(); }
 
 private:
     std::size_t base_ = 0;
@@ -223,6 +228,11 @@ private:
 
 // How far ahead the epoch's neuron sweep prefetches (Benchmark 4, bench/README.md).
 constexpr std::size_t prefetch_distance = 8;
+// How far ahead a walk fetches its targets' inboxes (sim/engine.cpp, deliver).
+constexpr std::size_t inbox_prefetch = 8;
+// Above this many bytes of inboxes (a typical L2), deliveries fetch the inboxes ahead; below it
+// the prefetches cost instructions and save nothing (Benchmark 4's 4,000 neurons: 96 KB).
+constexpr std::size_t far_inbox_bytes = std::size_t{1} << 20;
 
 template <event_queue Q>
 class engine {
@@ -239,7 +249,11 @@ public:
         build_sources();
         build_probes();
         build_calendar();
+        one_class_palette_ = net_.uses_palette() && class_tau_.size() == 1 &&
+                             std::all_of(spec_.populations.begin(), spec_.populations.end(),
+                                         [](const population_spec& p) { return p.model == model_kind::lif_delta; });
         for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) sync(id, neurons_[id]);
+        far_targets_ = inbox_.size() * sizeof(inbox) > far_inbox_bytes;
     }
 
     run_stats run() {
@@ -604,38 +618,10 @@ private:
                 __builtin_prefetch(delay_ + ahead + 8);
                 __builtin_prefetch(net_.targets.data() + ahead);
             }
-            walk w = bucket[b];
-            const std::uint64_t base = off_[w.source], end = off_[w.source + 1];
-            std::uint64_t k = base + w.position;
-            double d = delay_[k];
-            sim_time a = w.t_emit + d;
-            while (a < T1) {
-                // One delay group: one arrival time, so one factor e^{(a - t_ref)/tau_m} per
-                // tau_m class of lif_delta targets (invariant 7).
-                ++group_;
-                do {
-                    const std::uint32_t target = net_.target(k);
-                    const double weight = net_.weight(k);
-                    const std::uint32_t c = class_of_[target];
-                    double value = weight;
-                    if (c != generic_class) {
-                        if (class_group_[c] != group_) {
-                            class_group_[c] = group_;
-                            class_factor_[c] = epoch_factor(c, a);
-                        }
-                        value *= class_factor_[c];
-                    }
-                    add_input(a, value, target, w.source, static_cast<std::uint32_t>(k - base));
-                    ++k;
-                } while (k < end && delay_[k] == d);
-                if (k == end) break;
-                d = delay_[k];
-                a = w.t_emit + d;
-            }
-            if (k < end && a < t_stop_) {
-                w.position = static_cast<std::uint32_t>(k - base);
-                queue_walk(w, a);
-            }
+            if (one_class_palette_)
+                far_targets_ ? deliver<true, true>(bucket[b], T1) : deliver<true, false>(bucket[b], T1);
+            else
+                far_targets_ ? deliver<false, true>(bucket[b], T1) : deliver<false, false>(bucket[b], T1);
         }
         ring_walks_ -= bucket.size();
         bucket.clear();
@@ -651,43 +637,26 @@ private:
                 active_.push_back(static_cast<std::uint32_t>(64 * w + std::countr_zero(bits)));
             active_bits_[w] = 0;
         }
-        // First the lif_delta neurons whose inputs cannot make them fire in the epoch take their
-        // sum (invariant 8); the others need their inputs in time order: grouped by target in id
-        // order (a counting sort over those neurons only; a lone input stays where it is).
-        fallback_.clear();
+        // A lif_delta neuron whose inputs cannot make it fire in the epoch takes their sum
+        // (invariant 8); the others take their inputs in time order (gather: a lone input where
+        // it is, several copied out of the target's chain and sorted). One pass, so each
+        // neuron's arrays are touched once per epoch (beyond the caches that is a miss each).
         const std::size_t n_active = active_.size();
         for (std::size_t a = 0; a < n_active; ++a) {
             if (a + prefetch_distance < n_active) {
                 const std::uint32_t ahead = active_[a + prefetch_distance];
                 __builtin_prefetch(&neurons_[ahead]);
                 __builtin_prefetch(&pred_t_[ahead]);
+                if (far_targets_) __builtin_prefetch(&inbox_[ahead], 1);
             }
             const std::uint32_t id = active_[a];
             neuron_slot& n = neurons_[id];
-            if (class_of_[id] != generic_class && inputs_absorbed(id, n, exp_time_[n.model], T1)) {
-                inbox_[id] = inbox{};
-                if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
+            if (class_of_[id] != generic_class) {
+                const exp_time_params& P = exp_time_[n.model];
+                if (!inputs_absorbed(id, n, P, T1)) process_exp_time(id, n, P, T1);
             } else {
-                fallback_.push_back(id);
-            }
-        }
-        std::uint32_t end_of = 0;
-        for (const std::uint32_t id : fallback_)
-            if (inbox_[id].count > 1) inbox_[id].at = end_of += inbox_[id].count;
-        if (grouped_.size() < end_of) grouped_.resize(inputs_.size());
-        for (std::uint32_t r = 0; r < n_inputs_; ++r) {
-            inbox& box = inbox_[inputs_[r].target];
-            if (box.count == 1)
-                box.at = r;
-            else if (box.count > 1)
-                grouped_[--box.at] = inputs_[r];
-        }
-        for (const std::uint32_t id : fallback_) {
-            neuron_slot& n = neurons_[id];
-            if (class_of_[id] != generic_class)
-                process_exp_time(id, n, exp_time_[n.model], T1);
-            else
                 process(id, n, std::get<lif_exp>(models_[n.model]), T1);
+            }
             inbox_[id] = inbox{};
             if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
         }
@@ -696,18 +665,87 @@ private:
         stats_.peak_queue = std::max(stats_.peak_queue, p_.size() + ring_preds_ + ring_walks_ + far_.size());
     }
 
-    void activate(std::uint32_t id) { active_bits_[id >> 6] |= std::uint64_t{1} << (id & 63); }
-
-    void add_input(sim_time a, double value, std::uint32_t target, std::uint32_t source, std::uint32_t position) {
-        if (n_inputs_ == inputs_.size()) inputs_.resize(2 * inputs_.size() + 1024);
-        const std::uint32_t r = static_cast<std::uint32_t>(n_inputs_++);
-        inputs_[r] = {a, value, target, source, position};
-        inbox& box = inbox_[target];
-        ++box.count;
-        box.sum += value;
-        box.rise += value > 0.0 ? value : 0.0;
-        activate(target);
+    // Delivers walk w's synapses that arrive before T1 (invariant 2) and re-queues it at its next
+    // arrival. OnePalette: every neuron is lif_delta of one tau_m class and the weights come from
+    // the palette, so a delay group's value per synapse is palette weight x one factor, with no
+    // per-target class look-up (the same products as the general path: bit-identical inputs).
+    template <bool OnePalette, bool Prefetch>
+    void deliver(walk w, sim_time T1) {
+        const std::uint64_t base = off_[w.source], end = off_[w.source + 1];
+        std::uint64_t k = base + w.position;
+        // Room for every synapse left in the walk, so the loop below needs no capacity check.
+        if (n_inputs_ + (end - k) > inputs_.size()) inputs_.resize(2 * inputs_.size() + (end - k) + 1024);
+        input* const in = inputs_.data();
+        // Indexed by global id minus the rank's first (block_array).
+        inbox* const boxes = inbox_.raw();
+        const std::uint32_t box_base = static_cast<std::uint32_t>(inbox_.base());
+        std::uint64_t* const bits = active_bits_.raw();
+        const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
+        const std::uint32_t* const tg = net_.targets.data();
+        const double* const palette = net_.weight_palette.data();
+        std::size_t r = n_inputs_;
+        // epoch_factor(0, a) with its operands in registers (the stores below are doubles too, so
+        // the compiler could not keep them there): the same expression, the same value.
+        const sim_time B0 = bound(0);
+        const double inv_tau0 = OnePalette ? class_inv_tau_[0] : 0.0;
+        const double base0 = OnePalette ? class_base_[0] : 0.0;
+        const bool small0 = OnePalette && class_small_[0];
+        const std::uint32_t target_bits = net_.uses_palette() ? network::target_mask : ~0u;
+        double d = delay_[k];
+        sim_time a = w.t_emit + d;
+        while (a < T1) {
+            // One delay group: one arrival time, so one factor e^{(a - t_ref)/tau_m} per
+            // tau_m class of lif_delta targets (invariant 7).
+            ++group_;
+            double f = 0.0;
+            if constexpr (OnePalette) {
+                const double x = (a - B0) * inv_tau0;
+                f = base0 * (small0 ? small_exp(x) : std::exp(x));
+            }
+            do {
+                // Beyond the caches (4e5 neurons and more) the inbox of a random target is a miss:
+                // fetch a few synapses ahead (the targets array is read in order anyway).
+                if (Prefetch && k + inbox_prefetch < end) __builtin_prefetch(&boxes[(tg[k + inbox_prefetch] & target_bits) - box_base], 1);
+                std::uint32_t target;
+                double value;
+                if constexpr (OnePalette) {
+                    const std::uint32_t t = tg[k];
+                    target = t & network::target_mask;
+                    value = palette[t >> 24] * f;
+                } else {
+                    target = net_.target(k);
+                    value = net_.weight(k);
+                    const std::uint32_t c = class_of_[target];
+                    if (c != generic_class) {
+                        if (class_group_[c] != group_) {
+                            class_group_[c] = group_;
+                            class_factor_[c] = epoch_factor(c, a);
+                        }
+                        value *= class_factor_[c];
+                    }
+                }
+                inbox& box = boxes[target - box_base];
+                in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), box.count != 0 ? box.at : none};
+                box.at = static_cast<std::uint32_t>(r);
+                ++box.count;
+                box.sum += value;
+                box.rise += value > 0.0 ? value : 0.0;
+                bits[(target >> 6) - bits_base] |= std::uint64_t{1} << (target & 63);
+                ++r;
+                ++k;
+            } while (k < end && delay_[k] == d);
+            if (k == end) break;
+            d = delay_[k];
+            a = w.t_emit + d;
+        }
+        n_inputs_ = r;
+        if (k < end && a < t_stop_) {
+            w.position = static_cast<std::uint32_t>(k - base);
+            queue_walk(w, a);
+        }
     }
+
+    void activate(std::uint32_t id) { active_bits_[id >> 6] |= std::uint64_t{1} << (id & 63); }
 
     // Invariant 3: inputs of one time by source global id, then the older spike (the longer
     // delay), then fan-out position.
@@ -724,7 +762,12 @@ private:
     std::span<const input> gather(std::uint32_t id) {
         const inbox& box = inbox_[id];
         if (box.count <= 1) return {inputs_.data() + box.at, box.count};
-        return sorted_inputs(grouped_.data() + box.at, box.count);
+        // Several: copied out of their chain and sorted (a total order, so the chain's order
+        // does not matter).
+        if (grouped_.size() < box.count) grouped_.resize(2 * box.count);
+        std::size_t j = 0;
+        for (std::uint32_t r = box.at; r != none; r = inputs_[r].next) grouped_[j++] = inputs_[r];
+        return sorted_inputs(grouped_.data(), box.count);
     }
 
     [[gnu::noinline]] std::span<const input> sorted_inputs(input* in, std::size_t count) const {
@@ -835,7 +878,7 @@ private:
     // e^{(t - t_ref)/tau_m} for t in the current epoch [B_k, B_k+1), computed as
     // e^{(B_k - t_ref)/tau_m} e^{(t - B_k)/tau_m} with the second factor by small_exp when the
     // epoch is short against tau_m (invariant 7): a function of t alone, whoever asks.
-    double epoch_factor(std::uint32_t c, sim_time t) const {
+    [[gnu::always_inline]] double epoch_factor(std::uint32_t c, sim_time t) const {
         const double x = (t - bound(0)) * class_inv_tau_[c];
         return class_base_[c] * (class_small_[c] ? small_exp(x) : std::exp(x));
     }
@@ -1271,6 +1314,8 @@ private:
     std::vector<double> class_base_;
     std::vector<std::uint8_t> class_small_;
     std::uint64_t group_ = 0;
+    bool far_targets_ = false;  // the inboxes do not fit in the caches: prefetch them
+    bool one_class_palette_ = false;  // deliver<true>: every neuron lif_delta of one class, palette weights
     std::vector<source_group> sources_;
     lazy_d_ary_queue<4> emissions_;  // the sources' next spikes (no handles needed)
 
@@ -1301,9 +1346,8 @@ private:
     std::vector<std::uint32_t> active_;       // the same, as a list in id order
     std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
     std::size_t n_inputs_ = 0;
-    std::vector<input> grouped_;              // the same by target, in id order
+    std::vector<input> grouped_;              // one neuron's inputs, sorted (gather)
     block_array<inbox> inbox_;                // per neuron
-    std::vector<std::uint32_t> fallback_;     // active neurons whose inputs need time order
     std::vector<spike_out> spikes_;
     bool had_spikes_ = false;  // the last epoch had a spike on some rank
     std::vector<std::byte> bytes_;  // exchange buffers
