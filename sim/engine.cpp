@@ -702,6 +702,9 @@ private:
                 const double x = (a - B0) * inv_tau0;
                 f = base0 * (small0 ? small_exp(x) : std::exp(x));
             }
+            // The fan-out is sorted by delay: when its last delay is d, so is every one left, and
+            // the group needs no delay read per synapse (a constant delay: one group per walk).
+            const bool rest = delay_[end - 1] == d;
             do {
                 // Beyond the caches (4e5 neurons and more) the inbox of a random target is a miss:
                 // fetch a few synapses ahead (the targets array is read in order anyway).
@@ -733,7 +736,7 @@ private:
                 bits[(target >> 6) - bits_base] |= std::uint64_t{1} << (target & 63);
                 ++r;
                 ++k;
-            } while (k < end && delay_[k] == d);
+            } while (k < end && (rest || delay_[k] == d));
             if (k == end) break;
             d = delay_[k];
             a = w.t_emit + d;
