@@ -692,6 +692,7 @@ private:
         const bool small0 = OnePalette && class_small_[0];
         const std::uint32_t target_bits = net_.uses_palette() ? network::target_mask : ~0u;
         double d = delay_[k];
+        const double last_delay = delay_[end - 1];
         sim_time a = w.t_emit + d;
         while (a < T1) {
             // One delay group: one arrival time, so one factor e^{(a - t_ref)/tau_m} per
@@ -704,7 +705,7 @@ private:
             }
             // The fan-out is sorted by delay: when its last delay is d, so is every one left, and
             // the group needs no delay read per synapse (a constant delay: one group per walk).
-            const bool rest = delay_[end - 1] == d;
+            const bool rest = last_delay == d;
             do {
                 // Beyond the caches (4e5 neurons and more) the inbox of a random target is a miss:
                 // fetch a few synapses ahead (the targets array is read in order anyway).
