@@ -10,6 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 rm -rf "$out"
 mkdir -p "$out"/{spike_file_fuzz,voltage_report_fuzz,detector_file_fuzz,rate_file_fuzz,config_fuzz}
+mkdir -p "$out"/{text_spikes_fuzz,npy_fuzz,kilosort_fuzz,nwb_fuzz}
 
 # Configs: the bundled ones and a tiny network with a voltage report.
 cp data/*.toml "$out/config_fuzz/"
@@ -81,4 +82,37 @@ TOML
 "$evspike" detect train --templates "$tmp/m.h5" -o "$tmp/model.h5" -q > /dev/null
 "$evspike" detect run "$tmp/model.h5" "$tmp/m.h5" -o "$tmp/det.h5" -q > /dev/null
 cp "$tmp/model.h5" "$tmp/det.h5" "$out/detector_file_fuzz/"
+
+# Importers (the shapes of tests/io/import_test.cpp). Text seeds start with the harness's option
+# byte: bit 2 = a time unit is given (bits 0-1: s, ms, us, samples), bit 3 = 30 kHz sample rate,
+# bits 4-6 = a --columns choice, bit 7 = --time-offset 1500.
+t="$out/text_spikes_fuzz"
+{ printf '\x04'; head -n 40 data/songbird/songbird_spikes.txt; } > "$t/songbird_s.txt"
+printf '\x00spike_time_ms,extra,Cluster\n2.5,x,5\n1,y,3\n' > "$t/header_ms.csv"
+printf '\x00neuron;time (s)\n4;0.5\n' > "$t/semicolon.csv"
+printf '\x06\xEF\xBB\xBFid  t\n  9   3\n' > "$t/bom_spaces_us.txt"
+printf '\x5f30000,7,4\n15,8,2\n' > "$t/samples_columns.csv"
+printf '\x05unit,time\n"1","2.5"\n# note\n\n"2",3e1\n' > "$t/quoted.csv"
+printf '\x841\t0.5\n2\t-0.25\n3\t-1.5\n' > "$t/offset_tab.txt"
+/usr/bin/python3 - "$out/npy_fuzz" <<'PY'
+import sys, numpy as np
+from numpy.lib import format as fmt
+d = sys.argv[1]
+np.save(d + "/times_u8.npy", np.array([30, 60000, 90, 30000], dtype="<u8"))
+np.save(d + "/clusters_i4_col.npy", np.array([[812], [5], [812], [40]], dtype="<i4"))
+np.save(d + "/big_endian_u2.npy", np.array([1, 256], dtype=">u2"))
+np.save(d + "/bool.npy", np.array([True, False]))
+np.save(d + "/float.npy", np.array([0.5, 1.5]))
+np.save(d + "/empty_u1.npy", np.array([], dtype="|u1"))
+with open(d + "/v2_i8_fortran.npy", "wb") as f:
+    fmt.write_array(f, np.asfortranarray(np.array([[7], [3]], dtype="<i8")), version=(2, 0))
+with open(d + "/v3_row.npy", "wb") as f:
+    fmt.write_array(f, np.array([[1, 2, 3]], dtype="<u4"), version=(3, 0))
+PY
+k="$out/kilosort_fuzz"
+printf "dat_path = 'x.bin'\nsample_rate = 30000.  # Hz\nn_channels_dat = 64\n" > "$k/params.py"
+printf 'cluster_id\tgroup\n5\tgood\n40\tmua\n812\tgood\n' > "$k/cluster_group.tsv"
+printf 'id\tKSLabel\tgroup\tfr\n5\tgood\tnoise\t1.0\n40\tmua\tgood\t2.0\n812\tgood\t\t3\n' > "$k/cluster_info.tsv"
+/usr/bin/python3 tests/io/make_nwb_files.py "$tmp" > /dev/null
+cp "$tmp"/{good,negative,index_short,no_index,float_ids}.nwb "$out/nwb_fuzz/"
 du -sh "$out"/*
