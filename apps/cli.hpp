@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "core/error.hpp"
+
 namespace evspike::cli {
 
 namespace po = boost::program_options;
@@ -20,6 +22,17 @@ struct usage_error : std::runtime_error {
         : std::runtime_error(what), usage(std::move(usage_text)) {}
     std::string usage;
 };
+
+// Runs `f` (a library call that runs a command, io/detection.hpp), turning its option_error into
+// the command's usage_error, so a wrong option still prints the usage and exits 2.
+template <class F>
+decltype(auto) with_usage(const std::string& usage, F&& f) {
+    try {
+        return f();
+    } catch (const option_error& e) {
+        throw usage_error(e.what(), usage);
+    }
+}
 
 // One command's interface: its usage line, options and positional arguments.
 struct command_line {

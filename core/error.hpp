@@ -31,6 +31,14 @@ struct model_error : error {
     using error::error;
 };
 
+// An option of a command (or an argument of a library call that runs one, io/detection.hpp) is
+// wrong; what() is the command line's message ("--holdout must be in [0, 1)"). apps/ prints it
+// with the command's usage and exits 2; Python raises ConfigError with key = `option`.
+struct option_error : error {
+    option_error(std::string option_name, const std::string& what) : error(what), option(std::move(option_name)) {}
+    std::string option;  // without dashes, e.g. "holdout"
+};
+
 // A bug in evspike, never the user's fault.
 struct internal_error : error {
     using error::error;

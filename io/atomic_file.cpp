@@ -51,6 +51,12 @@ void check_output(const std::string& output) {
         if (same_file(output, in.path)) throw output_is_input(output, in.path, in.role);
 }
 
+void check_output_against(const std::string& output,
+                          std::initializer_list<std::pair<std::string, std::string>> inputs) {
+    for (const auto& [path, role] : inputs)
+        if (!path.empty() && !output.empty() && same_file(output, path)) throw output_is_input(output, path, role);
+}
+
 void clear_inputs() { inputs().clear(); }
 
 // ------------------------------------------------------------------------------------ temporaries

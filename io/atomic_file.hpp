@@ -15,6 +15,8 @@
 //   3. Leftovers of a killed process (SIGKILL, power loss) are removed by the next atomic_path
 //      created in the same folder once their owner pid is gone (kill(pid, 0) fails with ESRCH).
 #include <cstdio>
+#include <initializer_list>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +40,11 @@ struct output_is_input : error {
 void declare_input(const std::string& path, const std::string& role = "input");
 // Throws output_is_input if `output` is the same file as a declared input.
 void check_output(const std::string& output);
+// Throws output_is_input if `output` is the same file as one of `inputs` ({path, role}; empty
+// paths ignored): the same test as check_output, against a library call's own inputs (no
+// process-wide list, so concurrent calls from Python threads do not see each other's).
+void check_output_against(const std::string& output,
+                          std::initializer_list<std::pair<std::string, std::string>> inputs);
 // Forgets every declared input (tests run several commands in one process).
 void clear_inputs();
 

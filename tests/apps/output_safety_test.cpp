@@ -102,6 +102,10 @@ TEST_SUITE("apps") {
             {"detect train --templates " + p("d.h5") + " -o " + dir.path().string() + "/./d.h5", p("d.h5")},
             {"detect run " + p("model.h5") + " " + p("d.h5") + " -o " + p("d.h5"), p("d.h5")},
             {"detect run " + p("model.h5") + " " + p("d.h5") + " -o " + p("model.h5"), p("model.h5")},
+            {"detect discover " + p("d.h5") + " -o " + p("d.h5") + " --motifs 2 --duration 5", p("d.h5")},
+            {"detect discover " + p("d.h5") + " -o " + p("x.h5") + " --occurrences " + p("d.h5") + " --motifs 2 --duration 5",
+             p("d.h5")},
+            {"fit hawkes " + p("d.h5") + " -o " + p("d.h5") + " --kernel exp", p("d.h5")},
             {"plot " + p("d.h5") + " -o " + p("d.h5"), p("d.h5")},
             {"convert " + p("d.csv") + " " + p("link.h5"), p("d.csv")},
         };
