@@ -24,8 +24,11 @@
 
 #include "core/error.hpp"
 #include "io/config.hpp"
+#include "io/atomic_file.hpp"
+#include "io/detection.hpp"
 #include "io/detector_file.hpp"
 #include "io/generator_config.hpp"
+#include "io/hawkes_fitting.hpp"
 #include "io/hdf5.hpp"
 #include "io/motif_generation.hpp"
 #include "io/motif_truth.hpp"
@@ -84,6 +87,13 @@ void translate(std::exception_ptr p) {
         if (p) std::rethrow_exception(p);
     } catch (const config_error& e) {
         raise(config_error_type, e.what(), {{"key", e.key}});
+    } catch (const option_error& e) {
+        // The command line's message ("--holdout must be in [0, 1)"); key: the Python argument.
+        std::string key = e.option;
+        std::replace(key.begin(), key.end(), '-', '_');
+        raise(config_error_type, e.what(), {{"key", key}});
+    } catch (const output_is_input& e) {
+        raise(config_error_type, e.what(), {{"key", "output"}});
     } catch (const io_error& e) {
         raise(io_error_type, e.what(), {{"path", e.path}, {"dataset", e.dataset}});
     } catch (const model_error& e) {
@@ -461,6 +471,211 @@ py::dict detect_score(const std::string& detections_path, const std::string& tru
     return d;
 }
 
+
+// --- detect train / run / discover, fit hawkes (io/detection.hpp, io/hawkes_fitting.hpp) ---------
+
+std::string absolute_or_empty(const std::string& path) {
+    return path.empty() ? path : std::filesystem::absolute(path).string();
+}
+
+py::object path_or_none(const std::string& path) {
+    return path.empty() ? py::object(py::none()) : py::object(py::str(path));
+}
+
+py::dict score_dict(const score_result& r) {
+    py::dict d;
+    d["detections"] = r.detections;
+    d["occurrences"] = r.occurrences;
+    d["matched"] = r.matched;
+    d["precision"] = r.precision;
+    d["recall"] = r.recall;
+    d["f1"] = r.f1;
+    return d;
+}
+
+py::dict py_detect_train(const std::string& dataset, const std::string& templates, const std::string& output,
+                         const std::string& population, std::optional<std::uint64_t> delays,
+                         std::optional<double> bin, std::uint64_t epochs, double learning_rate,
+                         std::uint64_t batch_trials, std::optional<std::int64_t> trial_bins, double l1,
+                         double pos_weight, const std::string& init, double prior_strength,
+                         std::optional<double> tolerance, std::uint64_t refractory, const std::string& rule,
+                         double prune, double holdout, std::uint64_t seed, const std::string& command) {
+    detect_train_options o;
+    o.dataset = dataset;
+    o.templates = templates;
+    o.output = output;
+    o.population = population;
+    o.delays = delays;
+    o.bin_ms = bin;
+    o.epochs = epochs;
+    o.learning_rate = learning_rate;
+    o.batch_trials = batch_trials;
+    o.trial_bins = trial_bins;
+    o.l1 = l1;
+    o.pos_weight = pos_weight;
+    o.init = init;
+    o.prior_strength = prior_strength;
+    o.tolerance_ms = tolerance;
+    o.refractory_bins = refractory;
+    o.rule = rule;
+    o.prune = prune;
+    o.holdout = holdout;
+    o.seed = seed;
+    o.command = command;
+    o.progress = [](const train_progress&) { check_signals(); };
+    detect_train_result r;
+    {
+        py::gil_scoped_release nogil;
+        r = evspike::detect_train(o);
+        r.output = absolute_or_empty(r.output);
+    }
+    py::dict d;
+    d["output"] = r.output;
+    d["motifs"] = r.motifs;
+    d["neurons"] = r.neurons;
+    d["delays"] = r.delays;
+    d["bin"] = r.bin_ms;
+    d["threshold"] = r.threshold;
+    d["tolerance"] = r.tolerance_ms;
+    d["calibrated_on"] = r.calibrated_on;
+    d["train"] = score_dict(r.train);
+    d["held_out"] = r.holdout > 0 ? py::object(score_dict(r.held_out)) : py::object(py::none());
+    d["holdout"] = r.holdout;
+    d["holdout_from"] = r.holdout_from_ms;
+    d["seconds"] = r.seconds;
+    d["warnings"] = r.warnings;
+    return d;
+}
+
+py::dict py_detect_run(const std::string& model, const std::string& raster, const std::string& output,
+                       const std::string& population, double prune, std::optional<std::uint64_t> expected_count,
+                       std::optional<double> threshold, std::optional<std::uint64_t> refractory,
+                       std::optional<std::string> rule, const std::string& command) {
+    detect_run_options o;
+    o.model = model;
+    o.raster = raster;
+    o.output = output;
+    o.population = population;
+    o.prune = prune;
+    o.expected_count = expected_count;
+    o.threshold = threshold;
+    o.refractory_bins = refractory;
+    o.rule = std::move(rule);
+    o.keep_in_memory = true;
+    o.command = command;
+    o.progress = [](const char*, double, double) { check_signals(); };
+    detect_run_result r;
+    {
+        py::gil_scoped_release nogil;
+        r = evspike::detect_run(o);
+        r.output = absolute_or_empty(r.output);
+    }
+    py::dict d;
+    d["timestamps"] = to_array(std::move(r.events.timestamps));
+    d["motif_ids"] = to_array(std::move(r.events.motif_ids));
+    d["scores"] = to_array(std::move(r.events.scores));
+    d["output"] = path_or_none(r.output);
+    d["population"] = r.population;
+    d["detections"] = r.detections;
+    d["spikes"] = r.spikes;
+    d["threshold"] = r.threshold;
+    d["kept_weights"] = r.kept_weights;
+    d["refractory"] = r.refractory_bins;
+    d["rule"] = r.rule;
+    d["seconds"] = r.seconds;
+    d["cpu_seconds"] = r.cpu_seconds;
+    d["warnings"] = r.warnings;
+    return d;
+}
+
+py::dict py_discover(const std::string& raster, const std::string& output, std::uint64_t motifs, double duration,
+                     double bin, const std::string& occurrences, std::uint64_t iterations,
+                     const std::string& population, double significance, std::uint64_t seed,
+                     const std::string& command) {
+    detect_discover_options o;
+    o.raster = raster;
+    o.output = output;
+    o.motifs = motifs;
+    o.duration_ms = duration;
+    o.bin_ms = bin;
+    o.occurrences = occurrences;
+    o.iterations = iterations;
+    o.population = population;
+    o.significance = significance;
+    o.seed = seed;
+    o.command = command;
+    o.progress = [](double, double) { check_signals(); };
+    detect_discover_result r;
+    {
+        py::gil_scoped_release nogil;
+        r = evspike::detect_discover(o);
+        r.output = absolute_or_empty(r.output);
+        r.occurrences_output = absolute_or_empty(r.occurrences_output);
+    }
+    py::dict d;
+    d["timestamps"] = to_array(std::move(r.occurrences.timestamps));
+    d["motif_ids"] = to_array(std::move(r.occurrences.motif_ids));
+    d["scores"] = to_array(std::move(r.occurrences.scores));
+    d["counts"] = to_array(std::vector<std::uint64_t>(r.counts.begin(), r.counts.end()));
+    d["output"] = r.output;
+    d["occurrences_output"] = path_or_none(r.occurrences_output);
+    d["population"] = r.population;
+    d["motifs"] = r.motifs;
+    d["neurons"] = r.neurons;
+    d["delays"] = r.delays;
+    d["bin"] = r.bin_ms;
+    d["threshold"] = r.threshold;
+    d["iterations"] = r.iterations;
+    d["seconds"] = r.seconds;
+    return d;
+}
+
+py::dict py_fit_hawkes(const std::string& raster, const std::string& output, const std::string& kernel,
+                       std::optional<double> support, std::optional<double> dt, const std::string& penalty,
+                       double penalty_weight, bool shared_shape, const std::string& population,
+                       std::optional<double> t_stop, std::size_t min_events, std::size_t max_iterations,
+                       bool allow_unstable, const std::string& command) {
+    hawkes_file_fit_options o;
+    o.raster = raster;
+    o.output = output;
+    o.kernel = kernel;
+    o.support_ms = support;
+    o.dt_ms = dt;
+    o.penalty = penalty;
+    o.penalty_weight = penalty_weight;
+    o.shared_shape = shared_shape;
+    o.population = population;
+    o.t_stop_ms = t_stop;
+    o.min_events = min_events;
+    o.max_iterations = max_iterations;
+    o.allow_unstable = allow_unstable;
+    o.command = command;
+    o.progress = [](double) { check_signals(); };
+    hawkes_file_fit_result r;
+    std::vector<double> norms;
+    {
+        py::gil_scoped_release nogil;
+        r = fit_hawkes_file(o);
+        norms = branching_matrix(r.params);
+    }
+    const auto n = static_cast<py::ssize_t>(r.params.units());
+    py::dict d;
+    d["config"] = r.config;
+    d["output"] = path_or_none(absolute_or_empty(output));
+    d["population"] = r.population;
+    d["units"] = r.units;
+    d["events"] = r.events;
+    d["t_stop"] = r.t_stop_ms;
+    d["log_likelihood"] = r.log_likelihood;
+    d["spectral_radius"] = r.spectral_radius;
+    d["zero_kernels"] = r.zero_kernels;
+    d["iterations"] = r.iterations;
+    d["estimator"] = r.estimator;
+    d["baseline"] = to_array(std::move(r.params.baseline_hz));
+    d["norms"] = to_array(std::move(norms), {n, n});
+    return d;
+}
+
 }  // namespace
 }  // namespace evspike::python
 
@@ -498,4 +713,16 @@ PYBIND11_MODULE(_evspike, m) {
     m.def("read_motif_truth", &read_truth, arg("path"));
     m.def("read_detections", &read_detections_arrays, arg("path"));
     m.def("detect_score", &detect_score, arg("detections"), arg("truth"), arg("tolerance"));
+    m.def("detect_train", &py_detect_train, arg("dataset"), arg("templates"), arg("output"), arg("population"),
+          arg("delays"), arg("bin"), arg("epochs"), arg("learning_rate"), arg("batch_trials"), arg("trial_bins"),
+          arg("l1"), arg("pos_weight"), arg("init"), arg("prior_strength"), arg("tolerance"), arg("refractory"),
+          arg("rule"), arg("prune"), arg("holdout"), arg("seed"), arg("command"));
+    m.def("detect_run", &py_detect_run, arg("model"), arg("raster"), arg("output"), arg("population"), arg("prune"),
+          arg("expected_count"), arg("threshold"), arg("refractory"), arg("rule"), arg("command"));
+    m.def("discover", &py_discover, arg("raster"), arg("output"), arg("motifs"), arg("duration"), arg("bin"),
+          arg("occurrences"), arg("iterations"), arg("population"), arg("significance"), arg("seed"),
+          arg("command"));
+    m.def("fit_hawkes", &py_fit_hawkes, arg("raster"), arg("output"), arg("kernel"), arg("support"), arg("dt"),
+          arg("penalty"), arg("penalty_weight"), arg("shared_shape"), arg("population"), arg("t_stop"),
+          arg("min_events"), arg("max_iterations"), arg("allow_unstable"), arg("command"));
 }

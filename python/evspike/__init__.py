@@ -22,6 +22,7 @@ import numbers
 import os
 import re
 import json
+import warnings
 from collections.abc import Mapping
 from typing import Any, NamedTuple, Optional, Sequence, Union
 
@@ -37,7 +38,7 @@ __all__ = [
     "SpikeTrains", "VoltageReport", "SimulationResult",
     "populations", "read_spikes", "write_spikes", "voltage_populations", "read_voltages",
     "simulate", "generate_poisson", "generate_hawkes", "generate_motifs", "MotifRaster", "read_motif_truth",
-    "read_detections", "detect_score", "to_toml",
+    "read_detections", "detect_score", "detect_train", "detect_run", "discover", "fit_hawkes", "to_toml",
     "to_dataframe", "from_dataframe", "to_neo",
 ]
 
@@ -385,6 +386,123 @@ def detect_score(detections: PathLike, truth: PathLike, tolerance: Optional[floa
     precision, recall, f1, exact_hit_rate."""
     return _evspike.detect_score(os.fspath(detections), os.fspath(truth),
                                  None if tolerance is None else float(tolerance))
+
+
+# --- detect train / run / discover, fit hawkes ---------------------------------------------------
+# As the commands (io/detection.hpp, io/hawkes_fitting.hpp): same files, numbers and messages. A
+# wrong argument raises ConfigError with the command's message, which names the command-line
+# option ("--holdout must be in [0, 1)"); `key` is the argument's Python name ("holdout").
+
+def _path(p: Optional[PathLike]) -> str:
+    return "" if p is None else os.fspath(p)
+
+
+def detect_train(dataset: Optional[PathLike] = None, *, output: PathLike, templates: Optional[PathLike] = None,
+                 population: Optional[str] = None, delays: Optional[int] = None, bin: Optional[float] = None,
+                 epochs: int = 4, learning_rate: float = 1e-3, batch_trials: int = 8,
+                 trial_bins: Optional[int] = None, l1: float = 0.0, pos_weight: float = 1.0,
+                 init: str = "naive-bayes", prior_strength: float = 1.0, tolerance: Optional[float] = None,
+                 refractory: int = 0, rule: str = "first-crossing", prune: float = 1.0, holdout: float = 0.2,
+                 seed: int = 1) -> dict:
+    """Runs ``evspike detect train``: learns the HD-SNN motif detector from `dataset` (a raster with
+    /motifs ground truth, e.g. from :func:`generate_motifs`), or with `templates` builds it from a
+    file's known templates (the generator's log-odds, nothing learned), and writes the model to
+    `output` (SPEC §7.5), atomically.
+
+    delays (bins per kernel), bin (ms), trial_bins: default to the dataset's attributes (else 31,
+    1 ms, 1000). epochs, learning_rate (Adam), batch_trials, l1, pos_weight, init ("naive-bayes"
+    or "zero"), prior_strength, seed (trial order): the training. refractory (bins, 0 = one motif
+    length) and rule ("first-crossing" or "peak") are stored in the model. prune: keep this
+    fraction of the weights (largest |w|). holdout: the last fraction of the raster kept out of
+    training; the threshold is calibrated there to maximise F1 at `tolerance` ms (default one bin).
+
+    Returns a dict: output (absolute path), motifs, neurons, delays, bin, threshold, tolerance,
+    calibrated_on, train and held_out (dicts of detections, occurrences, matched, precision,
+    recall, f1; held_out None with holdout=0), holdout, holdout_from (ms), seconds, warnings
+    (the command's warnings, also issued as RuntimeWarning).
+    """
+    command = _command("detect_train", _path(dataset) or None, output=_path(output),
+                       templates=_path(templates) or None)
+    r = _evspike.detect_train(_path(dataset), _path(templates), _path(output), population or "", delays,
+                              None if bin is None else float(bin), int(epochs), float(learning_rate),
+                              int(batch_trials), trial_bins, float(l1), float(pos_weight), init,
+                              float(prior_strength), None if tolerance is None else float(tolerance),
+                              int(refractory), rule, float(prune), float(holdout), int(seed), command)
+    for text in r["warnings"]:
+        warnings.warn(text, RuntimeWarning, stacklevel=2)
+    return r
+
+
+def detect_run(model: PathLike, raster: PathLike, output: Optional[PathLike] = None, *,
+               population: Optional[str] = None, prune: float = 1.0, expected_count: Optional[int] = None,
+               threshold: Optional[float] = None, refractory: Optional[int] = None,
+               rule: Optional[str] = None) -> dict:
+    """Runs ``evspike detect run``: the detector `model` scanned over `raster`, event by event.
+
+    output: also write the detections (SPEC §7.4; the same bytes as the command's, provenance
+    aside). prune: keep this fraction of the weights. expected_count: set the threshold so that
+    there are this many detections (the paper's accuracy protocol, refractory 1 bin unless
+    given); threshold: override the model's (logit units); refractory (bins, >= 1) and rule
+    ("first-crossing" or "peak"): override the model's.
+
+    Returns a dict: timestamps (float64 ms, the motif's start), motif_ids (uint64), scores
+    (float32) of the detections, and output, population, detections, spikes (scanned), threshold,
+    kept_weights, refractory, rule, seconds, cpu_seconds, warnings (the command's warnings, e.g.
+    a detection rate far from the calibration's; also issued as RuntimeWarning).
+    """
+    command = _command("detect_run", _path(model), _path(raster), output=_path(output) or None)
+    r = _evspike.detect_run(_path(model), _path(raster), _path(output), population or "", float(prune),
+                            expected_count, None if threshold is None else float(threshold), refractory, rule,
+                            command)
+    for text in r["warnings"]:
+        warnings.warn(text, RuntimeWarning, stacklevel=2)
+    return r
+
+
+def discover(raster: PathLike, output: PathLike, *, motifs: int, duration: float, bin: float = 1.0,
+             occurrences: Optional[PathLike] = None, iterations: int = 40, population: Optional[str] = None,
+             significance: float = 0.01, seed: int = 1) -> dict:
+    """Runs ``evspike detect discover``: learns `motifs` motifs of `duration` ms (bins of `bin` ms)
+    from an unlabeled raster (hard-assignment EM, docs/detection.md) and writes a detector model to
+    `output` that :func:`detect_run` uses unchanged; `occurrences`: also write where each motif was
+    found (a detections file). significance: family-wise false-positive rate of a motif's entries.
+
+    Returns a dict: timestamps, motif_ids, scores (the occurrences found, as arrays), counts (per
+    motif), output, occurrences_output, population, motifs, neurons, delays, bin, threshold,
+    iterations, seconds.
+    """
+    command = _command("discover", _path(raster), output=_path(output), motifs=motifs, duration=duration,
+                       occurrences=_path(occurrences) or None)
+    return _evspike.discover(_path(raster), _path(output), int(motifs), float(duration), float(bin),
+                             _path(occurrences), int(iterations), population or "", float(significance), int(seed),
+                             command)
+
+
+def fit_hawkes(raster: PathLike, output: Optional[PathLike] = None, *, kernel: str,
+               support: Optional[float] = None, dt: Optional[float] = None, penalty: str = "none",
+               penalty_weight: float = 1.0, shared_shape: bool = False, population: Optional[str] = None,
+               t_stop: Optional[float] = None, min_events: int = 10, max_iterations: int = 1000,
+               allow_unstable: bool = False) -> dict:
+    """Runs ``evspike fit hawkes``: estimates a multivariate Hawkes process (a baseline per unit,
+    a kernel per ordered pair) from the spikes of `raster`, each node a unit (docs/generators.md,
+    "Fitting").
+
+    kernel: "exp" (exact maximum likelihood), "truncated_exp", "truncated_gaussian" or
+    "raised_cosine" (discretized least squares; need `support` ms, grid step `dt` ms, default
+    support / 100). penalty: "none" or "l1" (times `penalty_weight`) sets absent edges to 0.
+    t_stop: end of the observation window, ms (default: just after the last spike). A fit with
+    spectral radius >= 1 raises ModelError unless allow_unstable. output: also write the config.
+
+    Returns a dict: config (the TOML text ``evspike generate hawkes`` and :func:`generate_hawkes`
+    accept unchanged), output, population, units, events, t_stop, log_likelihood,
+    spectral_radius, zero_kernels, iterations, estimator, baseline (Hz, per unit), norms
+    (norms[i, j]: the kernel j -> i's integral).
+    """
+    command = _command("fit_hawkes", _path(raster), output=_path(output) or None, kernel=kernel)
+    return _evspike.fit_hawkes(_path(raster), _path(output), kernel, None if support is None else float(support),
+                               None if dt is None else float(dt), penalty, float(penalty_weight), bool(shared_shape),
+                               population or "", None if t_stop is None else float(t_stop), int(min_events),
+                               int(max_iterations), bool(allow_unstable), command)
 
 
 from .interop import from_dataframe, to_dataframe, to_neo  # noqa: E402  (uses SpikeTrains above)
