@@ -88,13 +88,19 @@ void warn(const std::function<void(const std::string&)>& callback, std::vector<s
     into.push_back(std::move(text));
 }
 
+// printf into a string of the right size (measured first). g++ 12 cannot see that the second call
+// fits and warns of truncation, hence the pragma.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-truncation"
 std::string format(const char* pattern, auto... args) {
     const int n = std::snprintf(nullptr, 0, pattern, args...);
+    if (n <= 0) return {};
     std::string text(static_cast<std::size_t>(n) + 1, '\0');
     std::snprintf(text.data(), text.size(), pattern, args...);
     text.resize(static_cast<std::size_t>(n));
     return text;
 }
+#pragma GCC diagnostic pop
 
 [[noreturn]] void refuse(const std::string& name, const std::string& limit, const std::string& got) {
     throw option_error(name, "--" + name + ": must be " + limit + ", got '" + got + "'");
