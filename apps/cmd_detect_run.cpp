@@ -44,6 +44,8 @@ int run_detect_run(const args& a) {
         "rule", po::value(&rule_name),
         "override the model's detection rule: first-crossing, or peak (the highest score within the "
         "refractory period)");
+    std::uint64_t max_memory = 0;
+    add_max_memory(cl.options, &max_memory);
     cl.positional.add("model", 1).add("raster", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
@@ -54,6 +56,9 @@ int run_detect_run(const args& a) {
     if (vm.count("rule") != 0) o.rule = rule_name;
     o.command = invocation();
     o.warn = [](const std::string& text) { std::fprintf(stderr, "warning: %s\n", text.c_str()); };
+    o.check_memory = [&](double bytes, const std::string& detail) {
+        check_memory("detect run", bytes, detail, max_memory);
+    };
     // One bar per pass over the raster (with --expected-count, one per floor tried).
     std::optional<progress_bar> bar;
     std::string pass;

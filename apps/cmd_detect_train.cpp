@@ -60,6 +60,8 @@ int run_detect_train(const args& a) {
         "threshold is calibrated there and its precision/recall/F1 reported; 0 calibrates on the "
         "training data")(
         "seed", cli::seed(&o.seed)->default_value(1), "seed of the trial order");
+    std::uint64_t max_memory = 0;
+    add_max_memory(cl.options, &max_memory);
     cl.positional.add("dataset", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
@@ -70,6 +72,9 @@ int run_detect_train(const args& a) {
     if (vm.count("tolerance") != 0) o.tolerance_ms = tolerance_ms;
     o.command = invocation();
     o.warn = [](const std::string& text) { std::fprintf(stderr, "warning: %s\n", text.c_str()); };
+    o.check_memory = [&](double bytes, const std::string& detail) {
+        check_memory("detect train", bytes, detail, max_memory);
+    };
     // The bar appears with the first training step (none with --templates: nothing is learned).
     std::optional<progress_bar> bar;
     o.progress = [&](const train_progress& p) {

@@ -14,6 +14,7 @@
 #include "core/time.hpp"
 #include "io/atomic_file.hpp"
 #include "io/detector_file.hpp"
+#include "motifs/estimate.hpp"
 #include "motifs/discover.hpp"
 #include "motifs/inference.hpp"
 
@@ -235,6 +236,21 @@ detect_train_result detect_train(const detect_train_options& opt) {
     for (auto id : truth.template_node_ids) neurons = std::max<std::size_t>(neurons, id + 1);
     if (motifs == 0)
         throw io_error(data_path, "/motifs", "no motifs: no templates, occurrences or `motifs` attribute");
+    if (opt.check_memory) {
+        // Up-front (SPEC §8), before binning: the tensors, the spikes, and the trials of the
+        // raster's length in bins (from the truth's t_stop, or total_bins x its bin).
+        const double span_ms = truth_number(truth, "t_stop")
+                                   .value_or(truth_number(truth, "total_bins").value_or(0.0) *
+                                             truth_number(truth, "bin").value_or(1.0));
+        const auto e = estimate_detector_training(
+            static_cast<double>(motifs), static_cast<double>(std::max<std::size_t>(neurons, 1)),
+            static_cast<double>(o.delays), static_cast<double>(reader.size(pop)), span_ms / o.bin_ms,
+            static_cast<double>(o.trial_bins));
+        opt.check_memory(e.memory_bytes,
+                         format("%zu motifs x %zu neurons x %zu delays x 24 B, %.3g trials of %lld bins of %g ms",
+                                motifs, std::max<std::size_t>(neurons, 1), static_cast<std::size_t>(o.delays),
+                                e.trials, static_cast<long long>(o.trial_bins), o.bin_ms));
+    }
     auto raster = load_binned(reader, pop, o.bin_ms, attribute_neurons, 0);
     raster.neurons = std::max(raster.neurons, neurons);
     detect_train_result r;
@@ -418,6 +434,14 @@ detect_run_result detect_run(const detect_run_options& opt) {
         model.refractory_bins = static_cast<std::size_t>(expected_count_refractory_bins);
     }
     if (opt.rule) model.rule = rule_option(*opt.rule);
+    if (opt.check_memory) {
+        // Up-front (SPEC §8): the compiled copy of the weights (with its index) and, with
+        // expected_count, the candidates held to set the threshold.
+        const double weights = static_cast<double>(model.weights.size());
+        const double candidates = opt.expected_count ? static_cast<double>(*opt.expected_count) * 4.0 : 0.0;
+        opt.check_memory(weights * 12.0 + candidates * 16.0,
+                         format("%.3g weights x 12 B, %.3g candidates x 16 B", weights, candidates));
+    }
     const spike_reader reader(opt.raster);
     const auto pop = pick_detect_population(reader, opt.population);
     const compiled_detector det(model, keep);

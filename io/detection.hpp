@@ -69,6 +69,7 @@ struct detect_train_options {
     std::string command;                       // provenance (evspike_command)
     std::function<void(const train_progress&)> progress;  // may throw to stop (nothing written)
     std::function<void(const std::string&)> warn;         // optional: each warning as it happens
+    memory_check check_memory;  // optional; the command's --max-memory (motifs/estimate.hpp)
 };
 
 struct detect_train_result {
@@ -102,6 +103,7 @@ struct detect_run_options {
     // pass), the spikes scanned and the raster's spikes; may throw to stop (nothing written).
     std::function<void(const char* pass, double done, double total)> progress;
     std::function<void(const std::string&)> warn;  // optional: each warning as it happens
+    memory_check check_memory;  // optional; the command's --max-memory
 };
 
 struct detect_run_result {

@@ -123,3 +123,35 @@ TEST_SUITE("apps") {
         check_nothing_written(dir, 1);
     }
 }
+
+TEST_SUITE("apps") {
+    TEST_CASE("estimates: detect train and detect run refuse beyond --max-memory before binning or scanning") {
+        temp_dir dir;
+        write_text(dir / "m.toml", "model = \"hdsnn\"\nneurons = 32\nmotifs = 4\ndelays = 11\nbins = 500\ntrials = 20\n"
+                                   "p_background = 0.002\np_motif = 0.004\n");
+        REQUIRE(run_evspike("generate motifs -q " + (dir / "m.toml") + " -o " + (dir / "train.h5")).exit_code == 0);
+        // --delays 100000: 4 motifs x 32 neurons x 1e5 delays = 1.28e7 cells x 24 B = 307 MB.
+        auto r = run_evspike("detect train -q " + (dir / "train.h5") + " -o " + (dir / "model.h5") +
+                             " --delays 100000 --max-memory 100M");
+        CAPTURE(r.out);
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.out, "error: detect train needs about 3"));
+        CHECK(contains(r.out, "(4 motifs x 32 neurons x 100000 delays x 24 B, "));
+        CHECK(contains(r.out, "more than --max-memory 105 MB; nothing was started"));
+        // --bin 1e-6: the 10220 ms raster is 1.022e10 bins, 2e7 trials of 511 bins (8 B each).
+        r = run_evspike("detect train -q " + (dir / "train.h5") + " -o " + (dir / "model.h5") +
+                        " --bin 1e-6 --max-memory 100M");
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.out, "error: detect train needs about 160 MB of memory (4 motifs x 32 neurons x 11 delays x "
+                              "24 B, 2e+07 trials of 511 bins of 1e-06 ms)"));
+        CHECK(files_in(dir.path()) == 2);
+        // detect run --expected-count 1e6 holds 4e6 candidates x 16 B = 64 MB.
+        REQUIRE(run_evspike("detect train -q --templates " + (dir / "train.h5") + " -o " + (dir / "model.h5")).exit_code == 0);
+        r = run_evspike("detect run -q " + (dir / "model.h5") + " " + (dir / "train.h5") + " -o " + (dir / "d.h5") +
+                        " --expected-count 1000000 --max-memory 1M");
+        CHECK(r.exit_code == 1);
+        CHECK(contains(r.out, "error: detect run needs about 64 MB of memory (1.41e+03 weights x 12 B, 4e+06 candidates "
+                              "x 16 B), more than --max-memory 1.0 MB; nothing was started"));
+        CHECK(files_in(dir.path()) == 3);
+    }
+}
