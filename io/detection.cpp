@@ -434,14 +434,6 @@ detect_run_result detect_run(const detect_run_options& opt) {
         model.refractory_bins = static_cast<std::size_t>(expected_count_refractory_bins);
     }
     if (opt.rule) model.rule = rule_option(*opt.rule);
-    if (opt.check_memory) {
-        // Up-front (SPEC §8): the compiled copy of the weights (with its index) and, with
-        // expected_count, the candidates held to set the threshold.
-        const double weights = static_cast<double>(model.weights.size());
-        const double candidates = opt.expected_count ? static_cast<double>(*opt.expected_count) * 4.0 : 0.0;
-        opt.check_memory(weights * 12.0 + candidates * 16.0,
-                         format("%.3g weights x 12 B, %.3g candidates x 16 B", weights, candidates));
-    }
     const spike_reader reader(opt.raster);
     const auto pop = pick_detect_population(reader, opt.population);
     const compiled_detector det(model, keep);
@@ -460,6 +452,14 @@ detect_run_result detect_run(const detect_run_options& opt) {
                                "--expected-count: must be at most " + std::to_string(static_cast<std::uint64_t>(most)) +
                                    " for this raster and model (spikes x delays x motifs), got " +
                                    std::to_string(*opt.expected_count));
+    }
+    if (opt.check_memory) {
+        // Up-front (SPEC §8), before the scans: the compiled copy of the weights (with its index) and, with
+        // expected_count, the candidates held to set the threshold.
+        const double weights = static_cast<double>(model.weights.size());
+        const double candidates = opt.expected_count ? static_cast<double>(*opt.expected_count) * 4.0 : 0.0;
+        opt.check_memory(weights * 12.0 + candidates * 16.0,
+                         format("%.3g weights x 12 B, %.3g candidates x 16 B", weights, candidates));
     }
 
     std::optional<detections_writer> writer;

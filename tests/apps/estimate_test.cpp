@@ -145,13 +145,13 @@ TEST_SUITE("apps") {
         CHECK(contains(r.out, "error: detect train needs about 160 MB of memory (4 motifs x 32 neurons x 11 delays x "
                               "24 B, 2e+07 trials of 511 bins of 1e-06 ms)"));
         CHECK(files_in(dir.path()) == 2);
-        // detect run --expected-count 1e6 holds 4e6 candidates x 16 B = 64 MB.
+        // detect run --expected-count 1e4 holds 4e4 candidates x 16 B = 640 kB.
         REQUIRE(run_evspike("detect train -q --templates " + (dir / "train.h5") + " -o " + (dir / "model.h5")).exit_code == 0);
         r = run_evspike("detect run -q " + (dir / "model.h5") + " " + (dir / "train.h5") + " -o " + (dir / "d.h5") +
-                        " --expected-count 1000000 --max-memory 1M");
+                        " --expected-count 10000 --max-memory 100k");
         CHECK(r.exit_code == 1);
-        CHECK(contains(r.out, "error: detect run needs about 64 MB of memory (1.41e+03 weights x 12 B, 4e+06 candidates "
-                              "x 16 B), more than --max-memory 1.0 MB; nothing was started"));
+        CHECK(contains(r.out, "error: detect run needs about 657 kB of memory (1.41e+03 weights x 12 B, 4e+04 candidates "
+                              "x 16 B), more than --max-memory 102 kB; nothing was started"));
         CHECK(files_in(dir.path()) == 3);
     }
 }
