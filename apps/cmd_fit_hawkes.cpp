@@ -43,7 +43,7 @@ int run_fit_hawkes(const args& a) {
          "multiplies the l1 penalty's default weight (docs/generators.md), default 1")
         ("shared-shape", "one set of shape parameters for every kernel (lower variance when the shapes are alike)")
         ("population", po::value(&o.population), "population to fit (default: the file's only population)")
-        ("t-stop", po::value(&t_stop), "ms: end of the observation window (default: the last spike)")
+        ("t-stop", po::value(&t_stop), "ms: end of the observation window (default: the end of the span the file covers)")
         ("min-events", po::value(&o.min_events), "events per unit below which the fit is refused (default 10)")
         ("max-iterations", po::value(&o.max_iterations), "iterations of the estimator (default 1000)")
         ("allow-unstable", "write a fit whose spectral radius is >= 1 (generate hawkes will refuse it)");

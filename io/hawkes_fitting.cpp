@@ -78,22 +78,33 @@ hawkes_file_fit_result fit_hawkes_file(const hawkes_file_fit_options& opt) {
     if (spikes.size() == 0) throw io_error(input, "/spikes/" + population, "no spikes to fit");
     hawkes_events events;
     std::uint64_t max_id = 0;
-    double last = 0.0;
+    double first = spikes.timestamps[0], last = spikes.timestamps[0];
     for (std::size_t n = 0; n < spikes.size(); ++n) {
         max_id = std::max(max_id, spikes.node_ids[n]);
+        first = std::min(first, spikes.timestamps[n]);
         last = std::max(last, spikes.timestamps[n]);
     }
     if (max_id >= 100000)
         throw io_error(input, "/spikes/" + population + "/node_ids",
                        "node id " + std::to_string(max_id) + ": a Hawkes fit of more than 100000 units is not supported");
+    // The observation window is the span the file covers (an imported recording's t_start/t_stop;
+    // [0, last spike] for evspike's own files), not [0, last spike]: a recording that starts at
+    // 1e6 ms would otherwise have its baselines divided by the silent million milliseconds. The
+    // fit runs on times measured from the window's start (the process is shift invariant).
+    const time_span span = covered_span(reader, population);
+    const double t_start = std::min(span.t_start_ms, first);
+    // Without --t-stop the window ends just after its last instant, so a spike there is inside it.
+    const double t_end = opt.t_stop_ms ? *opt.t_stop_ms : std::nextafter(std::max(span.t_stop_ms, last), INFINITY);
+    if (!(t_end > t_start))
+        throw option_error("t-stop", "--t-stop: " + fixed(t_end, 6) + " ms is not after the recording's start (" +
+                                         fixed(t_start, 6) + " ms)");
     events.times_ms.resize(max_id + 1);
     for (std::size_t n = 0; n < spikes.size(); ++n) {
-        if (opt.t_stop_ms && spikes.timestamps[n] >= *opt.t_stop_ms) continue;
-        events.times_ms[spikes.node_ids[n]].push_back(spikes.timestamps[n]);
+        if (spikes.timestamps[n] >= t_end) continue;
+        events.times_ms[spikes.node_ids[n]].push_back(spikes.timestamps[n] - t_start);
     }
     for (auto& t : events.times_ms) std::sort(t.begin(), t.end());
-    // Without --t-stop the window ends just after the last spike, so that spike is inside it.
-    events.t_stop_ms = opt.t_stop_ms ? *opt.t_stop_ms : std::nextafter(last, INFINITY);
+    events.t_stop_ms = t_end - t_start;
 
     options.progress = opt.progress;
     hawkes_fit_result fit = fit_hawkes(events, options);
@@ -105,15 +116,21 @@ hawkes_file_fit_result fit_hawkes_file(const hawkes_file_fit_options& opt) {
                           "to write it anyway");
     std::size_t zero = 0;
     for (const auto& k : fit.params.kernels) zero += k.norm == 0.0;
-    const std::vector<std::string> header = {
+    std::vector<std::string> header = {
         "Fitted by: " + opt.command,
         "Estimator: " + fit.estimator,
         "Data: " + input + ", population " + population + ", " + std::to_string(events.size()) + " events of " +
-            std::to_string(events.units()) + " units over [0, " + fixed(events.t_stop_ms, 6) + ") ms",
+            std::to_string(events.units()) + " units over [" + fixed(t_start, 6) + ", " + fixed(t_end, 6) + ") ms",
         "Log-likelihood (exact, continuous time): " + fixed(fit.log_likelihood, 6),
         "Spectral radius of the fitted norms: " + fixed(radius, 6) + "; kernels with norm 0: " + std::to_string(zero) +
             "; iterations: " + std::to_string(fit.iterations),
         "seed, burn_in: for `evspike generate hawkes` (not estimated)"};
+    if (const auto ids = reader.unit_ids(population)) {
+        // generate hawkes numbers units 0..n-1; say which recorded unit each one is.
+        std::string line = "Unit i is the recording's unit id:";
+        for (std::size_t i = 0; i < std::min(ids->size(), events.units()); ++i) line += " " + std::to_string((*ids)[i]);
+        header.push_back(line);
+    }
     fit.params.seed = 1;
     fit.params.burn_in_ms = 0.0;
     hawkes_file_fit_result r;
@@ -126,7 +143,8 @@ hawkes_file_fit_result fit_hawkes_file(const hawkes_file_fit_options& opt) {
     r.population = population;
     r.units = events.units();
     r.events = events.size();
-    r.t_stop_ms = events.t_stop_ms;
+    r.t_start_ms = t_start;
+    r.t_stop_ms = t_end;
     r.log_likelihood = fit.log_likelihood;
     r.spectral_radius = radius;
     r.zero_kernels = zero;

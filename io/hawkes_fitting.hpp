@@ -24,7 +24,7 @@ struct hawkes_file_fit_options {
     std::string penalty = "none";      // or "l1"
     double penalty_weight = 1.0;
     bool shared_shape = false;
-    std::optional<double> t_stop_ms;   // default: just after the last spike
+    std::optional<double> t_stop_ms;   // default: just after the span the file covers (covered_span)
     std::size_t min_events = 10;
     std::size_t max_iterations = 1000;
     bool allow_unstable = false;       // write a fit with spectral radius >= 1
@@ -35,7 +35,7 @@ struct hawkes_file_fit_options {
 struct hawkes_file_fit_result {
     std::string population;
     std::size_t units = 0, events = 0;
-    double t_stop_ms = 0;            // end of the observation window used
+    double t_start_ms = 0, t_stop_ms = 0;  // the observation window used, [t_start, t_stop) ms
     double log_likelihood = 0;       // exact, continuous time
     double spectral_radius = 0;      // of the fitted norms
     std::size_t zero_kernels = 0;    // kernels with norm 0

@@ -665,6 +665,7 @@ py::dict py_fit_hawkes(const std::string& raster, const std::string& output, con
     d["population"] = r.population;
     d["units"] = r.units;
     d["events"] = r.events;
+    d["t_start"] = r.t_start_ms;
     d["t_stop"] = r.t_stop_ms;
     d["log_likelihood"] = r.log_likelihood;
     d["spectral_radius"] = r.spectral_radius;

@@ -490,11 +490,12 @@ def fit_hawkes(raster: PathLike, output: Optional[PathLike] = None, *, kernel: s
     kernel: "exp" (exact maximum likelihood), "truncated_exp", "truncated_gaussian" or
     "raised_cosine" (discretized least squares; need `support` ms, grid step `dt` ms, default
     support / 100). penalty: "none" or "l1" (times `penalty_weight`) sets absent edges to 0.
-    t_stop: end of the observation window, ms (default: just after the last spike). A fit with
+    t_stop: end of the observation window, ms (default: just after the span the file covers; the
+    window starts at the span's start, docs/generators.md "Window"). A fit with
     spectral radius >= 1 raises ModelError unless allow_unstable. output: also write the config.
 
     Returns a dict: config (the TOML text ``evspike generate hawkes`` and :func:`generate_hawkes`
-    accept unchanged), output, population, units, events, t_stop, log_likelihood,
+    accept unchanged), output, population, units, events, t_start, t_stop (the window, ms), log_likelihood,
     spectral_radius, zero_kernels, iterations, estimator, baseline (Hz, per unit), norms
     (norms[i, j]: the kernel j -> i's integral).
     """
