@@ -45,33 +45,6 @@ void write_weights(h5::group& g, const detector_model& m) {
     if (!ds.close()) g.fail("cannot close", name);
 }
 
-// `unit_ids` of a model or detections group: 1-D integers >= 0, distinct, `expected` values
-// (when not 0); io_error naming file and dataset otherwise.
-std::vector<std::uint64_t> read_unit_ids(const h5::group& g, std::size_t expected) {
-    const h5::dataset d = g.open_dataset("unit_ids");
-    const h5::type_info t = d.type();
-    if (t.cls != h5::type_class::integer || t.size > 8) d.fail("unit ids must be integers (uint64)");
-    if (d.dims().size() != 1) d.fail("not a 1-D dataset");
-    std::vector<std::uint64_t> ids(static_cast<std::size_t>(d.size()));
-    if (t.is_signed) {
-        std::vector<std::int64_t> values(ids.size());
-        d.read<std::int64_t>(0, values);
-        for (std::size_t i = 0; i < values.size(); ++i) {
-            if (values[i] < 0) d.fail("negative unit id " + std::to_string(values[i]) + " at index " + std::to_string(i));
-            ids[i] = static_cast<std::uint64_t>(values[i]);
-        }
-    } else {
-        d.read<std::uint64_t>(0, ids);
-    }
-    if (expected != 0 && ids.size() != expected)
-        d.fail("has " + std::to_string(ids.size()) + " values, expected " + std::to_string(expected) + " (one per neuron)");
-    std::vector<std::uint64_t> sorted = ids;
-    std::sort(sorted.begin(), sorted.end());
-    if (const auto dup = std::adjacent_find(sorted.begin(), sorted.end()); dup != sorted.end())
-        d.fail("unit id " + std::to_string(*dup) + " appears twice");
-    return ids;
-}
-
 std::string id_range(const std::vector<std::uint64_t>& ids) {
     const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
     return std::to_string(ids.size()) + " units (ids " + std::to_string(*lo) + ".." + std::to_string(*hi) + ")";

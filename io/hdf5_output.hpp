@@ -3,6 +3,7 @@
 // of an atomic_path (renamed over the target by its commit()), and carries provenance attributes.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
@@ -10,6 +11,11 @@
 #include "io/spike_file.hpp"  // provenance
 
 namespace evspike {
+
+// The `unit_ids` dataset of a group (a spike population, a model, detections): 1-D integers >= 0,
+// distinct, `expected` values when not 0; io_error naming file and dataset otherwise
+// (io/spike_file.cpp).
+std::vector<std::uint64_t> read_unit_ids(const h5::group& g, std::size_t expected);
 
 // Creates output.temp(); io_error naming the target on failure.
 inline h5::file create_hdf5_output(const atomic_path& output) {

@@ -543,10 +543,7 @@ void spike_reader::for_each_chunk(const std::string& population, std::size_t chu
     }
 }
 
-std::optional<std::vector<std::uint64_t>> spike_reader::unit_ids(const std::string& population) const {
-    const impl::population& pop = impl_->find(population);
-    const h5::group g = impl_->file.open_group(pop.group_path);
-    if (!g.is_dataset("unit_ids")) return std::nullopt;
+std::vector<std::uint64_t> read_unit_ids(const h5::group& g, std::size_t expected) {
     const h5::dataset d = g.open_dataset("unit_ids");
     const h5::type_info t = d.type();
     if (t.cls != h5::type_class::integer || t.size > 8) d.fail("unit ids must be integers (uint64)");
@@ -562,11 +559,20 @@ std::optional<std::vector<std::uint64_t>> spike_reader::unit_ids(const std::stri
     } else {
         d.read<std::uint64_t>(0, ids);
     }
+    if (expected != 0 && ids.size() != expected)
+        d.fail("has " + std::to_string(ids.size()) + " values, expected " + std::to_string(expected) + " (one per neuron)");
     std::vector<std::uint64_t> sorted = ids;
     std::sort(sorted.begin(), sorted.end());
     if (const auto dup = std::adjacent_find(sorted.begin(), sorted.end()); dup != sorted.end())
         d.fail("unit id " + std::to_string(*dup) + " appears twice");
     return ids;
+}
+
+std::optional<std::vector<std::uint64_t>> spike_reader::unit_ids(const std::string& population) const {
+    const impl::population& pop = impl_->find(population);
+    const h5::group g = impl_->file.open_group(pop.group_path);
+    if (!g.is_dataset("unit_ids")) return std::nullopt;
+    return read_unit_ids(g, 0);
 }
 
 std::optional<time_span> spike_reader::recorded_span(const std::string& population) const {
