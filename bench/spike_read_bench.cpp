@@ -1,10 +1,11 @@
 // Question: how fast do SONATA spike files write and read back (issue 2: write >= 1e7 spikes/s
 // with compression, read-stream >= 5e7 spikes/s)?
 //
-// Usage: spike_read_bench [--spikes N] [--file PATH] [--keep] [--read-only]
+// Usage: spike_read_bench [--spikes N] [--file PATH] [--keep] [--read-only] [--stream-only]
 //   Writes N spikes (default 2e7: 1000 neurons at 20 Hz for 1000 s, time-sorted) to PATH
 //   (default a temporary file), then reads them back with for_each_chunk and read(). With
-//   --read-only, PATH is an existing file and only the reads are timed (its first population).
+//   --read-only, PATH is an existing file and only the reads are timed (its first population);
+//   --stream-only skips read() (for profiling the streaming passes alone).
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -52,7 +53,7 @@ struct raster_source {
 int main(int argc, char** argv) {
     std::uint64_t spikes = 20'000'000;
     std::string path;
-    bool keep = false, read_only = false;
+    bool keep = false, read_only = false, stream_only = false;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
         if (arg == "--spikes" && i + 1 < argc)
@@ -63,8 +64,11 @@ int main(int argc, char** argv) {
             keep = true;
         else if (arg == "--read-only")
             read_only = true;
+        else if (arg == "--stream-only")
+            stream_only = true;
         else {
-            std::fprintf(stderr, "usage: %s [--spikes N] [--file PATH] [--keep] [--read-only]\n", argv[0]);
+            std::fprintf(stderr, "usage: %s [--spikes N] [--file PATH] [--keep] [--read-only] [--stream-only]\n",
+                         argv[0]);
             return 2;
         }
     }
@@ -128,6 +132,7 @@ int main(int argc, char** argv) {
                         wall, cpu, static_cast<double>(seen) / cpu, static_cast<unsigned long long>(seen),
                         checksum);
         }
+        if (stream_only) return 0;
         stopwatch watch;
         evspike::spike_table all = reader.read(population);
         const double wall = watch.wall_s(), cpu = watch.cpu_s();

@@ -739,8 +739,9 @@ void dataset::read(std::uint64_t offset, std::span<T> out) const {
         const std::uint64_t index = at / chunk;
         const std::uint64_t part_end = std::min(end, (index + 1) * chunk);
         const std::span<T> part = out.subspan(at - offset, part_end - at);
-        // Small parts (a binary search's probes) go through HDF5's chunk cache instead.
-        const bool whole_enough = part.size() * 4 >= chunk;
+        // Small parts (a binary search's probes) go through HDF5's chunk cache instead; the last,
+        // partial chunk counts as whole when all its values are read.
+        const bool whole_enough = part.size() * 4 >= std::min<std::uint64_t>(chunk, dims[0] - index * chunk);
         if (!whole_enough ||
             !read_chunk_part<T>(*this, index, chunk, at - index * chunk, part.size(), part.data()))
             read_slab<T>(*this, at, part);

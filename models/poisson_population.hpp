@@ -4,9 +4,9 @@
 // is O(N + spikes per window) whatever the duration. Used by `evspike generate poisson`; pure
 // computation, no I/O.
 //
-// Windows hold about max(2^16, 4 N) spikes; each is sorted by a bucket sort on time (buckets of
-// ~2 spikes, then stable insertion sort). The order is total (time, then id), so the output does
-// not depend on the window size.
+// Windows hold about 4 N spikes, at least 2^13 and at most 2^28; each is sorted by a bucket sort
+// on time (~0.5 spikes per bucket, then one stable insertion sort over the window). The order is
+// total (time, then id), so the output does not depend on the window size.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -38,11 +38,12 @@ private:
     double window_ms_;
     double t_reached_;
     std::uint64_t window_ = 0;
-    std::vector<double> raw_t_;
+    std::vector<double> raw_t_;  // the window's spikes as drawn: raw_size_ of them (grown, never shrunk)
+    std::size_t raw_size_ = 0;
     std::vector<std::uint64_t> raw_id_;
     std::size_t buckets_ = 1;
     std::vector<std::uint32_t> raw_bucket_;
-    std::vector<std::size_t> starts_;
+    std::vector<std::uint32_t> starts_;  // bucket counts, then cursors (a window holds < 2^32 spikes)
 };
 
 }  // namespace evspike

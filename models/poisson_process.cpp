@@ -3,7 +3,6 @@
 #include <cmath>
 
 #include "core/error.hpp"
-#include "models/exponential.hpp"
 
 namespace evspike {
 
@@ -40,17 +39,6 @@ poisson_process::poisson_process(const poisson_params& params, random_stream str
     ended_ = r == 0.0 || params_.start_ms >= params_.stop_ms;
 }
 
-double poisson_process::draw_unit_exponential() { return standard_exponential(rng_); }
-
-double poisson_process::advance(double from_ms) {
-    const double d = params_.dead_time_ms;
-    double t = from_ms + (d + draw_unit_exponential() * mean_exp_ms_);
-    // Rounding of the sum may shave an ulp off the interval: the dead time holds exactly in
-    // the doubles we return (t - from is exact here by Sterbenz when t < 2 from).
-    while (!(t > from_ms) || t - from_ms < d) t = std::nextafter(t, never);
-    return t;
-}
-
 double poisson_process::first_time() {
     const double d = params_.dead_time_ms;
     const double start = params_.start_ms;
@@ -61,19 +49,6 @@ double poisson_process::first_time() {
         if (uniform01(rng_) < r * d) return start + d * uniform01(rng_);
     }
     return start + (d + draw_unit_exponential() * mean_exp_ms_);
-}
-
-double poisson_process::next() {
-    if (ended_) return never;
-    const double t = started_ ? advance(last_) : first_time();
-    started_ = true;
-    if (!(t < params_.stop_ms)) {
-        ended_ = true;
-        last_ = never;
-        return never;
-    }
-    last_ = t;
-    return t;
 }
 
 }  // namespace evspike

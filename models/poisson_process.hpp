@@ -22,12 +22,14 @@
 // interval is one unit-mean exponential E (draw_unit_exponential); advance() alone turns it into
 // real time (here t + d + E / lambda). With a rate schedule, advance() instead inverts the
 // cumulative rate (time-rescaling, exact for piecewise-constant rates); nothing else changes.
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
 
 #include "core/random.hpp"
+#include "models/exponential.hpp"
 
 namespace evspike {
 
@@ -57,8 +59,19 @@ public:
 
     // The next spike time in ms (strictly greater than the previous one, by >= dead time), or
     // +infinity when the train has ended (time >= stop_ms). Calls after that keep returning
-    // +infinity without drawing.
-    double next();
+    // +infinity without drawing. Inline: `generate poisson` calls it once per spike.
+    double next() {
+        if (ended_) return never;
+        const double t = started_ ? advance(last_) : first_time();
+        started_ = true;
+        if (!(t < params_.stop_ms)) {
+            ended_ = true;
+            last_ = never;
+            return never;
+        }
+        last_ = t;
+        return t;
+    }
 
     // The last value next() returned (or -infinity before the first call).
     double last() const { return last_; }
@@ -67,9 +80,16 @@ public:
 
 private:
     double first_time();
-    double draw_unit_exponential();
+    double draw_unit_exponential() { return standard_exponential(rng_); }
     // The spike after one at from_ms.
-    double advance(double from_ms);
+    double advance(double from_ms) {
+        const double d = params_.dead_time_ms;
+        double t = from_ms + (d + draw_unit_exponential() * mean_exp_ms_);
+        // Rounding of the sum may shave an ulp off the interval: the dead time holds exactly in
+        // the doubles we return (t - from is exact here by Sterbenz when t < 2 from).
+        while (!(t > from_ms) || t - from_ms < d) t = std::nextafter(t, never);
+        return t;
+    }
 
     poisson_params params_;
     random_stream rng_;

@@ -286,3 +286,85 @@ TEST_SUITE("io") {
         CHECK_MESSAGE(r.exit_code == 0, r.out);  // exit 3 (no h5py) is a failure too, not a skip
     }
 }
+
+#include "io/hdf5.hpp"
+
+namespace {
+
+// A spike file written through io/hdf5 directly (the writer would refuse bad values): n times
+// 0.5 i except bad_value at index bad, node ids 0, compressed in chunks of 2^16.
+void write_raw_spikes(const std::string& path, std::size_t n, std::size_t bad, double bad_value,
+                      const char* sorting) {
+    std::vector<double> times(n);
+    for (std::size_t i = 0; i < n; ++i) times[i] = 0.5 * static_cast<double>(i);
+    times[bad] = bad_value;
+    const std::vector<std::uint64_t> ids(n, 0);
+    evspike::h5::file f = evspike::h5::file::create(path);
+    {
+        evspike::h5::group g = f.create_group("spikes/exc");
+        g.write_enum_attribute("sorting", {{"none", 0}, {"by_id", 1}, {"by_time", 2}},
+                               std::string(sorting) == "by_time" ? 2 : 0);
+        g.create_extensible<double>("timestamps").append<double>(times);
+        g.create_extensible<std::uint64_t>("node_ids").append<std::uint64_t>(ids);
+    }
+    f.close();
+}
+
+}  // namespace
+
+TEST_SUITE("io") {
+    // The reader checks a whole chunk in one vectorised pass and only then looks for the culprit:
+    // a bad value at any position (first, odd, even, last of a chunk, in the partial last chunk)
+    // must still be refused with its own index, streamed or read whole.
+    TEST_CASE("spike reader: a bad time anywhere in a long population is refused with its index") {
+        evspike::test::temp_dir tmp;
+        const std::string path = (tmp.path() / "bad.h5").string();
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        const double inf = std::numeric_limits<double>::infinity();
+        const std::size_t n = 70001;  // one whole chunk of 2^16 and a partial one
+        for (const char* sorting : {"by_time", "none"}) {
+            for (std::size_t bad : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{40001},
+                                    std::size_t{65535}, std::size_t{65536}, std::size_t{70000}}) {
+                for (double value : {nan, inf, -1.0}) {
+                    CAPTURE(sorting);
+                    CAPTURE(bad);
+                    CAPTURE(value);
+                    write_raw_spikes(path, n, bad, value, sorting);
+                    spike_reader r(path);
+                    const std::string expected =
+                        "at index " + std::to_string(bad) + " is not a finite time >= 0";
+                    std::string streamed, whole;
+                    try {
+                        r.for_each_chunk("exc", std::size_t{1} << 16, [](const spike_table&) {});
+                    } catch (const io_error& e) {
+                        streamed = e.what();
+                    }
+                    try {
+                        r.read("exc");
+                    } catch (const io_error& e) {
+                        whole = e.what();
+                    }
+                    CHECK(streamed.find(expected) != std::string::npos);
+                    CHECK(whole.find(expected) != std::string::npos);
+                }
+            }
+        }
+        // A decrease (not a bad value) in a by_time population, also at chunk edges and odd places.
+        for (std::size_t bad : {std::size_t{2}, std::size_t{3}, std::size_t{40001}, std::size_t{65536},
+                                std::size_t{70000}}) {
+            CAPTURE(bad);
+            write_raw_spikes(path, n, bad, 0.5 * static_cast<double>(bad) - 0.75, "by_time");
+            std::string message;
+            try {
+                spike_reader(path).for_each_chunk("exc", std::size_t{1} << 16, [](const spike_table&) {});
+            } catch (const io_error& e) {
+                message = e.what();
+            }
+            CHECK(message.find("time at index " + std::to_string(bad) + " is smaller than the one before") !=
+                  std::string::npos);
+            // Unsorted files may hold it: read whole without complaint.
+            write_raw_spikes(path, n, bad, 0.5 * static_cast<double>(bad) - 0.75, "none");
+            CHECK(spike_reader(path).read("exc").size() == n);
+        }
+    }
+}
