@@ -60,6 +60,14 @@
 //    calendar order, each walk by fan-out position), a function of the spikes alone, so still
 //    independent of partitioning. Only the rounding of u differs from a time-ordered sum (~1e-16
 //    relative). ~85 % of neuron-epochs on Benchmark 4 with delays in [1, 3] ms take this path.
+//
+// 10. Partitioned delivery (a rank owning more than 16384 neurons). Beyond the caches, a walk's
+//    input to a random target and then that target's update cost a memory access each. So the
+//    walks first append each input to the chunk list of its target's block (8192 neurons, in
+//    global id order); then block by block, the block's inputs are filed into inboxes that only
+//    this block uses (one scratch array, hot in L2) and its neurons are brought through the epoch.
+//    A target's inputs keep their delivery order (a block's list is in delivery order), so the
+//    sums of invariant 8 and everything else are the same as with one list: bit-identical.
 #include "sim/engine.hpp"
 
 #include <algorithm>
@@ -70,6 +78,8 @@
 #include <limits>
 #include <memory>
 #include <variant>
+
+#include <sys/mman.h>
 
 #include "sim/connect.hpp"
 #include "core/error.hpp"
@@ -178,7 +188,7 @@ struct walk {
     std::uint32_t position;  // next synapse to deliver, from offsets[source]
 };
 
-// One synaptic input of the current epoch, chained per target.
+// One synaptic input of the current epoch, chained per target (40 bytes).
 struct input {
     sim_time t;
     double value;            // lif_delta: w e^{(t - t_ref)/tau_m}; lif_exp: w (pA)
@@ -228,11 +238,16 @@ private:
 
 // How far ahead the epoch's neuron sweep prefetches (Benchmark 4, bench/README.md).
 constexpr std::size_t prefetch_distance = 8;
-// How far ahead a walk fetches its targets' inboxes (sim/engine.cpp, deliver).
-constexpr std::size_t inbox_prefetch = 8;
-// Above this many bytes of inboxes (a typical L2), deliveries fetch the inboxes ahead; below it
-// the prefetches cost instructions and save nothing (Benchmark 4's 4,000 neurons: 96 KB).
-constexpr std::size_t far_inbox_bytes = std::size_t{1} << 20;
+
+// Partitioned delivery (invariant 10): target blocks of 8192 neurons (their inboxes, 192 KB, and
+// an epoch's inputs to them stay in a 1 MB L2), used when a rank owns more than two blocks.
+constexpr std::uint32_t default_block_shift = 13;
+constexpr std::uint32_t partition_min_neurons = 2u << default_block_shift;
+// A block's inputs go to chunks of 512 (20 KB), taken from 2 MB slabs (huge pages: the chunks
+// of many blocks are written at once) of 102 chunks each.
+constexpr std::uint32_t chunk_shift = 9;
+constexpr std::uint32_t chunk_inputs = 1u << chunk_shift;
+constexpr std::size_t slab_bytes = std::size_t{2} << 20;
 
 template <event_queue Q>
 class engine {
@@ -253,7 +268,7 @@ public:
                              std::all_of(spec_.populations.begin(), spec_.populations.end(),
                                          [](const population_spec& p) { return p.model == model_kind::lif_delta; });
         for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) sync(id, neurons_[id]);
-        far_targets_ = inbox_.size() * sizeof(inbox) > far_inbox_bytes;
+        build_blocks();
     }
 
     run_stats run() {
@@ -304,6 +319,7 @@ private:
                 throw config_error(key + ".params", e.what());
             }
             exp_time_.push_back(exp_time_of(ps));
+            in_exp_time_.push_back(ps.model == model_kind::lif_delta);
             const node_group& g = net_.groups[p];
             const std::uint64_t v_seed = stream_seed(spec_.seed, "population/" + ps.name + "/V_m");
             const std::uint32_t lo = std::max(g.first, net_.owned_begin);
@@ -439,6 +455,37 @@ private:
         ring_links_.assign(net_.owned_begin, net_.owned_end - net_.owned_begin, ring_link{});
         bounds_.resize(ring_);
         start_calendar(sim_time{});
+    }
+
+    // Partitioned delivery (invariant 10) when the rank owns many neurons (or the caller asks for
+    // a block size: tests); else one list of inputs (chunk_ptr_ = {inputs_}).
+    void build_blocks() {
+        const std::uint32_t owned = net_.owned_end - net_.owned_begin;
+        std::uint32_t shift = 0;
+        if (out_.delivery_block == 0) {
+            if (owned > partition_min_neurons) shift = default_block_shift;
+        } else if (out_.delivery_block != 1) {
+            if (out_.delivery_block < 64 || !std::has_single_bit(out_.delivery_block))
+                throw internal_error("engine: delivery_block must be 0, 1 or a power of 2 >= 64");
+            shift = static_cast<std::uint32_t>(std::countr_zero(out_.delivery_block));
+        }
+        partitioned_ = shift != 0 && owned > 0;
+        chunk_ptr_.assign(1, nullptr);
+        boxes_ = inbox_.raw();
+        box_first_ = static_cast<std::uint32_t>(inbox_.base());
+        if (!partitioned_) return;
+        inbox_.assign(net_.owned_begin, 0, inbox{});
+        block_boxes_.assign(std::size_t{1} << shift, inbox{});
+        block_shift_ = shift;
+        first_block_ = net_.owned_begin >> shift;
+        const std::uint32_t blocks = ((net_.owned_end - 1) >> shift) - first_block_ + 1;
+        block_cur_.assign(blocks, nullptr);
+        block_end_.assign(blocks, nullptr);
+        block_head_.assign(blocks, none);
+        block_tail_.assign(blocks, none);
+        chunk_ptr_.clear();
+        chunk_shift_ = chunk_shift;
+        chunk_mask_ = chunk_inputs - 1;
     }
 
     // --- the calendar of epochs ----------------------------------------------------------------
@@ -618,64 +665,157 @@ private:
                 __builtin_prefetch(delay_ + ahead + 8);
                 __builtin_prefetch(net_.targets.data() + ahead);
             }
-            if (one_class_palette_)
-                far_targets_ ? deliver<true, true>(bucket[b], T1) : deliver<true, false>(bucket[b], T1);
+            if (partitioned_)
+                one_class_palette_ ? deliver<true, true>(bucket[b], T1) : deliver<false, true>(bucket[b], T1);
             else
-                far_targets_ ? deliver<false, true>(bucket[b], T1) : deliver<false, false>(bucket[b], T1);
+                one_class_palette_ ? deliver<true, false>(bucket[b], T1) : deliver<false, false>(bucket[b], T1);
         }
         ring_walks_ -= bucket.size();
-        bucket.clear();
+        // A bucket keeps its capacity for the next time round the ring, but not a burst's
+        // (the initial synchronous firing): peak memory stays that of the current activity.
+        if (bucket.capacity() > 2 * bucket.size() + 1024)
+            std::vector<walk>().swap(bucket);
+        else
+            bucket.clear();
         stats_.deliveries += n_inputs_;
         stats_.events += n_inputs_;
 
-        // Neurons in id order (invariant 1 lets them go in any order): their arrays are swept,
-        // not hopped through, and the next few are fetched ahead.
-        active_.clear();
-        const std::size_t last_word = (net_.owned_end + 63) / 64;
-        for (std::size_t w = net_.owned_begin / 64; w < last_word; ++w) {
-            for (std::uint64_t bits = active_bits_[w]; bits != 0; bits &= bits - 1)
-                active_.push_back(static_cast<std::uint32_t>(64 * w + std::countr_zero(bits)));
-            active_bits_[w] = 0;
-        }
-        // A lif_delta neuron whose inputs cannot make it fire in the epoch takes their sum
-        // (invariant 8); the others take their inputs in time order (gather: a lone input where
-        // it is, several copied out of the target's chain and sorted). One pass, so each
-        // neuron's arrays are touched once per epoch (beyond the caches that is a miss each).
-        const std::size_t n_active = active_.size();
-        for (std::size_t a = 0; a < n_active; ++a) {
-            if (a + prefetch_distance < n_active) {
-                const std::uint32_t ahead = active_[a + prefetch_distance];
-                __builtin_prefetch(&neurons_[ahead]);
-                __builtin_prefetch(&pred_t_[ahead]);
-                if (far_targets_) __builtin_prefetch(&inbox_[ahead], 1);
+        const std::size_t first_word = net_.owned_begin / 64, last_word = (net_.owned_end + 63) / 64;
+        if (!partitioned_) {
+            sweep(first_word, last_word, T1);
+        } else {
+            // Block by block (invariant 10): file the block's inputs into its inboxes, then bring
+            // its neurons through the epoch, while the block's arrays are in the caches.
+            boxes_ = block_boxes_.data();
+            for (std::uint32_t blk = 0; blk < block_head_.size(); ++blk) {
+                box_first_ = (first_block_ + blk) << block_shift_;
+                if (block_head_[blk] != none) file_block(blk);
+                const std::size_t lo = (std::size_t{first_block_ + blk} << block_shift_) / 64;
+                const std::size_t hi = (std::size_t{first_block_ + blk + 1} << block_shift_) / 64;
+                sweep(std::max(lo, first_word), std::min(hi, last_word), T1);
             }
-            const std::uint32_t id = active_[a];
-            neuron_slot& n = neurons_[id];
-            if (class_of_[id] != generic_class) {
-                const exp_time_params& P = exp_time_[n.model];
-                if (!inputs_absorbed(id, n, P, T1)) process_exp_time(id, n, P, T1);
-            } else {
-                process(id, n, std::get<lif_exp>(models_[n.model]), T1);
-            }
-            inbox_[id] = inbox{};
-            if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
+            release_chunks();
         }
         end_samples();
         report_spikes();
         stats_.peak_queue = std::max(stats_.peak_queue, p_.size() + ring_preds_ + ring_walks_ + far_.size());
     }
 
+    // Brings the active neurons of active_bits_ words [w0, w1) through the epoch, in id order
+    // (invariant 1 lets them go in any order): their arrays are swept, not hopped through, and the
+    // next few are fetched ahead. A lif_delta neuron whose inputs cannot make it fire in the epoch
+    // takes their sum (invariant 8); the others take their inputs in time order (gather: a lone
+    // input where it is, several copied out of the target's chain and sorted). One pass, so each
+    // neuron's arrays are touched once per epoch (beyond the caches that is a miss each).
+    void sweep(std::size_t w0, std::size_t w1, sim_time T1) {
+        active_.clear();
+        for (std::size_t w = w0; w < w1; ++w) {
+            for (std::uint64_t bits = active_bits_[w]; bits != 0; bits &= bits - 1)
+                active_.push_back(static_cast<std::uint32_t>(64 * w + std::countr_zero(bits)));
+            active_bits_[w] = 0;
+        }
+        const std::size_t n_active = active_.size();
+        for (std::size_t a = 0; a < n_active; ++a) {
+            if (a + prefetch_distance < n_active) {
+                const std::uint32_t ahead = active_[a + prefetch_distance];
+                __builtin_prefetch(&neurons_[ahead]);
+                __builtin_prefetch(&pred_t_[ahead]);
+            }
+            const std::uint32_t id = active_[a];
+            neuron_slot& n = neurons_[id];
+            if (in_exp_time_[n.model]) {  // class_of_[id] != generic_class, without its cache line
+                const exp_time_params& P = exp_time_[n.model];
+                if (!inputs_absorbed(id, n, P, T1)) process_exp_time(id, n, P, T1);
+            } else {
+                process(id, n, std::get<lif_exp>(models_[n.model]), T1);
+            }
+            box_of(id) = inbox{};
+            if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
+        }
+    }
+
+    // Partitioned delivery, second pass: block blk's inputs, in delivery order, chained into their
+    // targets' inboxes (the same sums, in the same order, as an unpartitioned delivery).
+    void file_block(std::uint32_t blk) {
+        inbox* const boxes = boxes_;
+        const std::uint32_t box_base = box_first_;
+        std::uint64_t* const bits = active_bits_.raw();
+        const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
+        for (std::uint32_t c = block_head_[blk]; c != none; c = chunk_next_[c]) {
+            input* const in = chunk_ptr_[c];
+            const std::uint32_t n = c == block_tail_[blk] ? static_cast<std::uint32_t>(block_cur_[blk] - in) : chunk_inputs;
+            const std::uint32_t r0 = c << chunk_shift;
+            for (std::uint32_t j = 0; j < n; ++j) {
+                input& x = in[j];
+                inbox& box = boxes[x.target - box_base];
+                x.next = box.count != 0 ? box.at : none;
+                box.at = r0 + j;
+                ++box.count;
+                box.sum += x.value;
+                box.rise += x.value > 0.0 ? x.value : 0.0;
+                bits[(x.target >> 6) - bits_base] |= std::uint64_t{1} << (x.target & 63);
+            }
+        }
+        block_head_[blk] = block_tail_[blk] = none;
+        block_cur_[blk] = block_end_[blk] = nullptr;
+    }
+
+    // Partitioned delivery: a new chunk at the end of block blk's list (its current one is full).
+    [[gnu::noinline]] input* new_chunk(std::uint32_t blk) {
+        const std::uint32_t c = chunks_used_++;
+        if (c == chunk_ptr_.size()) {
+            constexpr std::size_t per_slab = slab_bytes / (chunk_inputs * sizeof(input));
+            if (c > (std::numeric_limits<std::uint32_t>::max() >> chunk_shift) - per_slab)
+                throw error("engine: more than 2^32 synaptic inputs arrive in one epoch on one rank (run on more ranks)");
+            void* p = std::aligned_alloc(slab_bytes, slab_bytes);
+            if (p == nullptr) throw std::bad_alloc();
+            ::madvise(p, slab_bytes, MADV_HUGEPAGE);  // advice only: ignore a refusal
+            slabs_.emplace_back(p);
+            for (std::size_t j = 0; j < per_slab; ++j) chunk_ptr_.push_back(static_cast<input*>(p) + j * chunk_inputs);
+            chunk_next_.resize(chunk_ptr_.size(), none);
+        }
+        chunk_next_[c] = none;
+        if (block_tail_[blk] == none)
+            block_head_[blk] = c;
+        else
+            chunk_next_[block_tail_[blk]] = c;
+        block_tail_[blk] = c;
+        block_end_[blk] = chunk_ptr_[c] + chunk_inputs;
+        return chunk_ptr_[c];
+    }
+
+    // After a partitioned epoch: the chunks are free again; slabs beyond twice this epoch's need
+    // (a burst's) are returned to the system.
+    void release_chunks() {
+        constexpr std::size_t per_slab = slab_bytes / (chunk_inputs * sizeof(input));
+        const std::size_t keep = 2 * ((chunks_used_ + per_slab - 1) / per_slab) + 2;
+        if (slabs_.size() > keep) {
+            slabs_.resize(keep);
+            chunk_ptr_.resize(keep * per_slab);
+            chunk_next_.resize(keep * per_slab);
+        }
+        chunks_used_ = 0;
+    }
+
     // Delivers walk w's synapses that arrive before T1 (invariant 2) and re-queues it at its next
     // arrival. OnePalette: every neuron is lif_delta of one tau_m class and the weights come from
     // the palette, so a delay group's value per synapse is palette weight x one factor, with no
     // per-target class look-up (the same products as the general path: bit-identical inputs).
-    template <bool OnePalette, bool Prefetch>
+    // Partitioned (invariant 10): each input is appended to its target block's chunk, and filed
+    // into the inbox later (file_block); else it goes straight to the one list and the inbox.
+    template <bool OnePalette, bool Partitioned>
     void deliver(walk w, sim_time T1) {
         const std::uint64_t base = off_[w.source], end = off_[w.source + 1];
         std::uint64_t k = base + w.position;
         // Room for every synapse left in the walk, so the loop below needs no capacity check.
-        if (n_inputs_ + (end - k) > inputs_.size()) inputs_.resize(2 * inputs_.size() + (end - k) + 1024);
+        if (!Partitioned && n_inputs_ + (end - k) > inputs_.size()) {
+            inputs_.resize(2 * inputs_.size() + (end - k) + 1024);
+            chunk_ptr_[0] = inputs_.data();
+        }
         input* const in = inputs_.data();
+        input** const cur = block_cur_.data();
+        input* const* const cur_end = block_end_.data();
+        const std::uint32_t block_shift = block_shift_, first_block = first_block_;
         // Indexed by global id minus the rank's first (block_array).
         inbox* const boxes = inbox_.raw();
         const std::uint32_t box_base = static_cast<std::uint32_t>(inbox_.base());
@@ -690,7 +830,6 @@ private:
         const double inv_tau0 = OnePalette ? class_inv_tau_[0] : 0.0;
         const double base0 = OnePalette ? class_base_[0] : 0.0;
         const bool small0 = OnePalette && class_small_[0];
-        const std::uint32_t target_bits = net_.uses_palette() ? network::target_mask : ~0u;
         double d = delay_[k];
         const double last_delay = delay_[end - 1];
         sim_time a = w.t_emit + d;
@@ -707,9 +846,6 @@ private:
             // the group needs no delay read per synapse (a constant delay: one group per walk).
             const bool rest = last_delay == d;
             do {
-                // Beyond the caches (4e5 neurons and more) the inbox of a random target is a miss:
-                // fetch a few synapses ahead (the targets array is read in order anyway).
-                if (Prefetch && k + inbox_prefetch < end) __builtin_prefetch(&boxes[(tg[k + inbox_prefetch] & target_bits) - box_base], 1);
                 std::uint32_t target;
                 double value;
                 if constexpr (OnePalette) {
@@ -728,13 +864,21 @@ private:
                         value *= class_factor_[c];
                     }
                 }
-                inbox& box = boxes[target - box_base];
-                in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), box.count != 0 ? box.at : none};
-                box.at = static_cast<std::uint32_t>(r);
-                ++box.count;
-                box.sum += value;
-                box.rise += value > 0.0 ? value : 0.0;
-                bits[(target >> 6) - bits_base] |= std::uint64_t{1} << (target & 63);
+                if constexpr (Partitioned) {
+                    const std::uint32_t blk = (target >> block_shift) - first_block;
+                    input* p = cur[blk];
+                    if (p == cur_end[blk]) [[unlikely]] p = new_chunk(blk);
+                    *p = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), none};
+                    cur[blk] = p + 1;
+                } else {
+                    inbox& box = boxes[target - box_base];
+                    in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), box.count != 0 ? box.at : none};
+                    box.at = static_cast<std::uint32_t>(r);
+                    ++box.count;
+                    box.sum += value;
+                    box.rise += value > 0.0 ? value : 0.0;
+                    bits[(target >> 6) - bits_base] |= std::uint64_t{1} << (target & 63);
+                }
                 ++r;
                 ++k;
             } while (k < end && (rest || delay_[k] == d));
@@ -764,15 +908,21 @@ private:
 
     // Neuron id's inputs of the epoch, sorted (invariant 3): usually zero to two of them.
     std::span<const input> gather(std::uint32_t id) {
-        const inbox& box = inbox_[id];
-        if (box.count <= 1) return {inputs_.data() + box.at, box.count};
+        const inbox& box = box_of(id);
+        if (box.count == 0) return {};
+        if (box.count == 1) return {&input_at(box.at), 1};
         // Several: copied out of their chain and sorted (a total order, so the chain's order
         // does not matter).
         if (grouped_.size() < box.count) grouped_.resize(2 * box.count);
         std::size_t j = 0;
-        for (std::uint32_t r = box.at; r != none; r = inputs_[r].next) grouped_[j++] = inputs_[r];
+        for (std::uint32_t r = box.at; r != none; r = input_at(r).next) grouped_[j++] = input_at(r);
         return sorted_inputs(grouped_.data(), box.count);
     }
+
+    inbox& box_of(std::uint32_t id) { return boxes_[id - box_first_]; }
+
+    // Input r of the epoch: inputs_[r], or with partitioned delivery entry r % 512 of chunk r / 512.
+    input& input_at(std::uint64_t r) { return chunk_ptr_[r >> chunk_shift_][r & chunk_mask_]; }
 
     [[gnu::noinline]] std::span<const input> sorted_inputs(input* in, std::size_t count) const {
         const auto before = [this](const input& x, const input& y) { return input_before(x, y); };
@@ -969,7 +1119,7 @@ private:
     // u >= theta e^{(T - t_ref)/tau_m} at an input time T, whose smallest value in the epoch is
     // at its start (theta >= 0). False: the neuron is left untouched.
     bool inputs_absorbed(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
-        const inbox& box = inbox_[id];
+        const inbox& box = box_of(id);
         if (box.count == 0 || n.probe != none || (n.live && pred_t_[id] < T1)) return false;
         exp_time_state& x = n.x;
         if (!x.released) {
@@ -1306,6 +1456,7 @@ private:
     Q p_;  // which neurons have a prediction due when (one entry per predicting neuron)
     block_array<typename Q::handle> handles_;
     std::vector<exp_time_params> exp_time_;   // per population (lif_delta ones)
+    std::vector<std::uint8_t> in_exp_time_;    // per population: lif_delta (exponential time)
     block_array<std::uint32_t> class_of_;      // per neuron: its tau_m class, or generic_class
     std::vector<double> class_tau_, class_inv_tau_;  // per class
     double min_class_tau_ = 0.0;
@@ -1318,7 +1469,6 @@ private:
     std::vector<double> class_base_;
     std::vector<std::uint8_t> class_small_;
     std::uint64_t group_ = 0;
-    bool far_targets_ = false;  // the inboxes do not fit in the caches: prefetch them
     bool one_class_palette_ = false;  // deliver<true>: every neuron lif_delta of one class, palette weights
     std::vector<source_group> sources_;
     lazy_d_ary_queue<4> emissions_;  // the sources' next spikes (no handles needed)
@@ -1351,7 +1501,28 @@ private:
     std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
     std::size_t n_inputs_ = 0;
     std::vector<input> grouped_;              // one neuron's inputs, sorted (gather)
-    block_array<inbox> inbox_;                // per neuron
+    // Partitioned delivery (invariant 10): block b holds global ids from (first_block_ + b) <<
+    // block_shift_; its inputs are in a list of chunks (block_head_ .. block_tail_, linked by
+    // chunk_next_), the next one going to block_cur_[b] (block_end_[b]: the end of its chunk).
+    bool partitioned_ = false;
+    std::uint32_t block_shift_ = 0, first_block_ = 0;
+    std::vector<input*> block_cur_, block_end_;
+    std::vector<std::uint32_t> block_head_, block_tail_;
+    std::vector<std::uint32_t> chunk_next_;
+    std::vector<input*> chunk_ptr_;  // per chunk: its first input; unpartitioned: {inputs_.data()}
+    std::uint32_t chunk_shift_ = 32;  // input r is chunk_ptr_[r >> chunk_shift_][r & chunk_mask_]
+    std::uint64_t chunk_mask_ = 0xffffffffu;
+    std::uint32_t chunks_used_ = 0;
+    struct free_slab {
+        void operator()(void* p) const { std::free(p); }
+    };
+    std::vector<std::unique_ptr<void, free_slab>> slabs_;  // the chunks' memory, 2 MB each
+    block_array<inbox> inbox_;                // per neuron (unpartitioned delivery)
+    // The inboxes in use: inbox_, or with partitioned delivery one block's (block_boxes_, reused
+    // by every block, so they stay in the caches); box_of(id) = boxes_[id - box_first_].
+    std::vector<inbox> block_boxes_;
+    inbox* boxes_ = nullptr;
+    std::uint32_t box_first_ = 0;
     std::vector<spike_out> spikes_;
     bool had_spikes_ = false;  // the last epoch had a spike on some rank
     std::vector<std::byte> bytes_;  // exchange buffers

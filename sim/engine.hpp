@@ -47,6 +47,10 @@ struct engine_outputs {
     voltage_sink* voltages = nullptr;
     // Called now and then with the simulated time reached (ms), e.g. for a progress bar.
     std::function<void(double)> progress;
+    // Neurons per target block of the partitioned delivery (sim/engine.cpp, invariant 10): 0
+    // chooses (blocks of 8192 when a rank owns more than 16384 neurons), 1 never partitions, a
+    // power of 2 >= 64 forces that block size. Results do not depend on it (tests vary it).
+    std::uint32_t delivery_block = 0;
 };
 
 // The queue for threshold-crossing predictions beyond the calendar's horizon (sim/engine.cpp;

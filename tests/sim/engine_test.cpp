@@ -65,7 +65,7 @@ struct run_result {
 };
 
 std::unique_ptr<run_result> run(const simulation_spec& spec, std::vector<voltage_probe> probes = {},
-                                queue_kind q = default_queue) {
+                                queue_kind q = default_queue, std::uint32_t delivery_block = 0) {
     auto r = std::make_unique<run_result>();
     const auto net = build_network(spec);
     engine_outputs out;
@@ -73,6 +73,7 @@ std::unique_ptr<run_result> run(const simulation_spec& spec, std::vector<voltage
     out.spikes = &r->rec;
     out.probes = std::move(probes);
     out.voltages = &r->rec;
+    out.delivery_block = delivery_block;
     r->stats = simulate(spec, net, out, q);
     return r;
 }
@@ -339,6 +340,37 @@ TEST_SUITE("core") {
         CHECK(sorted);
         const auto other = run(random_network(6));
         CHECK(other->rec.spikes != a->rec.spikes);
+    }
+
+    TEST_CASE("partitioned delivery (target blocks) gives the spikes and voltages of one input list") {
+        // Both delivery paths (palette weights of one lif_delta class; any model and weight), and a
+        // burst of 12 x 160 inputs in one epoch, so that a block's inputs fill several chunks.
+        auto mixed = random_network(5);
+        source_spec burst = times_source("burst", std::vector<std::vector<double>>(12, {20.0, 20.0 + 1e-3}));
+        mixed.sources.push_back(burst);
+        connection_spec all;
+        all.source = "burst";
+        all.target = "exc";
+        all.rule = all_to_all_rule{};
+        all.weight = distribution{uniform_dist{-0.2, 0.3}};
+        all.delay = distribution{constant_dist{0.5}};
+        mixed.connections.push_back(all);
+        auto palette = random_network(7);
+        palette.populations.pop_back();     // lif_delta only, two weights
+        palette.connections.resize(4);
+        palette.connections[0].delay = distribution{constant_dist{0.125}};
+        for (const auto& spec : {mixed, palette}) {
+            const auto one = run(spec, {{0, {3, 100}, 0.37}}, default_queue, 1);
+            REQUIRE(one->rec.spikes.size() > 500);
+            for (const std::uint32_t block : {64u, 128u, 4096u}) {
+                const auto blocks = run(spec, {{0, {3, 100}, 0.37}}, default_queue, block);
+                CHECK(blocks->rec.spikes == one->rec.spikes);
+                CHECK(blocks->rec.samples == one->rec.samples);
+                CHECK(blocks->stats.deliveries == one->stats.deliveries);
+                CHECK(blocks->stats.instants == one->stats.instants);
+            }
+        }
+        CHECK_THROWS_AS(run(mixed, {}, default_queue, 100), internal_error);
     }
 
     TEST_CASE("a poisson source emits at its rate, only inside [start, stop)") {
