@@ -4,6 +4,10 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -534,19 +538,45 @@ plane_setting choose_setting(const unsigned char* plane, std::size_t n) {
     return {1, Z_DEFAULT_STRATEGY};
 }
 
+// HDF5's shuffle: byte k of value i goes to planes[k * plane_size + i]. For 8-byte values, 16 at
+// a time by an SSE2 byte transpose: one round of unpacks of registers k and k + 4 moves the byte
+// at bit-position p (register * 16 + lane, 7 bits) to rotl(p, 1), so four rounds take byte
+// 8 i + k to 16 k + i. The plain loop's strided byte copies were ~17 instructions per value.
+template <std::size_t width>
+void shuffle(const unsigned char* values, std::size_t n, std::size_t plane_size, unsigned char* planes) {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    if constexpr (width == 8) {
+        for (; i + 16 <= n; i += 16) {
+            __m128i r[8], t[8];
+            for (std::size_t k = 0; k < 8; ++k)
+                r[k] = _mm_loadu_si128(reinterpret_cast<const __m128i*>(values + i * 8 + k * 16));
+            for (int round = 0; round < 4; ++round) {
+                for (std::size_t k = 0; k < 4; ++k) {
+                    t[2 * k] = _mm_unpacklo_epi8(r[k], r[k + 4]);
+                    t[2 * k + 1] = _mm_unpackhi_epi8(r[k], r[k + 4]);
+                }
+                for (std::size_t k = 0; k < 8; ++k) r[k] = t[k];
+            }
+            for (std::size_t k = 0; k < 8; ++k)
+                _mm_storeu_si128(reinterpret_cast<__m128i*>(planes + k * plane_size + i), r[k]);
+        }
+    }
+#endif
+    for (; i < n; ++i)
+        for (std::size_t k = 0; k < width; ++k) planes[k * plane_size + i] = values[i * width + k];
+}
+
 // Shuffles `count` values of `width` bytes (zero-padded to `chunk` values) and deflates them into
 // s.packed as one zlib stream. Returns the compressed size.
 template <std::size_t width>
 std::size_t encode_chunk(const dataset& d, const unsigned char* values, std::size_t count, std::size_t chunk,
                          codec_scratch& s) {
     const std::size_t bytes = chunk * width;
-    s.plain.resize(bytes);
+    if (s.plain.size() < bytes) s.plain.resize(bytes);
     unsigned char* plain = s.plain.data();
-    for (std::size_t k = 0; k < width; ++k) {
-        unsigned char* plane = plain + k * chunk;
-        for (std::size_t i = 0; i < count; ++i) plane[i] = values[i * width + k];
-        std::fill(plane + count, plane + chunk, 0);
-    }
+    shuffle<width>(values, count, chunk, plain);
+    for (std::size_t k = 0; k < width; ++k) std::fill(plain + k * chunk + count, plain + (k + 1) * chunk, 0);
     s.packed.resize(compressBound(static_cast<uLong>(bytes)) + 64 * width);
     z_stream& z = s.stream;
     if (!s.deflate_ready) {

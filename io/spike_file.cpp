@@ -49,6 +49,20 @@ bool valid_population_name(const std::string& name) {
 
 std::string population_path(const std::string& name) { return "/spikes/" + name; }
 
+// True if t[i] >= t[i - 1] for every i (false if any is NaN).
+bool never_decreases(const double* t, std::size_t n) {
+    std::size_t i = 1;
+    bool bad = false;
+#if defined(__SSE2__)
+    __m128d fails = _mm_setzero_pd();
+    for (; i + 2 <= n; i += 2)
+        fails = _mm_or_pd(fails, _mm_cmpnge_pd(_mm_loadu_pd(t + i), _mm_loadu_pd(t + i - 1)));
+    bad = _mm_movemask_pd(fails) != 0;
+#endif
+    for (; i < n; ++i) bad |= !(t[i] >= t[i - 1]);
+    return !bad;
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------------------ writer
@@ -115,25 +129,34 @@ struct spike_writer::impl {
         pop.max_id = std::max(pop.max_id, id);
     }
 
-    // check() over n spikes: one branch-free pass when every spike is valid (the common case,
-    // ~8x fewer instructions than a call per spike), else spike by spike to report the first bad one.
+    // check() over n spikes: branch-free passes when every spike is valid (the common case), else
+    // spike by spike to report the first bad one. For by_time, times that never decrease from a
+    // first one >= 0 (and >= the last one written) to a finite last one are all valid, so one
+    // SSE2 pass checks them and the ends give min and max; other sortings check every value.
     void check_all(population& pop, const double* t, const std::uint64_t* id, std::size_t n) {
         if (n == 0) return;
         const bool by_time = pop.sorting == spike_sorting::by_time, by_id = pop.sorting == spike_sorting::by_id;
-        double prev_t = pop.any && by_time ? pop.last_time : 0.0;
-        std::uint64_t prev_id = pop.any && by_id ? pop.last_id : 0;
         double lo = pop.min_time, hi = pop.max_time;
-        std::uint64_t top = pop.max_id;
         bool bad = false;
+        if (by_time) {
+            bad = !(t[0] >= 0.0) || (pop.any && !(t[0] >= pop.last_time)) ||
+                  !(t[n - 1] <= std::numeric_limits<double>::max()) || !never_decreases(t, n);
+            lo = std::min(lo, t[0]);
+            hi = std::max(hi, t[n - 1]);
+        } else {
+            for (std::size_t k = 0; k < n; ++k) {
+                const double x = t[k];
+                bad |= !(x >= 0.0) | (x == std::numeric_limits<double>::infinity());
+                lo = std::min(lo, x);
+                hi = std::max(hi, x);
+            }
+        }
+        std::uint64_t prev_id = pop.any && by_id ? pop.last_id : 0;
+        std::uint64_t top = pop.max_id;
         for (std::size_t k = 0; k < n; ++k) {
-            const double x = t[k];
             const std::uint64_t i = id[k];
-            bad |= !(x >= 0.0) | (x == std::numeric_limits<double>::infinity()) | (i > max_node_id) |
-                   (by_time & (x < prev_t)) | (by_id & (i < prev_id));
-            prev_t = x;
+            bad |= (i > max_node_id) | (by_id & (i < prev_id));
             prev_id = i;
-            lo = std::min(lo, x);
-            hi = std::max(hi, x);
             top = std::max(top, i);
         }
         if (bad) {
@@ -359,18 +382,8 @@ bool times_valid(const double* t, std::size_t n) {
 // value is a finite time >= 0 in order.
 bool times_valid_sorted(const double* t, std::size_t n, double previous) {
     if (n == 0) return true;
-    if (!(t[0] >= previous) || !(t[0] >= 0.0) || !(t[n - 1] <= std::numeric_limits<double>::max()))
-        return false;
-    std::size_t i = 1;
-    bool bad = false;
-#if defined(__SSE2__)
-    __m128d fails = _mm_setzero_pd();
-    for (; i + 2 <= n; i += 2)
-        fails = _mm_or_pd(fails, _mm_cmpnge_pd(_mm_loadu_pd(t + i), _mm_loadu_pd(t + i - 1)));
-    bad = _mm_movemask_pd(fails) != 0;
-#endif
-    for (; i < n; ++i) bad |= !(t[i] >= t[i - 1]);
-    return !bad;
+    return t[0] >= previous && t[0] >= 0.0 && t[n - 1] <= std::numeric_limits<double>::max() &&
+           never_decreases(t, n);
 }
 
 spike_sorting parse_sorting(const h5::group& g) {

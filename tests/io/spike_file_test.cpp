@@ -368,3 +368,60 @@ TEST_SUITE("io") {
         }
     }
 }
+
+TEST_SUITE("io") {
+    // append(span) checks a whole span in branch-free passes (by_time: order and the two ends)
+    // and only then spike by spike: a bad value anywhere in a span must still be refused.
+    TEST_CASE("spike file: the writer refuses a bad time or a decrease anywhere in a long span") {
+        evspike::test::temp_dir dir;
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        const double inf = std::numeric_limits<double>::infinity();
+        const std::size_t n = 1001;
+        for (spike_sorting sorting : {spike_sorting::by_time, spike_sorting::none}) {
+            for (std::size_t bad : {std::size_t{0}, std::size_t{1}, std::size_t{2}, std::size_t{555},
+                                    std::size_t{1000}}) {
+                for (double value : {nan, inf, -1.0}) {
+                    CAPTURE(bad);
+                    CAPTURE(value);
+                    std::vector<double> t(n);
+                    for (std::size_t i = 0; i < n; ++i) t[i] = 1.0 + static_cast<double>(i);
+                    t[bad] = value;
+                    const std::vector<std::uint64_t> ids(n, 1);
+                    spike_writer w(dir / "span.h5", info);
+                    const auto p = w.add_population("exc", sorting);
+                    CHECK_THROWS_AS(w.append(p, t, ids), io_error);
+                }
+            }
+        }
+        std::vector<double> t(n);
+        for (std::size_t i = 0; i < n; ++i) t[i] = 10.0 + static_cast<double>(i);
+        const std::vector<std::uint64_t> ids(n, 1);
+        for (std::size_t bad : {std::size_t{1}, std::size_t{2}, std::size_t{555}, std::size_t{1000}}) {
+            CAPTURE(bad);
+            std::vector<double> d = t;
+            d[bad] = d[bad - 1] - 0.5;  // a decrease inside the span
+            spike_writer w(dir / "span.h5", info);
+            const auto p = w.add_population("exc");
+            CHECK_THROWS_AS(w.append(p, d, ids), io_error);
+            const auto q = w.add_population("unsorted", spike_sorting::none);
+            w.append(q, d, ids);  // allowed where nothing promises the order
+        }
+        // A span that starts before the last spike written is a decrease too; equal is not.
+        spike_writer w(dir / "span.h5", info);
+        const auto p = w.add_population("exc");
+        w.append(p, t, ids);
+        std::vector<double> next(n, t.back());
+        w.append(p, next, ids);
+        next[0] = t.back() - 1e-9;
+        CHECK_THROWS_AS(w.append(p, next, ids), io_error);
+        // Node ids are checked in spans too: above 2^64 - 2, or decreasing for by_id.
+        std::vector<std::uint64_t> big = ids;
+        big[777] = std::numeric_limits<std::uint64_t>::max();
+        CHECK_THROWS_AS(w.append(p, std::vector<double>(n, t.back() + 1.0), big), io_error);
+        const auto q = w.add_population("by_id", spike_sorting::by_id);
+        std::vector<std::uint64_t> down(n);
+        for (std::size_t i = 0; i < n; ++i) down[i] = i;
+        down[600] = 3;
+        CHECK_THROWS_AS(w.append(q, t, down), io_error);
+    }
+}
