@@ -31,7 +31,12 @@ inline double standard_exponential(random_stream& rng) {
     const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;  // [0, 1), bits disjoint from i
     const double x = u * detail::ziggurat.x[i];
     if (x < detail::ziggurat.x[i + 1]) return x;  // inside the layer's rectangle under the curve
-    return detail::standard_exponential_slow(rng, bits);
+    // Through a copy, so that `rng` itself never has its address taken and its state can stay in
+    // registers in the caller's loop.
+    random_stream copy = rng;
+    const double e = detail::standard_exponential_slow(copy, bits);
+    rng = copy;
+    return e;
 }
 
 }  // namespace evspike

@@ -76,9 +76,8 @@ bool poisson_population::next_window(std::vector<double>& times_ms, std::vector<
         ++window_;
         const double t1 = std::min(params_.stop_ms, params_.start_ms + static_cast<double>(window_) * window_ms_);
         // Each spike goes with its bucket (time slice of the window), counted as it is drawn. The
-        // raw arrays only grow (no per-window clearing), and each neuron's process is copied to a
-        // local while it draws, so its state stays in registers (the stores to raw_id_ could
-        // otherwise alias it).
+        // raw arrays only grow (no per-window clearing); emit_until keeps each process's state in
+        // registers while it draws (the stores to raw_id_ could otherwise alias it).
         starts_.assign(buckets_ + 1, 0);
         const double scale = static_cast<double>(buckets_) / window_ms_;
         const double last_bucket = static_cast<double>(buckets_ - 1);
@@ -89,10 +88,8 @@ bool poisson_population::next_window(std::vector<double>& times_ms, std::vector<
         std::uint32_t* raw_bucket = raw_bucket_.data();
         const std::uint64_t n = pending_.size();
         for (std::uint64_t i = 0; i < n; ++i) {
-            double t = pending_[i];
-            if (!(t < t1)) continue;
-            poisson_process process = processes_[i];
-            do {
+            if (!(pending_[i] < t1)) continue;
+            pending_[i] = processes_[i].emit_until(t1, [&](double t) {
                 if (size == capacity) {
                     capacity = std::max<std::size_t>(2 * capacity, 4096);
                     raw_t_.resize(capacity);
@@ -108,10 +105,7 @@ bool poisson_population::next_window(std::vector<double>& times_ms, std::vector<
                 raw_bucket[size] = b;
                 ++size;
                 ++counts[b];
-                t = process.next();
-            } while (t < t1);
-            processes_[i] = process;
-            pending_[i] = t;
+            });
         }
         raw_size_ = size;
         t_reached_ = t1;

@@ -76,6 +76,31 @@ public:
     // The last value next() returned (or -infinity before the first call).
     double last() const { return last_; }
 
+    // Same as `double t = last(); while (t < t1) { emit(t); t = next(); } return t;` after a
+    // first next(), drawing the same numbers, with the generator's state in locals (registers)
+    // for the run: `generate poisson` draws every spike through it.
+    template <class Emit>
+    double emit_until(double t1, Emit&& emit) {
+        double t = last_;
+        if (!(t < t1)) return t;
+        random_stream rng = rng_;
+        const double d = params_.dead_time_ms, mean = mean_exp_ms_, stop = params_.stop_ms;
+        do {
+            emit(t);
+            double next_t = t + (d + standard_exponential(rng) * mean);  // as advance(t)
+            while (!(next_t > t) || next_t - t < d) next_t = std::nextafter(next_t, never);
+            if (!(next_t < stop)) {
+                ended_ = true;
+                t = never;
+                break;
+            }
+            t = next_t;
+        } while (t < t1);
+        rng_ = rng;
+        last_ = t;
+        return t;
+    }
+
     const poisson_params& params() const { return params_; }
 
 private:
