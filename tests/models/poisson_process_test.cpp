@@ -200,3 +200,27 @@ TEST_SUITE("models") {
         for (double x : sample) REQUIRE(x >= 0);
     }
 }
+
+TEST_SUITE("models") {
+    TEST_CASE("poisson: emit_until emits and returns what next() gives, across windows and the stop") {
+        for (const poisson_params& params :
+             {poisson_params{300.0, 0.0, 0.0, 200.0}, poisson_params{300.0, 1.5, 2.0, 200.0}}) {
+            poisson_process by_next(params, make_stream(3, "emit"));
+            poisson_process by_emit(params, make_stream(3, "emit"));
+            std::vector<double> expected, got;
+            for (double t = by_next.next(); t < poisson_process::never; t = by_next.next())
+                expected.push_back(t);
+            by_emit.next();
+            // Windows of 7 ms, the last one past the stop: each returns the first spike after it.
+            for (double t1 = 7.0; t1 < 220.0; t1 += 7.0) {
+                const double after = by_emit.emit_until(t1, [&](double t) { got.push_back(t); });
+                CHECK(!(after < t1));
+                CHECK(after == by_emit.last());
+                if (after < poisson_process::never) CHECK(after == expected[got.size()]);
+            }
+            CHECK(expected.size() > 50);
+            CHECK(got == expected);
+            CHECK(by_emit.next() == poisson_process::never);  // ended, as next() would be
+        }
+    }
+}
