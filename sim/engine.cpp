@@ -260,6 +260,7 @@ public:
           delay_(net.delays.data()),
           off_(net.offsets.data()),
           t_stop_(sim_time::from_ms(spec.t_stop_ms)) {
+        choose_blocks();
         build_models();
         build_sources();
         build_probes();
@@ -267,6 +268,12 @@ public:
         one_class_palette_ = net_.uses_palette() && class_tau_.size() == 1 &&
                              std::all_of(spec_.populations.begin(), spec_.populations.end(),
                                          [](const population_spec& p) { return p.model == model_kind::lif_delta; });
+        // Per-neuron classes only for deliver<false> (a palette of one class needs none).
+        if (!one_class_palette_) {
+            class_of_.assign(net_.owned_begin, net_.owned_end - net_.owned_begin, generic_class);
+            for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id)
+                if (in_exp_time_[neurons_[id].model]) class_of_[id] = exp_time_[neurons_[id].model].tau_class;
+        }
         for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) sync(id, neurons_[id]);
         build_blocks();
     }
@@ -304,9 +311,9 @@ private:
         last_spike_.assign(b, n, sim_time::never());
         handles_.assign(b, n, typename Q::handle{});
         pred_t_.assign(b, n, sim_time{});
-        inbox_.assign(b, n, inbox{});
+        if (!partitioned_) inbox_.assign(b, n, inbox{});  // else one block's (build_blocks)
         active_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
-        class_of_.assign(b, n, generic_class);
+        if (partitioned_) due_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
             const auto& ps = spec_.populations[p];
             const std::string key = "population[" + std::to_string(p) + "]";
@@ -334,7 +341,6 @@ private:
                 // First prediction; a neuron starting at or above threshold fires at 0.
                 if (ps.model == model_kind::lif_delta) {
                     const exp_time_params& P = exp_time_.back();
-                    class_of_[id] = P.tau_class;
                     n.x = exp_time_state{V - P.v_inf, 0.0, 0.0, sim_time{}, true};  // t_ref = 0: e^0 = 1
                     if (V >= P.V_th)
                         schedule(id, sim_time{});
@@ -459,7 +465,7 @@ private:
 
     // Partitioned delivery (invariant 10) when the rank owns many neurons (or the caller asks for
     // a block size: tests); else one list of inputs (chunk_ptr_ = {inputs_}).
-    void build_blocks() {
+    void choose_blocks() {
         const std::uint32_t owned = net_.owned_end - net_.owned_begin;
         std::uint32_t shift = 0;
         if (out_.delivery_block == 0) {
@@ -470,13 +476,16 @@ private:
             shift = static_cast<std::uint32_t>(std::countr_zero(out_.delivery_block));
         }
         partitioned_ = shift != 0 && owned > 0;
+        block_shift_ = shift;
+    }
+
+    void build_blocks() {
         chunk_ptr_.assign(1, nullptr);
         boxes_ = inbox_.raw();
         box_first_ = static_cast<std::uint32_t>(inbox_.base());
         if (!partitioned_) return;
-        inbox_.assign(net_.owned_begin, 0, inbox{});
+        const std::uint32_t shift = block_shift_;
         block_boxes_.assign(std::size_t{1} << shift, inbox{});
-        block_shift_ = shift;
         first_block_ = net_.owned_begin >> shift;
         const std::uint32_t blocks = ((net_.owned_end - 1) >> shift) - first_block_ + 1;
         block_cur_.assign(blocks, nullptr);
@@ -644,10 +653,15 @@ private:
             activate(id);
         }
         std::uint32_t& due = slot_head_[k_ & mask_];
+        // (Its entry leaves the ring: queued = not_queued. Partitioned, the sweep sets it, as it
+        // reads the neuron's line anyway; here it would be one more miss per due neuron.)
         for (std::uint32_t id = due; id != none; id = ring_links_[id].next) {
             ++stats_.events;
             --ring_preds_;
-            neurons_[id].queued = not_queued;
+            if (partitioned_)
+                due_bits_[id >> 6] |= std::uint64_t{1} << (id & 63);
+            else
+                neurons_[id].queued = not_queued;
             activate(id);
         }
         due = none;
@@ -659,6 +673,8 @@ private:
         }
         for (std::size_t b = 0; b < bucket.size(); ++b) {
             // Each walk reads a stretch of the CSR: start fetching the next walks' stretches.
+            // (Two stages: the offsets of a walk further ahead first, a random read of its own.)
+            if (partitioned_ && b + 6 < bucket.size()) __builtin_prefetch(off_ + bucket[b + 6].source);
             if (b + 2 < bucket.size()) {
                 const std::uint64_t ahead = off_[bucket[b + 2].source] + bucket[b + 2].position;
                 __builtin_prefetch(delay_ + ahead);
@@ -682,7 +698,7 @@ private:
 
         const std::size_t first_word = net_.owned_begin / 64, last_word = (net_.owned_end + 63) / 64;
         if (!partitioned_) {
-            sweep(first_word, last_word, T1);
+            sweep<false>(first_word, last_word, T1);
         } else {
             // Block by block (invariant 10): file the block's inputs into its inboxes, then bring
             // its neurons through the epoch, while the block's arrays are in the caches.
@@ -692,7 +708,7 @@ private:
                 if (block_head_[blk] != none) file_block(blk);
                 const std::size_t lo = (std::size_t{first_block_ + blk} << block_shift_) / 64;
                 const std::size_t hi = (std::size_t{first_block_ + blk + 1} << block_shift_) / 64;
-                sweep(std::max(lo, first_word), std::min(hi, last_word), T1);
+                sweep<true>(std::max(lo, first_word), std::min(hi, last_word), T1);
             }
             release_chunks();
         }
@@ -707,6 +723,7 @@ private:
     // takes their sum (invariant 8); the others take their inputs in time order (gather: a lone
     // input where it is, several copied out of the target's chain and sorted). One pass, so each
     // neuron's arrays are touched once per epoch (beyond the caches that is a miss each).
+    template <bool Partitioned>
     void sweep(std::size_t w0, std::size_t w1, sim_time T1) {
         active_.clear();
         for (std::size_t w = w0; w < w1; ++w) {
@@ -723,6 +740,7 @@ private:
             }
             const std::uint32_t id = active_[a];
             neuron_slot& n = neurons_[id];
+            if (Partitioned && ((due_bits_[id >> 6] >> (id & 63)) & 1)) n.queued = not_queued;
             if (in_exp_time_[n.model]) {  // class_of_[id] != generic_class, without its cache line
                 const exp_time_params& P = exp_time_[n.model];
                 if (!inputs_absorbed(id, n, P, T1)) process_exp_time(id, n, P, T1);
@@ -732,6 +750,8 @@ private:
             box_of(id) = inbox{};
             if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
         }
+        if (Partitioned)
+            for (std::size_t w = w0; w < w1; ++w) due_bits_[w] = 0;
     }
 
     // Partitioned delivery, second pass: block blk's inputs, in delivery order, chained into their
@@ -1191,8 +1211,8 @@ private:
         std::vector<double> scale(class_tau_.size());
         for (std::size_t c = 0; c < class_tau_.size(); ++c) scale[c] = std::exp(-(T - t_ref_) / class_tau_[c]);
         for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) {
-            const std::uint32_t c = class_of_[id];
-            if (c == generic_class || !neurons_[id].x.released) continue;
+            if (!in_exp_time_[neurons_[id].model] || !neurons_[id].x.released) continue;
+            const std::uint32_t c = exp_time_[neurons_[id].model].tau_class;
             neurons_[id].x.u *= scale[c];
             neurons_[id].x.u_q *= scale[c];
         }
@@ -1316,6 +1336,7 @@ private:
             __builtin_prefetch(delay_ + off_[spikes_[i].id]);
         for (std::size_t i = 0; i < spikes_.size(); ++i) {
             const auto [t, id] = spikes_[i];
+            if (partitioned_ && i + 2 * prefetch_distance < spikes_.size()) __builtin_prefetch(off_ + spikes_[i + 2 * prefetch_distance].id);
             if (i + prefetch_distance < spikes_.size()) __builtin_prefetch(delay_ + off_[spikes_[i + prefetch_distance].id]);
             if (out_.spikes != nullptr) {
                 const std::size_t g = group_index(id);
@@ -1375,7 +1396,7 @@ private:
     // V of neuron id at t, exactly, from its state at its last event (no event in between).
     double voltage_of(std::uint32_t id, sim_time t) const {
         const neuron_slot& n = neurons_[id];
-        if (class_of_[id] != generic_class) return voltage(exp_time_[n.model], n.x, t);
+        if (in_exp_time_[n.model]) return voltage(exp_time_[n.model], n.x, t);
         return std::get<lif_exp>(models_[n.model]).voltage_after(n.g.s, t - n.g.t_last);
     }
 
@@ -1457,7 +1478,7 @@ private:
     block_array<typename Q::handle> handles_;
     std::vector<exp_time_params> exp_time_;   // per population (lif_delta ones)
     std::vector<std::uint8_t> in_exp_time_;    // per population: lif_delta (exponential time)
-    block_array<std::uint32_t> class_of_;      // per neuron: its tau_m class, or generic_class
+    block_array<std::uint32_t> class_of_;      // per neuron: its tau_m class, or generic_class (deliver<false> only)
     std::vector<double> class_tau_, class_inv_tau_;  // per class
     double min_class_tau_ = 0.0;
     sim_time t_ref_;                           // the reference time of exponential time
@@ -1497,6 +1518,7 @@ private:
 
     // The current epoch.
     block_array<std::uint64_t> active_bits_;  // neurons with an input or a crossing in it
+    block_array<std::uint64_t> due_bits_;     // neurons taken out of the ring's slot of the epoch
     std::vector<std::uint32_t> active_;       // the same, as a list in id order
     std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
     std::size_t n_inputs_ = 0;
