@@ -7,6 +7,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <charconv>
@@ -637,11 +640,52 @@ bool inflate_chunk(codec_scratch& s, std::size_t stored, std::size_t bytes) {
            LIBDEFLATE_SUCCESS;
 }
 
-// Undoes HDF5's shuffle: value i's byte k is planes[k * plane_size + i] (g++ -O3 vectorises this
-// loop; a hand-written SSE2 transpose executed as many instructions).
+#if defined(__x86_64__) && defined(__GNUC__)
+// The inverse of shuffle() for 8-byte values, 32 at a time with AVX2 (when the CPU has it): three
+// rounds of the same in-lane unpacks take byte 16 k + i of each 128-bit lane to 8 i + k, then the
+// lanes are regrouped. ~1.5 instructions per value against ~3.7 for g++'s vectorisation of the
+// plain loop (SSE2; a hand-written SSE2 transpose executed as many as g++'s).
+__attribute__((target("avx2"))) std::size_t unshuffle8_avx2(const unsigned char* planes,
+                                                             std::size_t plane_size, std::size_t n,
+                                                             unsigned char* out) {
+    std::size_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m256i r[8], t[8];
+        for (std::size_t k = 0; k < 8; ++k)
+            r[k] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(planes + k * plane_size + i));
+        for (int round = 0; round < 3; ++round) {
+            for (std::size_t k = 0; k < 4; ++k) {
+                t[2 * k] = _mm256_unpacklo_epi8(r[k], r[k + 4]);
+                t[2 * k + 1] = _mm256_unpackhi_epi8(r[k], r[k + 4]);
+            }
+            for (std::size_t k = 0; k < 8; ++k) r[k] = t[k];
+        }
+        // r[k] holds values 2k, 2k + 1 in its low lane and 16 + 2k, 17 + 2k in its high lane.
+        for (std::size_t k = 0; k < 8; k += 2) {
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (i + 2 * k) * 8),
+                                _mm256_permute2x128_si256(r[k], r[k + 1], 0x20));
+            _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + (i + 16 + 2 * k) * 8),
+                                _mm256_permute2x128_si256(r[k], r[k + 1], 0x31));
+        }
+    }
+    return i;
+}
+
+bool cpu_has_avx2() {
+    static const bool has = __builtin_cpu_supports("avx2");
+    return has;
+}
+#endif
+
+// Undoes HDF5's shuffle: value i's byte k is planes[k * plane_size + i].
 template <std::size_t width>
 void unshuffle(const unsigned char* planes, std::size_t plane_size, std::size_t n, unsigned char* out) {
-    for (std::size_t i = 0; i < n; ++i)
+    std::size_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if constexpr (width == 8)
+        if (cpu_has_avx2()) i = unshuffle8_avx2(planes, plane_size, n, out);
+#endif
+    for (; i < n; ++i)
         for (std::size_t k = 0; k < width; ++k) out[i * width + k] = planes[k * plane_size + i];
 }
 
