@@ -129,6 +129,10 @@ std::string human_bytes(double bytes);
 // Throws evspike::error when `bytes` exceeds `limit` (0: physical_memory()):
 // "<what> needs about 12 GB of memory (<detail>), more than the 8.2 GB of this machine; ...".
 void check_memory(const std::string& what, double bytes, const std::string& detail, std::uint64_t limit);
+// File bytes per spike of a generated raster (float64 time + uint64 node id, shuffle + deflate),
+// measured on 1e6 Poisson spikes: 6.0 B (100 neurons at 1 kHz), 6.8 B (1e4 at 10 Hz), 7.6 B (1e6 at
+// 1 Hz); rounded up.
+inline constexpr double file_bytes_per_spike = 8.0;
 // Outputs above this many bytes get a notice.
 inline constexpr double large_output_bytes = 1e9;
 // Prints "note: <path> will be about 3.8 GB (<detail>)" on stderr when bytes > large_output_bytes.

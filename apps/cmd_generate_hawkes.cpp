@@ -12,6 +12,28 @@
 #include "models/hawkes.hpp"
 
 namespace evspike::cli {
+namespace {
+
+// Up-front checks (SPEC §8), from the config alone (models/hawkes.hpp, estimate_hawkes): the dense
+// matrices of validation before validating, then the heap of pending events and the file from the
+// stationary rates.
+void check_validation_memory(const hawkes_params& p, std::uint64_t max_memory) {
+    char detail[120];
+    std::snprintf(detail, sizeof detail, "%zu units: 3 dense %zu x %zu matrices of the kernel norms", p.units(),
+                  p.units(), p.units());
+    check_memory("generate hawkes", hawkes_validation_bytes(p.units()), detail, max_memory);
+}
+
+void check_sizes(const hawkes_params& p, const std::string& output, std::uint64_t max_memory) {
+    const hawkes_estimate e = estimate_hawkes(p);
+    char detail[160];
+    std::snprintf(detail, sizeof detail, "%.3g events expected, %.3g pending at once x 64 B", e.events, e.pending);
+    check_memory("generate hawkes", e.memory_bytes, detail, max_memory);
+    std::snprintf(detail, sizeof detail, "%.3g events expected x %g B", e.events, file_bytes_per_spike);
+    check_output_size(output, e.events * file_bytes_per_spike, detail);
+}
+
+}  // namespace
 
 int run_generate_hawkes(const args& a) {
     command_line cl;
@@ -22,15 +44,19 @@ int run_generate_hawkes(const args& a) {
         ("config", po::value(&config_path)->required(), "TOML config (keys: docs/generators.md)")
         ("output,o", po::value(&output)->required(), "output SONATA spike file (.h5)")
         ("seed", cli::seed(&seed), "override the config's seed");
+    std::uint64_t max_memory = 0;
+    add_max_memory(cl.options, &max_memory);
     cl.positional.add("config", 1);
     po::variables_map vm;
     if (!cl.parse(a, vm)) return 0;
 
     declare_input(config_path, "config");
     check_output(output);
-    auto config = load_hawkes_config(config_path);
+    auto config = load_hawkes_config(config_path,
+                                     [&](const hawkes_params& p) { check_validation_memory(p, max_memory); });
     if (vm.count("seed") != 0) config.params.seed = seed;
     const auto& params = config.params;
+    check_sizes(params, output, max_memory);
 
     spike_writer writer(output, provenance{invocation(), params.seed, config.text});
     const std::size_t pop = writer.add_population(config.population);

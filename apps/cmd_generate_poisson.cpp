@@ -24,9 +24,6 @@ namespace {
 // Memory per neuron, bytes: its process and next spike (~80 B) plus its share of the window
 // buffers (models/poisson_population.cpp: about 2^16 spikes per window, raw and sorted).
 constexpr double bytes_per_neuron = 256.0;
-// File bytes per spike (float64 time + uint64 node id, shuffle + deflate), measured on 1e6 spikes:
-// 6.0 B (100 neurons at 1 kHz), 6.8 B (1e4 at 10 Hz), 7.6 B (1e6 at 1 Hz); rounded up.
-constexpr double file_bytes_per_spike = 8.0;
 
 // Up-front checks (SPEC §8), before anything is drawn: the file from the mean spike count
 // (refused beyond the free disk space, a notice above 1 GB), memory from the neurons.

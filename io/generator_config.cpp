@@ -72,7 +72,7 @@ std::string format_hawkes_config(const hawkes_params& params, const std::string&
     return out;
 }
 
-hawkes_config parse_hawkes_config(const std::string& text, const std::string& file) {
+hawkes_config parse_hawkes_config(const std::string& text, const std::string& file, const hawkes_check& before_validation) {
     const auto doc = detail::toml_document::from_text(text, file);
     const toml_table root = doc.root();
     hawkes_config c;
@@ -113,12 +113,13 @@ hawkes_config parse_hawkes_config(const std::string& text, const std::string& fi
         p.kernels.push_back(kernel);
     }
     root.finish();
+    if (before_validation) before_validation(p);
     with_file(file, [&] { p.validate(); });
     return c;
 }
 
-hawkes_config load_hawkes_config(const std::string& path) {
-    return parse_hawkes_config(detail::read_text_file(path), path);
+hawkes_config load_hawkes_config(const std::string& path, const hawkes_check& before_validation) {
+    return parse_hawkes_config(detail::read_text_file(path), path, before_validation);
 }
 
 motifs_config parse_motifs_config(const std::string& text, const std::string& file) {

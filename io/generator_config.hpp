@@ -3,6 +3,7 @@
 // unknown keys (including a parameter that the chosen kernel shape or motif model does not
 // take), wrong types and out-of-range values are config_errors naming file and key path
 // ("kernel[2].tau"). Keys and defaults: docs/generators.md.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -17,8 +18,12 @@ struct hawkes_config {
     std::string population = "hawkes";
     std::string text;                  // the config text, for provenance
 };
-hawkes_config load_hawkes_config(const std::string& path);
-hawkes_config parse_hawkes_config(const std::string& text, const std::string& file_name);
+// `before_validation` (optional) sees the parsed parameters before validate(), whose dense n x n
+// matrices a command checks against memory first (hawkes_validation_bytes).
+using hawkes_check = std::function<void(const hawkes_params&)>;
+hawkes_config load_hawkes_config(const std::string& path, const hawkes_check& before_validation = {});
+hawkes_config parse_hawkes_config(const std::string& text, const std::string& file_name,
+                                  const hawkes_check& before_validation = {});
 
 // The TOML text of a Hawkes config that parse_hawkes_config reads back to the same parameters
 // (numbers written with 17 significant digits). `header` lines are written first as comments.

@@ -89,6 +89,26 @@ double hawkes_kernel::integral(double t) const {
     return 0.0;
 }
 
+double hawkes_kernel::mean_delay() const {
+    switch (shape) {
+        case kernel_shape::exponential: return tau;
+        case kernel_shape::truncated_exponential: {
+            // E[t] on [0, W] with density ~ e^{-t/tau}: tau - W e^{-W/tau} / (1 - e^{-W/tau}).
+            const double r = support / tau;
+            return tau - support / std::expm1(r);
+        }
+        case kernel_shape::truncated_gaussian: {
+            // Truncated normal on [0, W]: mean + sigma (pdf(a) - pdf(b)) / mass, a, b standardised.
+            const double a = -mean / sigma, b = (support - mean) / sigma;
+            const double pdf_a = std::exp(-0.5 * a * a) / std::sqrt(two_pi);
+            const double pdf_b = std::exp(-0.5 * b * b) / std::sqrt(two_pi);
+            return std::clamp(mean + sigma * (pdf_a - pdf_b) / gaussian_mass(mean, sigma, 0.0, support), 0.0, support);
+        }
+        case kernel_shape::raised_cosine: return start + 0.5 * width;  // symmetric about its centre
+    }
+    return 0.0;
+}
+
 double hawkes_kernel::sample_delay(random_stream& rng) const {
     switch (shape) {
         case kernel_shape::exponential: return -tau * std::log(uniform_open0(rng));
@@ -219,6 +239,25 @@ double spectral_radius(std::span<const double> matrix, std::size_t n) {
         estimate = next;
     }
     return estimate;
+}
+
+double hawkes_validation_bytes(std::size_t units) {
+    const double n = static_cast<double>(units);
+    return 3.0 * n * n * sizeof(double);
+}
+
+hawkes_estimate estimate_hawkes(const hawkes_params& params) {
+    const auto rates = stationary_rates_hz(params);
+    hawkes_estimate e;
+    const double ms_per_s = 1000.0;
+    for (const double r : rates) e.events += r * params.t_stop_ms / ms_per_s;
+    e.pending = static_cast<double>(params.units());
+    for (const auto& k : params.kernels)
+        if (k.source < rates.size()) e.pending += rates[k.source] / ms_per_s * k.norm * k.mean_delay();
+    const double heap_slot = 64.0, per_unit = 256.0, batch = 65536.0 * 48.0;
+    e.memory_bytes = e.pending * heap_slot + static_cast<double>(params.units()) * per_unit +
+                     hawkes_validation_bytes(params.units()) + batch;
+    return e;
 }
 
 std::vector<double> stationary_rates_hz(const hawkes_params& params) {

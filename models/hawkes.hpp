@@ -49,6 +49,7 @@ struct hawkes_kernel {
     double density(double t_ms) const;   // phi(t), per ms; 0 for t < 0
     double integral(double t_ms) const;  // integral of phi over [0, t]
     double sample_delay(random_stream& rng) const;  // a delay from phi / norm, ms
+    double mean_delay() const;                      // mean of phi / norm, ms (closed form)
 
     // Throws config_error with key "<key>.<parameter>" (e.g. "kernel[2].tau").
     void validate(const std::string& key, std::size_t units, const std::string& file = "") const;
@@ -77,6 +78,22 @@ double spectral_radius(std::span<const double> matrix, std::size_t n);
 
 // Stationary rates (I - G)^-1 mu, Hz. Requires a stable process.
 std::vector<double> stationary_rates_hz(const hawkes_params& params);
+
+// Up-front sizes of `generate hawkes` (SPEC §8), from the parameters alone.
+struct hawkes_estimate {
+    double events = 0;   // expected events emitted in [0, t_stop): stationary rates x t_stop
+    double pending = 0;  // expected events waiting in the heap at once (below)
+    double memory_bytes = 0;
+};
+// Bytes that validation itself holds: the dense n x n branching matrix and the two matrices of
+// spectral_radius's squaring. Check it before validate() on a config with many units.
+double hawkes_validation_bytes(std::size_t units);
+// For a validated (stable) process. The heap holds one next immigrant per unit plus the children
+// not yet due; by Little's law their expected number is the rate at which children are created
+// times how long they wait: sum over kernels j -> i of rate_j x G_ij x mean_delay_ij. Memory: that
+// many 64 B heap slots (32 B entries, vector growth by doubling), ~256 B of streams and samplers
+// per unit, the validation's matrices and one output batch (2^16 events x 48 B).
+hawkes_estimate estimate_hawkes(const hawkes_params& params);
 
 // Streams the events in [0, t_stop), sorted by time then unit, to `sink` in batches of at most
 // `batch_size` (parallel spans: times in ms, unit ids). Validates params first.

@@ -322,4 +322,60 @@ TEST_CASE("hawkes: mean offspring per parent equals G_ij for every kernel (clust
     }
 }
 
+TEST_CASE("hawkes: mean_delay is the first moment of phi / norm for every shape, tails included") {
+    // E[d] = integral over [0, reach] of (1 - F(t)), F from the reference integral above (not from
+    // hawkes_kernel's density or integral), by Simpson's rule on 2e5 intervals.
+    auto check = [](const hawkes_kernel& k) {
+        const double reach = kernel_reach(k);
+        const int n = 200'000;
+        const double h = reach / n;
+        double sum = 0.0;
+        for (int i = 0; i <= n; ++i) {
+            const double w = (i == 0 || i == n) ? 1.0 : (i % 2 == 1 ? 4.0 : 2.0);
+            sum += w * (1.0 - kernel_integral_reference(k, i * h) / k.norm);
+        }
+        const double reference = sum * h / 3.0;
+        CAPTURE(to_string(k.shape));
+        CAPTURE(reference);
+        CHECK(k.mean_delay() == doctest::Approx(reference).epsilon(1e-7));
+    };
+    for (auto shape : all_shapes) check(make_kernel(shape, 0, 0, 0.5));
+    auto tail = make_kernel(kernel_shape::truncated_gaussian, 0, 0, 0.5);  // most mass cut off at 0
+    tail.mean = -6.0;
+    tail.sigma = 1.5;
+    check(tail);
+    auto steep = make_kernel(kernel_shape::truncated_exponential, 0, 0, 0.5);  // support << tau
+    steep.tau = 100.0;
+    steep.support = 0.5;
+    check(steep);
+}
+
+TEST_CASE("hawkes: estimate_hawkes predicts the events emitted and the children pending (Little's law), every shape") {
+    for (auto shape : all_shapes) {
+        const std::string shape_name = to_string(shape);
+        CAPTURE(shape_name);
+        auto p = two_units(shape, 21);
+        p.t_stop_ms = 400'000.0;
+        const hawkes_estimate e = estimate_hawkes(p);
+        const auto g = simulate_hawkes_genealogy(p);
+        // Events in [0, t_stop): within 5 % (the count z-test above tests the rates themselves).
+        double emitted = 0.0;
+        for (double t : g.time_ms) emitted += t >= 0.0 ? 1.0 : 0.0;
+        CHECK(emitted == doctest::Approx(e.events).epsilon(0.05));
+        // Children waiting in the heap, averaged over [0, t_stop): each child waits from its
+        // parent's emission to its own.
+        double waiting = 0.0;
+        for (std::size_t c = 0; c < g.time_ms.size(); ++c) {
+            if (g.parent[c] < 0) continue;
+            const double from = std::max(g.time_ms[static_cast<std::size_t>(g.parent[c])], 0.0);
+            const double to = std::min(g.time_ms[c], p.t_stop_ms);
+            waiting += std::max(to - from, 0.0);
+        }
+        const double pending_children = e.pending - static_cast<double>(p.units());
+        CAPTURE(pending_children);
+        CHECK(waiting / p.t_stop_ms == doctest::Approx(pending_children).epsilon(0.08));
+        CHECK(e.memory_bytes > hawkes_validation_bytes(p.units()));
+    }
+}
+
 }  // TEST_SUITE

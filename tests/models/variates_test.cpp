@@ -27,7 +27,8 @@ TEST_SUITE("models") {
             {1e-10, -6.361340902404056},
             {1.0 - 1e-12, 7.0344869100478356},
         };
-        for (const auto& [p, x] : known) {
+        for (const auto& [p_known, x] : known) {
+            const double p = p_known;  // clang 14 cannot capture a structured binding (CAPTURE)
             CAPTURE(p);
             CHECK(std::abs(normal_quantile(p) - x) <= 1e-12 * std::max(1.0, std::abs(x)));
         }
