@@ -83,6 +83,21 @@ std::string shortest(double v) {
     return buffer;
 }
 
+// Training expected to take longer than this gets a warning before it starts (motifs/estimate.hpp).
+constexpr double long_training_seconds = 60.0;
+
+// "55 min", "3.2 h", "40 s".
+std::string duration_text(double seconds) {
+    char buffer[32];
+    if (seconds < 120)
+        std::snprintf(buffer, sizeof buffer, "%.0f s", seconds);
+    else if (seconds < 7200)
+        std::snprintf(buffer, sizeof buffer, "%.0f min", seconds / 60);
+    else
+        std::snprintf(buffer, sizeof buffer, "%.2g h", seconds / 3600);
+    return buffer;
+}
+
 // A warning: to the caller's callback (the command prints it at once) and into the result.
 void warn(const std::function<void(const std::string&)>& callback, std::vector<std::string>& into, std::string text) {
     if (callback) callback(text);
@@ -236,24 +251,29 @@ detect_train_result detect_train(const detect_train_options& opt) {
     for (auto id : truth.template_node_ids) neurons = std::max<std::size_t>(neurons, id + 1);
     if (motifs == 0)
         throw io_error(data_path, "/motifs", "no motifs: no templates, occurrences or `motifs` attribute");
-    if (opt.check_memory) {
-        // Up-front (SPEC §8), before binning: the tensors, the spikes, and the trials of the
-        // raster's length in bins (from the truth's t_stop, or total_bins x its bin).
-        const double span_ms = truth_number(truth, "t_stop")
-                                   .value_or(truth_number(truth, "total_bins").value_or(0.0) *
-                                             truth_number(truth, "bin").value_or(1.0));
-        const auto e = estimate_detector_training(
-            static_cast<double>(motifs), static_cast<double>(std::max<std::size_t>(neurons, 1)),
-            static_cast<double>(o.delays), static_cast<double>(reader.size(pop)), span_ms / o.bin_ms,
-            static_cast<double>(o.trial_bins));
+    // Up-front (SPEC §8), before binning: the tensors, the spikes, and the trials of the raster's
+    // length in bins (from the truth's t_stop, or total_bins x its bin); and the time it will take.
+    const double span_ms = truth_number(truth, "t_stop")
+                               .value_or(truth_number(truth, "total_bins").value_or(0.0) *
+                                         truth_number(truth, "bin").value_or(1.0));
+    const auto e = estimate_detector_training(
+        static_cast<double>(motifs), static_cast<double>(std::max<std::size_t>(neurons, 1)),
+        static_cast<double>(o.delays), static_cast<double>(reader.size(pop)), span_ms / o.bin_ms,
+        static_cast<double>(o.trial_bins), static_cast<double>(o.epochs));
+    if (opt.check_memory)
         opt.check_memory(e.memory_bytes,
                          format("%zu motifs x %zu neurons x %zu delays x 24 B, %.3g trials of %lld bins of %g ms",
                                 motifs, std::max<std::size_t>(neurons, 1), static_cast<std::size_t>(o.delays),
                                 e.trials, static_cast<long long>(o.trial_bins), o.bin_ms));
-    }
+    detect_train_result r;
+    if (e.seconds > long_training_seconds)
+        warn(opt.warn, r.warnings,
+             format("%s: --bin %g ms makes %.3g bins: training evaluates %.3g bin x motif logits per epoch x %zu "
+                    "epochs, about %s on one core (%.0e per second); a coarser --bin or fewer --epochs is faster",
+                    data_path.c_str(), o.bin_ms, span_ms / o.bin_ms, e.logits_per_epoch,
+                    static_cast<std::size_t>(o.epochs), duration_text(e.seconds).c_str(), detector_logits_per_second));
     auto raster = load_binned(reader, pop, o.bin_ms, attribute_neurons, 0);
     raster.neurons = std::max(raster.neurons, neurons);
-    detect_train_result r;
     // An imported recording's unit ids name the model's neurons (SPEC §9.1): one row per unit.
     auto unit_ids = reader.unit_ids(pop).value_or(std::vector<std::uint64_t>{});
     if (!unit_ids.empty() && unit_ids.size() < raster.neurons) {

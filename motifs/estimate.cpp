@@ -31,11 +31,13 @@ generation_estimate estimate_jittered(const jittered_params& p) {
 }
 
 detector_estimate estimate_detector_training(double motifs, double neurons, double delays, double spikes,
-                                             double bins, double trial_bins) {
+                                             double bins, double trial_bins, double epochs) {
     detector_estimate e;
     e.cells = motifs * neurons * delays;
     e.trials = trial_bins > 0 ? std::ceil(bins / trial_bins) : 0.0;
     e.memory_bytes = e.cells * 24.0 + spikes * 12.0 + e.trials * 8.0 + trial_bins * motifs * 4.0;
+    e.logits_per_epoch = bins * motifs;
+    e.seconds = epochs * e.logits_per_epoch / detector_logits_per_second;
     return e;
 }
 

@@ -182,6 +182,15 @@ TEST_SUITE("apps") {
         CHECK(contains(r.out, "error: detect train needs about 160 MB of memory (4 motifs x 32 neurons x 11 delays x "
                               "24 B, 2e+07 trials of 511 bins of 1e-06 ms)"));
         CHECK(files_in(dir.path()) == 2);
+        // Within memory, --bin 1e-6 is a long run: a warning with the estimate before training starts
+        // (4 motifs x 1.02e10 bins = 4.09e10 logits x 4 epochs / 6e7 per s = 45 min); interrupted here.
+        r = run("timeout -s INT 4 " + std::string(evspike::test::evspike_binary) + " detect train -q " +
+                (dir / "train.h5") + " -o " + (dir / "model.h5") + " --bin 1e-6");
+        CAPTURE(r.out);
+        CHECK(r.exit_code != 0);
+        CHECK(contains(r.out, "warning: " + (dir / "train.h5") + ": --bin 1e-06 ms makes 1.02e+10 bins: training "
+                              "evaluates 4.09e+10 bin x motif logits per epoch x 4 epochs, about 45 min on one core"));
+        CHECK(files_in(dir.path()) == 2);
         // detect run --expected-count 1e4 holds 4e4 candidates x 16 B = 640 kB.
         REQUIRE(run_evspike("detect train -q --templates " + (dir / "train.h5") + " -o " + (dir / "model.h5")).exit_code == 0);
         r = run_evspike("detect run -q " + (dir / "model.h5") + " " + (dir / "train.h5") + " -o " + (dir / "d.h5") +

@@ -45,12 +45,12 @@ TEST_SUITE("motifs") {
     TEST_CASE("estimate_detector_training: tensors per cell, trials by ceil, the --delays 100000 case") {
         // 4 motifs x 32 neurons x 1e5 delays (detect train --delays 100000 on a small raster):
         // 1.28e7 cells x 24 B = 307 MB (measured peak RSS 401 MB with the rest of the process).
-        const auto e = estimate_detector_training(4, 32, 100000, 1000, 10220, 511);
+        const auto e = estimate_detector_training(4, 32, 100000, 1000, 10220, 511, 4);
         CHECK(e.cells == 1.28e7);
         CHECK(e.trials == 20);
         CHECK(e.memory_bytes == doctest::Approx(1.28e7 * 24 + 1000 * 12 + 20 * 8 + 511 * 4 * 4));
         // --bin 1e-6 ms on a 1e6 ms raster: 1e12 bins in trials of 1031 bins, 7.8 GB of starts.
-        const auto fine = estimate_detector_training(16, 128, 31, 1e6, 1e12, 1031);
+        const auto fine = estimate_detector_training(16, 128, 31, 1e6, 1e12, 1031, 4);
         CHECK(fine.trials == std::ceil(1e12 / 1031));
         CHECK(fine.memory_bytes > 7.7e9);
     }
