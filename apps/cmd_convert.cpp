@@ -226,7 +226,9 @@ void own_csv_to_sonata(const std::string& in, std::string_view text, const own_h
     }
 
     spike_writer writer(out_path, provenance{invocation(), 1, ""});
-    for (auto& [name, c] : populations) {
+    for (auto& entry : populations) {
+        const std::string& name = entry.first;
+        auto& c = entry.second;  // not a structured binding: clang 14 cannot capture one in the lambda below
         const std::size_t pop = writer.add_population(name);
         if (c.has_units) {
             // Node ids are re-derived from the unit ids (dense ranks): the same ids unless a unit
