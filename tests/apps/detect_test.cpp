@@ -65,8 +65,10 @@ TEST_SUITE("apps") {
             REQUIRE_MESSAGE(score.exit_code == 0, score.out);
             return json_number(score.out, "f1");
         };
-        for (const auto& [model, options] : std::vector<std::pair<std::string, std::string>>{
+        for (const auto& run_case : std::vector<std::pair<std::string, std::string>>{
                  {"templates.h5", ""}, {"learned.h5", ""}, {"templates.h5", "--rule peak"}}) {
+            const std::string& model = run_case.first;  // clang 14: CAPTURE needs variables, not bindings
+            const std::string& options = run_case.second;
             CAPTURE(model);
             CAPTURE(options);
             double sum = 0.0;

@@ -183,11 +183,13 @@ TEST_SUITE("apps") {
         }
         CHECK(read_detections_meta(dir / "d.h5").unit_ids == std::vector<std::uint64_t>{40, 7, 1000});
         // Files written by another tool: the reader checks what it is given.
-        for (const auto& [data, what] : std::vector<std::pair<std::string, std::string>>{
+        for (const auto& bad : std::vector<std::pair<std::string, std::string>>{
                  {"[40, 7]", "has 2 values, expected 3 (one per neuron)"},
                  {"[40, 7, 40]", "unit id 40 appears twice"},
                  {"[40, -7, 1]", "negative unit id -7 at index 1"},
                  {"[0.5, 1.0, 2.0]", "unit ids must be integers"}}) {
+            const std::string& data = bad.first;  // clang 14: CAPTURE needs variables, not bindings
+            const std::string& what = bad.second;
             CAPTURE(data);
             const auto r = run(std::string(system_python) + " -c \"import h5py; f = h5py.File('" + (dir / "m.h5") +
                                "', 'a'); del f['detector/unit_ids']; f['detector/unit_ids'] = " + data + "\"");

@@ -124,7 +124,8 @@ TEST_SUITE("io") {
             {0.0, last}, {at, at + 50.0},    {at - 1e-9, at},
             {at, at},    {last, last + 1.0}, {last + 1.0, last + 2.0},
             {-5.0, 0.5}, {at + 10.0, at},    {big.timestamps[65535], big.timestamps[65536]}};
-        for (auto [t0, t1] : windows) {
+        for (const auto& window : windows) {
+            const double t0 = window.first, t1 = window.second;  // clang 14: CAPTURE needs variables, not bindings
             CAPTURE(t0);
             CAPTURE(t1);
             auto got = r.read("big", {t0, t1, std::nullopt});
