@@ -113,37 +113,39 @@ TEST_SUITE("apps") {
 
     TEST_CASE("estimates: generate hawkes refuses from its config alone: file, heap and validation matrices") {
         temp_dir dir;
+        // `generate hawkes NAME.toml` with `options` exits 1 with `message`, and writes nothing.
+        std::size_t inputs = 0;
+        auto refused = [&](const std::string& name, const std::string& config, const std::string& options,
+                           const std::string& message) {
+            write_text(dir / (name + ".toml"), config);
+            ++inputs;
+            const auto r = run_evspike("generate hawkes " + (dir / (name + ".toml")) + " -o " + (dir / "h.h5") + options);
+            CAPTURE(r.out);
+            CHECK(r.exit_code == 1);
+            CHECK(contains(r.out, message));
+            check_nothing_written(dir, inputs);
+        };
         // One unit at 1e12 Hz for 1 s, no kernel: 1e12 events x 8 B = 8 TB of file.
-        write_text(dir / "fast.toml", "t_stop = 1000.0\nbaseline = [1e12]\n");
-        auto r = run_evspike("generate hawkes " + (dir / "fast.toml") + " -o " + (dir / "h.h5"));
-        CAPTURE(r.out);
-        CHECK(r.exit_code == 1);
-        CHECK(contains(r.out, "h.h5 would be about 8.0 TB (1e+12 events expected x 8 B), more than the "));
-        check_nothing_written(dir, 1);
+        refused("fast", "t_stop = 1000.0\nbaseline = [1e12]\n", "",
+                "h.h5 would be about 8.0 TB (1e+12 events expected x 8 B), more than the ");
         // Near-critical self-excitation (G = 0.999) at 1 kHz: rate 1e6 Hz; children wait tau = 1e4 ms,
         // so 1e6 / 1000 x 0.999 x 1e4 = 9.99e6 pending at once x 64 B = 639 MB (+ 3 MB of batch);
         // 1e6 Hz x 10 ms = 1e4 events.
-        write_text(dir / "critical.toml", "t_stop = 10.0\nbaseline = [1000.0]\n[[kernel]]\nsource = 0\ntarget = 0\n"
-                                          "shape = \"exponential\"\nnorm = 0.999\ntau = 10000.0\n");
-        r = run_evspike("generate hawkes " + (dir / "critical.toml") + " -o " + (dir / "h.h5") + " --max-memory 100M");
-        CAPTURE(r.out);
-        CHECK(r.exit_code == 1);
-        CHECK(contains(r.out, "error: generate hawkes needs about 643 MB of memory (1e+04 events expected, 9.99e+06 "
-                              "pending at once x 64 B), more than --max-memory 105 MB; nothing was started"));
-        check_nothing_written(dir, 2);
+        refused("critical",
+                "t_stop = 10.0\nbaseline = [1000.0]\n[[kernel]]\nsource = 0\ntarget = 0\nshape = \"exponential\"\n"
+                "norm = 0.999\ntau = 10000.0\n",
+                " --max-memory 100M",
+                "error: generate hawkes needs about 643 MB of memory (1e+04 events expected, 9.99e+06 pending at once x "
+                "64 B), more than --max-memory 105 MB; nothing was started");
         // 20000 units: validation alone would hold 3 x 20000^2 doubles (9.6 GB) and take hours: refused first.
         std::string many = "t_stop = 10.0\nbaseline = [";
         for (int i = 0; i < 20000; ++i) many += i == 0 ? "1.0" : ", 1.0";
-        write_text(dir / "many.toml", many + "]\n");
-        r = run_evspike("generate hawkes " + (dir / "many.toml") + " -o " + (dir / "h.h5") + " --max-memory 1G");
-        CAPTURE(r.out);
-        CHECK(r.exit_code == 1);
-        CHECK(contains(r.out, "error: generate hawkes needs about 9.6 GB of memory (20000 units: 3 dense 20000 x 20000 "
-                              "matrices of the kernel norms), more than --max-memory 1.1 GB; nothing was started"));
-        check_nothing_written(dir, 3);
+        refused("many", many + "]\n", " --max-memory 1G",
+                "error: generate hawkes needs about 9.6 GB of memory (20000 units: 3 dense 20000 x 20000 matrices of "
+                "the kernel norms), more than --max-memory 1.1 GB; nothing was started");
         // Within the limits it runs: 1 Hz for 10 ms.
         write_text(dir / "small.toml", "t_stop = 10.0\nbaseline = [1.0]\n");
-        r = run_evspike("generate hawkes " + (dir / "small.toml") + " -o " + (dir / "h.h5") + " --max-memory 100M");
+        const auto r = run_evspike("generate hawkes " + (dir / "small.toml") + " -o " + (dir / "h.h5") + " --max-memory 100M");
         CHECK(r.exit_code == 0);
         CHECK(contains(r.out, "wrote " + (dir / "h.h5")));
     }
