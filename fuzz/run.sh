@@ -26,8 +26,10 @@ timeout=1
 $ci && timeout=2  # a CI machine's load is unknown; a hang still fails
 
 # shellcheck disable=SC2086
+# The same configuration as tests/sanitize.sh, which builds the tests in this build too: after it,
+# the harnesses below are already built.
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang-14 \
-  -DCMAKE_CXX_COMPILER=clang++-14 -DEVSPIKE_FUZZ=ON -DEVSPIKE_BUILD_TESTS=OFF -DEVSPIKE_BUILD_BENCH=OFF \
+  -DCMAKE_CXX_COMPILER=clang++-14 -DEVSPIKE_FUZZ=ON -DEVSPIKE_BUILD_BENCH=OFF \
   ${EVSPIKE_FUZZ_CMAKE_ARGS:-} > /dev/null
 harnesses=("$@")
 if [ ${#harnesses[@]} -eq 0 ]; then
