@@ -521,12 +521,26 @@ struct plane_setting {
 };
 
 plane_setting choose_setting(const unsigned char* plane, std::size_t n) {
-    std::uint32_t histogram[256] = {};
+    // Four partial histograms, summed: on a constant plane one counter took every increment, a
+    // chain of store-to-load dependencies (~2 % of `generate poisson`).
+    std::uint32_t partial[4][256] = {};
     std::size_t samples = 0, repeats = 0;
-    for (std::size_t i = 16; i < n; i += 16, ++samples) {
-        ++histogram[plane[i]];
+    std::size_t i = 16;
+    for (; i + 48 < n; i += 64, samples += 4) {
+        ++partial[0][plane[i]];
+        ++partial[1][plane[i + 16]];
+        ++partial[2][plane[i + 32]];
+        ++partial[3][plane[i + 48]];
+        repeats += (plane[i] == plane[i - 1]) + (plane[i + 16] == plane[i + 15]) +
+                   (plane[i + 32] == plane[i + 31]) + (plane[i + 48] == plane[i + 47]);
+    }
+    for (; i < n; i += 16, ++samples) {
+        ++partial[0][plane[i]];
         repeats += plane[i] == plane[i - 1];
     }
+    std::uint32_t histogram[256];
+    for (std::size_t b = 0; b < 256; ++b)
+        histogram[b] = partial[0][b] + partial[1][b] + partial[2][b] + partial[3][b];
     if (samples == 0) return {1, Z_DEFAULT_STRATEGY};
     double entropy = 0.0;
     for (std::uint32_t c : histogram) {
