@@ -21,8 +21,9 @@
 namespace evspike::cli {
 namespace {
 
-// Memory per neuron, bytes: its process and next spike (~80 B) plus its share of the window
-// buffers (models/poisson_population.cpp: about 2^16 spikes per window, raw and sorted).
+// Memory per neuron, bytes: its process and next spike (~100 B) plus its share of the window
+// buffers (models/poisson_population.cpp: about 4 N spikes per window, raw, sorted and bucket
+// counts; measured ~320 B per neuron in all at 1e6 neurons, so this is a floor).
 constexpr double bytes_per_neuron = 256.0;
 
 // Up-front checks (SPEC §8), before anything is drawn: the file from the mean spike count
