@@ -20,6 +20,9 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
 
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
@@ -49,15 +52,40 @@ bool valid_population_name(const std::string& name) {
 
 std::string population_path(const std::string& name) { return "/spikes/" + name; }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+// never_decreases' loop, 8 values a time with AVX2 (when the CPU has it): returns where it
+// stopped, and false if some t[i] < t[i - 1] (or NaN) before that.
+__attribute__((target("avx2"))) std::size_t never_decreases_avx2(const double* t, std::size_t n,
+                                                                  bool& bad) {
+    std::size_t i = 1;
+    __m256d fails0 = _mm256_setzero_pd(), fails1 = _mm256_setzero_pd();
+    for (; i + 8 <= n; i += 8) {
+        const __m256d a = _mm256_loadu_pd(t + i), b = _mm256_loadu_pd(t + i + 4);
+        fails0 = _mm256_or_pd(fails0, _mm256_cmp_pd(a, _mm256_loadu_pd(t + i - 1), _CMP_NGE_UQ));
+        fails1 = _mm256_or_pd(fails1, _mm256_cmp_pd(b, _mm256_loadu_pd(t + i + 3), _CMP_NGE_UQ));
+    }
+    bad = _mm256_movemask_pd(_mm256_or_pd(fails0, fails1)) != 0;
+    return i;
+}
+
+bool cpu_has_avx2() {
+    static const bool has = __builtin_cpu_supports("avx2");
+    return has;
+}
+#endif
+
 // True if t[i] >= t[i - 1] for every i (false if any is NaN).
 bool never_decreases(const double* t, std::size_t n) {
     std::size_t i = 1;
     bool bad = false;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (cpu_has_avx2()) i = never_decreases_avx2(t, n, bad);
+#endif
 #if defined(__SSE2__)
     __m128d fails = _mm_setzero_pd();
     for (; i + 2 <= n; i += 2)
         fails = _mm_or_pd(fails, _mm_cmpnge_pd(_mm_loadu_pd(t + i), _mm_loadu_pd(t + i - 1)));
-    bad = _mm_movemask_pd(fails) != 0;
+    bad |= _mm_movemask_pd(fails) != 0;
 #endif
     for (; i < n; ++i) bad |= !(t[i] >= t[i - 1]);
     return !bad;
