@@ -248,6 +248,9 @@ constexpr std::uint32_t partition_min_neurons = 2u << default_block_shift;
 constexpr std::uint32_t chunk_shift = 9;
 constexpr std::uint32_t chunk_inputs = 1u << chunk_shift;
 constexpr std::size_t slab_bytes = std::size_t{2} << 20;
+// At most this many inputs (40 MB) are held at once: a larger epoch is delivered in slices of
+// blocks (the initial synchronous burst of a network of millions of neurons).
+constexpr std::uint64_t slice_inputs = std::uint64_t{1} << 20;
 
 template <event_queue Q>
 class engine {
@@ -492,6 +495,8 @@ private:
         block_end_.assign(blocks, nullptr);
         block_head_.assign(blocks, none);
         block_tail_.assign(blocks, none);
+        for (std::size_t i = 0; i + 1 < net_.offsets.size(); ++i) max_fanout_ = std::max(max_fanout_, off_[i + 1] - off_[i]);
+        if (out_.delivery_slice != 0) slice_inputs_ = out_.delivery_slice;
         chunk_ptr_.clear();
         chunk_shift_ = chunk_shift;
         chunk_mask_ = chunk_inputs - 1;
@@ -671,6 +676,57 @@ private:
             std::sort(bucket.begin(), bucket.end(), walk_before);
             unsorted_[k_ & mask_] = 0;
         }
+        const std::size_t first_word = net_.owned_begin / 64, last_word = (net_.owned_end + 63) / 64;
+        if (!partitioned_) {
+            deliver_bucket(bucket, T1, 0, 0, true);
+            stats_.deliveries += n_inputs_;
+            stats_.events += n_inputs_;
+            sweep<false>(first_word, last_word, T1);
+        } else {
+            // Block by block (invariant 10): file the block's inputs into its inboxes, then bring
+            // its neurons through the epoch, while the block's arrays are in the caches. An epoch
+            // with more inputs than slice_inputs (the initial synchronous burst of a large
+            // network) goes in slices of blocks, each slice's inputs delivered by a walk over the
+            // bucket (the walks re-queued by the last), so the chunks hold one slice at a time.
+            const std::uint32_t blocks = static_cast<std::uint32_t>(block_head_.size());
+            std::uint64_t slices = 1;
+            if (bucket.size() * max_fanout_ > slice_inputs_) {
+                std::uint64_t most = 0;  // inputs the epoch can have at most
+                for (const walk& w : bucket) most += off_[w.source + 1] - off_[w.source] - w.position;
+                slices = std::clamp<std::uint64_t>((most + slice_inputs_ - 1) / slice_inputs_, 1, blocks);
+            }
+            boxes_ = block_boxes_.data();
+            for (std::uint64_t sl = 0; sl < slices; ++sl) {
+                const auto lo = static_cast<std::uint32_t>(blocks * sl / slices);
+                const auto hi = static_cast<std::uint32_t>(blocks * (sl + 1) / slices);
+                deliver_bucket(bucket, T1, lo, hi, sl + 1 == slices);
+                for (std::uint32_t blk = lo; blk < hi; ++blk) {
+                    box_first_ = (first_block_ + blk) << block_shift_;
+                    if (block_head_[blk] != none) file_block(blk);
+                    const std::size_t w0 = (std::size_t{first_block_ + blk} << block_shift_) / 64;
+                    const std::size_t w1 = (std::size_t{first_block_ + blk + 1} << block_shift_) / 64;
+                    sweep<true>(std::max(w0, first_word), std::min(w1, last_word), T1);
+                }
+                release_chunks();
+            }
+            stats_.deliveries += n_inputs_;
+            stats_.events += n_inputs_;
+        }
+        ring_walks_ -= bucket.size();
+        // A bucket keeps its capacity for the next time round the ring, but not a burst's
+        // (the initial synchronous firing): peak memory stays that of the current activity.
+        if (bucket.capacity() > 2 * bucket.size() + 1024)
+            std::vector<walk>().swap(bucket);
+        else
+            bucket.clear();
+        end_samples();
+        report_spikes();
+        stats_.peak_queue = std::max(stats_.peak_queue, p_.size() + ring_preds_ + ring_walks_ + far_.size());
+    }
+
+    // Delivers the bucket's walks (invariant 2); partitioned, only to blocks [lo, hi), and the walks
+    // are re-queued only when `last`.
+    void deliver_bucket(const std::vector<walk>& bucket, sim_time T1, std::uint32_t lo, std::uint32_t hi, bool last) {
         for (std::size_t b = 0; b < bucket.size(); ++b) {
             // Each walk reads a stretch of the CSR: start fetching the next walks' stretches.
             // (Two stages: the offsets of a walk further ahead first, a random read of its own.)
@@ -682,39 +738,12 @@ private:
                 __builtin_prefetch(net_.targets.data() + ahead);
             }
             if (partitioned_)
-                one_class_palette_ ? deliver<true, true>(bucket[b], T1) : deliver<false, true>(bucket[b], T1);
+                one_class_palette_ ? deliver<true, true>(bucket[b], T1, lo, hi, last)
+                                   : deliver<false, true>(bucket[b], T1, lo, hi, last);
             else
-                one_class_palette_ ? deliver<true, false>(bucket[b], T1) : deliver<false, false>(bucket[b], T1);
+                one_class_palette_ ? deliver<true, false>(bucket[b], T1, 0, 0, true)
+                                   : deliver<false, false>(bucket[b], T1, 0, 0, true);
         }
-        ring_walks_ -= bucket.size();
-        // A bucket keeps its capacity for the next time round the ring, but not a burst's
-        // (the initial synchronous firing): peak memory stays that of the current activity.
-        if (bucket.capacity() > 2 * bucket.size() + 1024)
-            std::vector<walk>().swap(bucket);
-        else
-            bucket.clear();
-        stats_.deliveries += n_inputs_;
-        stats_.events += n_inputs_;
-
-        const std::size_t first_word = net_.owned_begin / 64, last_word = (net_.owned_end + 63) / 64;
-        if (!partitioned_) {
-            sweep<false>(first_word, last_word, T1);
-        } else {
-            // Block by block (invariant 10): file the block's inputs into its inboxes, then bring
-            // its neurons through the epoch, while the block's arrays are in the caches.
-            boxes_ = block_boxes_.data();
-            for (std::uint32_t blk = 0; blk < block_head_.size(); ++blk) {
-                box_first_ = (first_block_ + blk) << block_shift_;
-                if (block_head_[blk] != none) file_block(blk);
-                const std::size_t lo = (std::size_t{first_block_ + blk} << block_shift_) / 64;
-                const std::size_t hi = (std::size_t{first_block_ + blk + 1} << block_shift_) / 64;
-                sweep<true>(std::max(lo, first_word), std::min(hi, last_word), T1);
-            }
-            release_chunks();
-        }
-        end_samples();
-        report_spikes();
-        stats_.peak_queue = std::max(stats_.peak_queue, p_.size() + ring_preds_ + ring_walks_ + far_.size());
     }
 
     // Brings the active neurons of active_bits_ words [w0, w1) through the epoch, in id order
@@ -824,7 +853,7 @@ private:
     // Partitioned (invariant 10): each input is appended to its target block's chunk, and filed
     // into the inbox later (file_block); else it goes straight to the one list and the inbox.
     template <bool OnePalette, bool Partitioned>
-    void deliver(walk w, sim_time T1) {
+    void deliver(walk w, sim_time T1, std::uint32_t lo, std::uint32_t hi, bool requeue) {
         const std::uint64_t base = off_[w.source], end = off_[w.source + 1];
         std::uint64_t k = base + w.position;
         // Room for every synapse left in the walk, so the loop below needs no capacity check.
@@ -886,10 +915,13 @@ private:
                 }
                 if constexpr (Partitioned) {
                     const std::uint32_t blk = (target >> block_shift) - first_block;
-                    input* p = cur[blk];
-                    if (p == cur_end[blk]) [[unlikely]] p = new_chunk(blk);
-                    *p = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), none};
-                    cur[blk] = p + 1;
+                    if (blk - lo < hi - lo) {  // in this slice's blocks
+                        input* p = cur[blk];
+                        if (p == cur_end[blk]) [[unlikely]] p = new_chunk(blk);
+                        *p = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), none};
+                        cur[blk] = p + 1;
+                        ++r;
+                    }
                 } else {
                     inbox& box = boxes[target - box_base];
                     in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), box.count != 0 ? box.at : none};
@@ -898,8 +930,8 @@ private:
                     box.sum += value;
                     box.rise += value > 0.0 ? value : 0.0;
                     bits[(target >> 6) - bits_base] |= std::uint64_t{1} << (target & 63);
+                    ++r;
                 }
-                ++r;
                 ++k;
             } while (k < end && (rest || delay_[k] == d));
             if (k == end) break;
@@ -907,7 +939,7 @@ private:
             a = w.t_emit + d;
         }
         n_inputs_ = r;
-        if (k < end && a < t_stop_) {
+        if (requeue && k < end && a < t_stop_) {
             w.position = static_cast<std::uint32_t>(k - base);
             queue_walk(w, a);
         }
@@ -1528,6 +1560,8 @@ private:
     // chunk_next_), the next one going to block_cur_[b] (block_end_[b]: the end of its chunk).
     bool partitioned_ = false;
     std::uint32_t block_shift_ = 0, first_block_ = 0;
+    std::uint64_t max_fanout_ = 0;  // the largest fan-out on this rank
+    std::uint64_t slice_inputs_ = slice_inputs;
     std::vector<input*> block_cur_, block_end_;
     std::vector<std::uint32_t> block_head_, block_tail_;
     std::vector<std::uint32_t> chunk_next_;

@@ -51,6 +51,9 @@ struct engine_outputs {
     // chooses (blocks of 8192 when a rank owns more than 16384 neurons), 1 never partitions, a
     // power of 2 >= 64 forces that block size. Results do not depend on it (tests vary it).
     std::uint32_t delivery_block = 0;
+    // Inputs held at once by the partitioned delivery (a larger epoch goes in slices of blocks):
+    // 0 means 2^20 (40 MB). Results do not depend on it (tests vary it).
+    std::uint64_t delivery_slice = 0;
 };
 
 // The queue for threshold-crossing predictions beyond the calendar's horizon (sim/engine.cpp;

@@ -65,7 +65,8 @@ struct run_result {
 };
 
 std::unique_ptr<run_result> run(const simulation_spec& spec, std::vector<voltage_probe> probes = {},
-                                queue_kind q = default_queue, std::uint32_t delivery_block = 0) {
+                                queue_kind q = default_queue, std::uint32_t delivery_block = 0,
+                                std::uint64_t delivery_slice = 0) {
     auto r = std::make_unique<run_result>();
     const auto net = build_network(spec);
     engine_outputs out;
@@ -74,6 +75,7 @@ std::unique_ptr<run_result> run(const simulation_spec& spec, std::vector<voltage
     out.probes = std::move(probes);
     out.voltages = &r->rec;
     out.delivery_block = delivery_block;
+    out.delivery_slice = delivery_slice;
     r->stats = simulate(spec, net, out, q);
     return r;
 }
@@ -369,6 +371,11 @@ TEST_SUITE("core") {
                 CHECK(blocks->stats.deliveries == one->stats.deliveries);
                 CHECK(blocks->stats.instants == one->stats.instants);
             }
+            // Epochs of more than 100 inputs in slices of blocks (up to one block each).
+            const auto sliced = run(spec, {{0, {3, 100}, 0.37}}, default_queue, 64, 100);
+            CHECK(sliced->rec.spikes == one->rec.spikes);
+            CHECK(sliced->rec.samples == one->rec.samples);
+            CHECK(sliced->stats.deliveries == one->stats.deliveries);
         }
         CHECK_THROWS_AS(run(mixed, {}, default_queue, 100), internal_error);
     }
