@@ -140,11 +140,13 @@ static_assert(sizeof(neuron_slot) == 64);
 // prediction queue (`--queue`, beyond it).
 enum : std::uint8_t { not_queued = 0, in_ring = 1, in_heap = 2 };
 
-// A neuron's place in the calendar's prediction ring: a doubly linked list per slot, so that a
-// prediction moves in O(1) and the ring never holds a superseded entry.
+// A neuron's place in the calendar's prediction ring: its slot and its index in the slot's list
+// of neurons, so that a prediction moves in O(1) (the slot's last neuron takes its place) and the
+// ring never holds a superseded entry. (An array per slot, not a linked list: the due neurons of
+// an epoch are read in a row, not chased through memory one miss after another.)
 struct ring_link {
-    std::uint32_t prev = none, next = none;
     std::uint32_t slot = none;
+    std::uint32_t pos = 0;
 };
 
 // lif_delta: a prediction `ahead` ms away is queued slack_ms[k] earlier, the largest level below
@@ -460,7 +462,7 @@ private:
         mask_ = ring_ - 1;
         buckets_.resize(ring_);
         unsorted_.assign(ring_, 0);
-        slot_head_.assign(ring_, none);
+        slot_ids_.resize(ring_);
         ring_links_.assign(net_.owned_begin, net_.owned_end - net_.owned_begin, ring_link{});
         bounds_.resize(ring_);
         start_calendar(sim_time{});
@@ -582,7 +584,7 @@ private:
         if (o.ring)
             for (std::size_t j = 0; j < ring_; ++j) {
                 const std::size_t slot = (k_ + j) & mask_;
-                if (!buckets_[slot].empty() || slot_head_[slot] != none) {
+                if (!buckets_[slot].empty() || !slot_ids_[slot].empty()) {
                     o.busy = k_ + j;
                     break;
                 }
@@ -657,19 +659,22 @@ private:
             neurons_[id].queued = not_queued;
             activate(id);
         }
-        std::uint32_t& due = slot_head_[k_ & mask_];
+        auto& due = slot_ids_[k_ & mask_];
         // (Its entry leaves the ring: queued = not_queued. Partitioned, the sweep sets it, as it
         // reads the neuron's line anyway; here it would be one more miss per due neuron.)
-        for (std::uint32_t id = due; id != none; id = ring_links_[id].next) {
-            ++stats_.events;
-            --ring_preds_;
+        for (const std::uint32_t id : due) {
             if (partitioned_)
                 due_bits_[id >> 6] |= std::uint64_t{1} << (id & 63);
             else
                 neurons_[id].queued = not_queued;
             activate(id);
         }
-        due = none;
+        stats_.events += due.size();
+        ring_preds_ -= due.size();
+        if (due.capacity() > 2 * due.size() + 1024)
+            std::vector<std::uint32_t>().swap(due);  // not a burst's capacity (as buckets_)
+        else
+            due.clear();
 
         auto& bucket = buckets_[k_ & mask_];
         if (unsorted_[k_ & mask_]) {
@@ -1287,22 +1292,19 @@ private:
     }
 
     void link(std::uint32_t id, std::uint32_t slot) {
-        ring_link& l = ring_links_[id];
-        l.slot = slot;
-        l.prev = none;
-        l.next = slot_head_[slot];
-        if (l.next != none) ring_links_[l.next].prev = id;
-        slot_head_[slot] = id;
+        auto& ids = slot_ids_[slot];
+        ring_links_[id] = {slot, static_cast<std::uint32_t>(ids.size())};
+        ids.push_back(id);
         ++ring_preds_;
     }
 
     void unlink(std::uint32_t id) {
-        const ring_link& l = ring_links_[id];
-        if (l.prev != none)
-            ring_links_[l.prev].next = l.next;
-        else
-            slot_head_[l.slot] = l.next;
-        if (l.next != none) ring_links_[l.next].prev = l.prev;
+        const ring_link l = ring_links_[id];
+        auto& ids = slot_ids_[l.slot];
+        const std::uint32_t last = ids.back();
+        ids[l.pos] = last;
+        ring_links_[last].pos = l.pos;
+        ids.pop_back();
         --ring_preds_;
     }
 
@@ -1536,7 +1538,7 @@ private:
     sim_time horizon_;  // bound(ring_)
     std::vector<std::vector<walk>> buckets_;
     std::vector<std::uint8_t> unsorted_;    // per ring slot: a walk came out of order (invariant 9)
-    std::vector<std::uint32_t> slot_head_;  // per ring slot: first neuron predicted to cross in it
+    std::vector<std::vector<std::uint32_t>> slot_ids_;  // per ring slot: the neurons predicted to cross in it
     block_array<ring_link> ring_links_;     // per neuron
     std::size_t ring_preds_ = 0;
     std::size_t ring_walks_ = 0;
