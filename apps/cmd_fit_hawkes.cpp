@@ -14,16 +14,6 @@
 
 namespace evspike::cli {
 
-namespace {
-
-std::string fixed(double x, int digits) {
-    char buffer[64];
-    std::snprintf(buffer, sizeof buffer, "%.*f", digits, x);
-    return buffer;
-}
-
-}  // namespace
-
 int run_fit_hawkes(const args& a) {
     command_line cl;
     cl.usage = "evspike fit hawkes RASTER.h5 -o FIT.toml --kernel exp|truncated_exp|truncated_gaussian|raised_cosine "
@@ -60,8 +50,8 @@ int run_fit_hawkes(const args& a) {
     o.progress = [&](double fraction) { progress.update(fraction); };
     const hawkes_file_fit_result r = with_usage(cl.usage, [&] { return fit_hawkes_file(o); });
     progress.finish();
-    std::fprintf(stderr, "fit hawkes: %zu units, %zu events, log-likelihood %s, spectral radius %s -> %s\n", r.units,
-                 r.events, fixed(r.log_likelihood, 3).c_str(), fixed(r.spectral_radius, 4).c_str(), o.output.c_str());
+    std::fprintf(stderr, "fit hawkes: %zu units, %zu events, log-likelihood %.3f, spectral radius %.4f -> %s\n", r.units,
+                 r.events, r.log_likelihood, r.spectral_radius, o.output.c_str());
     return 0;
 }
 

@@ -131,7 +131,7 @@ TEST_SUITE("apps") {
                                        "\"\n[output]\nspikes = \"" + dir / "in.h5" + "\"\n");
         write_text(dir / "b.toml", common + "[[source]]\nname = \"p\"\nkind = \"poisson\"\nsize = 2\nrate_file = \"" +
                                        dir / "r.csv" + "\"\n[output]\nspikes = \"" + dir / "r.csv" + "\"\n");
-        for (const std::string input : {dir / "in.h5", dir / "r.csv"}) {
+        for (const std::string& input : {dir / "in.h5", dir / "r.csv"}) {
             const std::string config = input == dir / "in.h5" ? dir / "a.toml" : dir / "b.toml";
             CAPTURE(config);
             const std::string before = slurp(input);
