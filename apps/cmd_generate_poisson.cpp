@@ -23,8 +23,9 @@ namespace {
 
 // Memory per neuron, bytes: its process and next spike (~100 B) plus its share of the window
 // buffers (models/poisson_population.cpp: about 4 N spikes per window, raw, sorted and bucket
-// counts; measured ~320 B per neuron in all at 1e6 neurons, so this is a floor).
-constexpr double bytes_per_neuron = 256.0;
+// counts): the whole process peaked at 343 MB for 1e6 neurons (session 6, after the generator's
+// finer buckets), so 352 B covers it.
+constexpr double bytes_per_neuron = 352.0;
 
 // Up-front checks (SPEC §8), before anything is drawn: the file from the mean spike count
 // (refused beyond the free disk space, a notice above 1 GB), memory from the neurons.

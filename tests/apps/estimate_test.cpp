@@ -100,13 +100,13 @@ TEST_SUITE("apps") {
         CHECK(contains(r.out, "p.h5 would be about 8.0 PB (1e+15 spikes x 8 B), more than the "));
         check_nothing_written(dir, 0);
         // 1e8 neurons x 1 Hz x 2 s = 2e8 spikes x 8 B = 1.6 GB: a notice, then --max-memory
-        // stops the run (1e8 neurons x 256 B), so that the test writes nothing.
+        // stops the run (1e8 neurons x 352 B), so that the test writes nothing.
         const auto big = run_evspike("generate poisson -o " + (dir / "p.h5") +
                                      " --neurons 100000000 --rate 1 --t-stop 2000 --max-memory 1k");
         CAPTURE(big.out);
         CHECK(big.exit_code == 1);
         CHECK(contains(big.out, "note: " + (dir / "p.h5") + " will be about 1.6 GB (2e+08 spikes x 8 B)"));
-        CHECK(contains(big.out, "generate poisson needs about 26 GB of memory (1e+08 neurons x 256 B), "
+        CHECK(contains(big.out, "generate poisson needs about 35 GB of memory (1e+08 neurons x 352 B), "
                                 "more than --max-memory 1.0 kB; nothing was started"));
         check_nothing_written(dir, 0);
     }
