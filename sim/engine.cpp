@@ -31,7 +31,7 @@
 //    exact prediction is recomputed from the neuron's unchanged state when the early time comes,
 //    which then only re-queues it without touching the neuron. The exact prediction is the value
 //    an eager scheme computes, so a neuron is due at exactly the same instants whatever the
-//    queue. Predictions live in the neuron (pred_t_); a queued entry only says in which epoch to
+//    queue. Predictions live in the neuron (its slot's pred_t); a queued entry only says in which epoch to
 //    look at it: the calendar's ring within its horizon (~128 ms), the prediction queue
 //    (`--queue`) beyond it.
 //
@@ -104,35 +104,34 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 // (theta = V_th - v_inf), and the free crossing is t_ref + tau_m ln(u / theta): no exponential
 // per input and no time since the last event. t_ref moves every 16 tau_m (all u rescaled) so
 // that the factors stay below e^16 and keep ~1e-15 relative accuracy.
+// (Whether u is current, `released`, is a flag of the neuron's slot.)
 struct exp_time_state {
     double u;          // (V - v_inf) e^{(t - t_ref)/tau_m} of the free neuron
     double u_q;        // u above which the free crossing comes before the queued time
     double held;       // V - v_inf while refractory, and from free_at until released
     sim_time free_at;  // end of refractoriness
-    bool released;     // u is current (set at the neuron's first instant from free_at on)
 };
 
-// lif_exp neurons: the model's state at its last event.
+// lif_exp neurons: the model's state at its last event (in the engine's gen_ array).
 struct generic_state {
     lif_state s;
     sim_time t_last;  // the time `s` holds for
 };
 
-// One cache line per neuron: the state and what the epoch loop reads with it. Its predicted
-// crossing time (invariant 4: <= the exact prediction) is in the parallel array pred_t_.
+// One cache line per neuron: everything the epoch's sweep reads for a lif_delta neuron with
+// inputs (its state, its predicted crossing, the flags), so that beyond the caches a neuron's
+// epoch costs one miss, fetched ahead by the sweep. Colder per-neuron data (the prediction
+// queue's versions and handles, probe chains, ring links, lif_exp state) is in other arrays.
 struct alignas(64) neuron_slot {
-    union {
-        generic_state g;
-        exp_time_state x;
-    };
-    std::uint32_t version = 0;    // of its entry in the prediction queue
-    std::uint32_t probe = none;   // its first voltage probe column (a chain), or none
-    std::uint32_t model = 0;      // index into models_
-    std::uint8_t live = 0;        // pred_t_ holds a prediction
+    exp_time_state x;             // lif_delta (exponential time); unused for lif_exp (gen_)
+    sim_time pred_t;              // its predicted crossing (invariant 4: <= the exact prediction)
+    std::uint16_t model = 0;      // index into models_ (simulate() checks the population count)
+    std::uint8_t released = 0;    // lif_delta: x.u is current (from its first instant from free_at on)
+    std::uint8_t live = 0;        // pred_t holds a prediction
     std::uint8_t exact = 0;       // it is the exact prediction (else: earlier, recompute when due)
     std::uint8_t queued = 0;      // where its entry is: not_queued, in_ring or in_heap
-    std::uint8_t moved = 0;       // pred_t_ changed since that entry was queued
-    neuron_slot() : g{} {}
+    std::uint8_t moved = 0;       // pred_t changed since that entry was queued
+    std::uint8_t probed = 0;      // it has voltage probe columns (probe_head_)
 };
 static_assert(sizeof(neuron_slot) == 64);
 
@@ -313,9 +312,12 @@ private:
         // Arrays for the rank's own neurons only (active_bits_: whole words around them).
         const std::uint32_t b = net_.owned_begin, n = net_.owned_end - b;
         neurons_.assign(b, n, neuron_slot{});
-        last_spike_.assign(b, n, sim_time::never());
+        versions_.assign(b, n, 0);
         handles_.assign(b, n, typename Q::handle{});
-        pred_t_.assign(b, n, sim_time{});
+        // lif_exp state only when a population needs it (lif_delta lives in the slot).
+        if (std::any_of(spec_.populations.begin(), spec_.populations.end(),
+                        [](const population_spec& p) { return p.model != model_kind::lif_delta; }))
+            gen_.assign(b, n, generic_state{});
         if (!partitioned_) inbox_.assign(b, n, inbox{});  // else one block's (build_blocks)
         active_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
         if (partitioned_) due_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
@@ -339,26 +341,28 @@ private:
             for (std::uint32_t id = lo; id < hi; ++id) {
                 const std::uint32_t i = id - g.first;
                 neuron_slot& n = neurons_[id];
-                n.model = static_cast<std::uint32_t>(p);
+                n.model = static_cast<std::uint16_t>(p);
                 auto rng = substream(v_seed, i);
                 const double V = draw_value(ps.V_m, rng);
                 if (!std::isfinite(V)) throw config_error(key + ".V_m", "initial potential is not finite");
                 // First prediction; a neuron starting at or above threshold fires at 0.
                 if (ps.model == model_kind::lif_delta) {
                     const exp_time_params& P = exp_time_.back();
-                    n.x = exp_time_state{V - P.v_inf, 0.0, 0.0, sim_time{}, true};  // t_ref = 0: e^0 = 1
+                    n.x = exp_time_state{V - P.v_inf, 0.0, 0.0, sim_time{}};  // t_ref = 0: e^0 = 1
+                    n.released = 1;
                     if (V >= P.V_th)
                         schedule(id, sim_time{});
                     else
-                        predict_exact_time(id, n, P, sim_time{});
+                        predict_exact_time(id, n, P, sim_time{}, false);
                 } else {
                     const lif_exp& m = std::get<lif_exp>(models_.back());
-                    n.g.s.V = V;
-                    n.g.t_last = sim_time{};
-                    if (m.can_fire(n.g.s)) {
+                    generic_state& g = gen_[id];
+                    g.s.V = V;
+                    g.t_last = sim_time{};
+                    if (m.can_fire(g.s)) {
                         schedule(id, sim_time{});
                     } else {
-                        const double h = m.next_crossing(n.g.s, spec_.t_stop_ms);
+                        const double h = m.next_crossing(g.s, spec_.t_stop_ms);
                         if (h != no_crossing) schedule(id, sim_time{} + h);
                     }
                 }
@@ -431,9 +435,11 @@ private:
             for (std::size_t k = pr.node_ids.size(); k-- > 0;) {
                 const std::uint32_t id = net_.groups[pr.group].first + static_cast<std::uint32_t>(pr.node_ids[k]);
                 if (!net_.owns_neuron(id)) continue;
+                if (probe_head_.size() == 0) probe_head_.assign(net_.owned_begin, net_.owned_end - net_.owned_begin, none);
                 columns_.push_back({static_cast<std::uint32_t>(p), static_cast<std::uint32_t>(k), id,
-                                    neurons_[id].probe, 0});
-                neurons_[id].probe = static_cast<std::uint32_t>(columns_.size() - 1);
+                                    probe_head_[id], 0});
+                probe_head_[id] = static_cast<std::uint32_t>(columns_.size() - 1);
+                neurons_[id].probed = 1;
             }
         }
     }
@@ -770,7 +776,7 @@ private:
             if (a + prefetch_distance < n_active) {
                 const std::uint32_t ahead = active_[a + prefetch_distance];
                 __builtin_prefetch(&neurons_[ahead]);
-                __builtin_prefetch(&pred_t_[ahead]);
+                if (gen_.size() != 0) __builtin_prefetch(&gen_[ahead]);
             }
             const std::uint32_t id = active_[a];
             neuron_slot& n = neurons_[id];
@@ -1010,7 +1016,7 @@ private:
     // the neuron is due at the queued time if that is it, else `requeue(t)` queues it again. At
     // the instant found, the neuron's voltage samples up to it are taken.
     template <class Exact, class Requeue>
-    bool next_instant(neuron_slot& n, const sim_time& qt, std::span<const input> in, std::size_t i, sim_time T1,
+    bool next_instant(std::uint32_t id, neuron_slot& n, const sim_time& qt, std::span<const input> in, std::size_t i, sim_time T1,
                       Exact&& exact, Requeue&& requeue, sim_time& T, bool& due) {
         for (;;) {
             const bool has_input = i < in.size();
@@ -1034,7 +1040,7 @@ private:
                 T = in[i].t;
                 due = false;
             }
-            if (n.probe != none) fill_samples(n.probe, T);
+            if (n.probed) fill_samples(probe_head_[id], T);
             ++stats_.instants;
             return true;
         }
@@ -1045,30 +1051,34 @@ private:
     // Brings neuron id through the epoch: its inputs and its own crossings, in time order.
     template <class M>
     void process(std::uint32_t id, neuron_slot& n, const M& m, sim_time T1) {
-        sim_time& qt = pred_t_[id];
+        sim_time& qt = n.pred_t;
+        generic_state& g = gen_[id];
         const std::span<const input> in = gather(id);
         const std::size_t count = in.size();
         // An early entry: the exact prediction from the neuron's last event.
         const auto exact = [&] {
-            const double h = m.next_crossing(n.g.s, t_stop_ - n.g.t_last);
-            return h == no_crossing ? sim_time::never() : n.g.t_last + h;
+            const double h = m.next_crossing(g.s, t_stop_ - g.t_last);
+            return h == no_crossing ? sim_time::never() : g.t_last + h;
         };
+        // Its spike of this epoch, if any (it fires at most once per instant; an earlier
+        // epoch's spike is before every instant of this one).
+        sim_time fired = sim_time::never();
         const auto requeue = [&](sim_time t) { schedule(id, t); };
         std::size_t i = 0;
         sim_time T;
         bool due = false;
-        while (next_instant(n, qt, in, i, T1, exact, requeue, T, due)) {
-            const double h = T - n.g.t_last;
-            if (h > 0) m.advance(n.g.s, h);
-            n.g.t_last = T;
-            if (due && n.g.s.refractory_ms <= 0 && n.g.s.V < m.params().V_th) n.g.s.V = m.params().V_th;
-            for (; i < count && in[i].t == T; ++i) m.receive(n.g.s, in[i].value);
-            if (m.can_fire(n.g.s) && last_spike_[id] != T) {
-                m.fire(n.g.s);
-                last_spike_[id] = T;
+        while (next_instant(id, n, qt, in, i, T1, exact, requeue, T, due)) {
+            const double h = T - g.t_last;
+            if (h > 0) m.advance(g.s, h);
+            g.t_last = T;
+            if (due && g.s.refractory_ms <= 0 && g.s.V < m.params().V_th) g.s.V = m.params().V_th;
+            for (; i < count && in[i].t == T; ++i) m.receive(g.s, in[i].value);
+            if (m.can_fire(g.s) && fired != T) {
+                m.fire(g.s);
+                fired = T;
                 spikes_.push_back({T, id});
             }
-            const double h_next = m.next_crossing(n.g.s, t_stop_ - T);
+            const double h_next = m.next_crossing(g.s, t_stop_ - T);
             if (h_next != no_crossing) {
                 const sim_time t = T + h_next;
                 if (n.live && !(t < qt))
@@ -1094,8 +1104,9 @@ private:
         return class_base_[c] * (class_small_[c] ? small_exp(x) : std::exp(x));
     }
 
-    double voltage(const exp_time_params& P, const exp_time_state& x, sim_time t) const {
-        if (x.released) return P.v_inf + x.u / factor(P, t);
+    double voltage(const exp_time_params& P, const neuron_slot& n, sim_time t) const {
+        const exp_time_state& x = n.x;
+        if (n.released) return P.v_inf + x.u / factor(P, t);
         if (x.free_at - t > refractory_tolerance_ms) return P.v_inf + x.held;
         return P.v_inf + x.held * std::exp(-(t - x.free_at) * P.inv_tau);
     }
@@ -1103,20 +1114,22 @@ private:
     // At the neuron's first instant T from the end of its refractoriness on: u from the held
     // value. (Not at the spike: free_at may be many tau_m after t_ref, where the factor would
     // overflow; by T the reference has caught up.)
-    void release(const exp_time_params& P, exp_time_state& x, sim_time T) const {
-        if (x.released || x.free_at - T > refractory_tolerance_ms) return;
+    void release(const exp_time_params& P, neuron_slot& n, sim_time T) const {
+        exp_time_state& x = n.x;
+        if (n.released || x.free_at - T > refractory_tolerance_ms) return;
         x.u = x.held * factor(P, x.free_at);
         // The queued crossing, computed from `held`, is that of this u; but a neuron held at or
         // above V_th fires as soon as it is free (at the instant T, which may precede free_at by
         // the tolerance): no u_q, so the threshold is tested at T whatever the inputs.
         x.u_q = x.held >= P.theta ? -std::numeric_limits<double>::infinity() : x.u;
-        x.released = true;
+        n.released = 1;
     }
 
     // The exact crossing from the state at `now`, or never() (none before t_stop).
-    sim_time crossing_time(const exp_time_params& P, const exp_time_state& x) const {
+    sim_time crossing_time(const exp_time_params& P, const neuron_slot& n) const {
+        const exp_time_state& x = n.x;
         sim_time t;
-        if (!x.released) {
+        if (!n.released) {
             if (x.held >= P.theta) {
                 t = x.free_at;  // held above threshold: fires when free
             } else {
@@ -1137,7 +1150,7 @@ private:
         const double ahead = t - now;
         int k = -1;
         while (k + 1 < slack_levels && slack_frac * ahead > P.slack_ms[k + 1]) ++k;
-        if (k >= 0 && n.x.released) {
+        if (k >= 0 && n.released) {
             schedule(id, now + (ahead - P.slack_ms[k]));
             n.exact = 0;
             n.x.u_q = n.x.u * P.slack_factor[k];
@@ -1147,19 +1160,20 @@ private:
         }
     }
 
-    void predict_exact_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time now) {
-        sim_time t = crossing_time(P, n.x);
+    // fired_now: the neuron has fired at `now`.
+    void predict_exact_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time now, bool fired_now) {
+        sim_time t = crossing_time(P, n);
         // At or above threshold at `now` (the closed form gives a time <= now): if it has fired
         // at `now` (a soft reset or an input left V >= V_th with t_ref = 0), there is no upward
         // crossing to predict (docs/models.md); else it is due at `now` (rounding put the log a
         // hair early), never in the past.
-        if (!(now < t)) t = last_spike_[id] == now ? sim_time::never() : now;
+        if (!(now < t)) t = fired_now ? sim_time::never() : now;
         if (t.is_never()) {
             n.live = 0;
             return;
         }
-        if (n.live && !(t < pred_t_[id])) {
-            n.exact = t == pred_t_[id];  // not earlier: the queued time stays
+        if (n.live && !(t < n.pred_t)) {
+            n.exact = t == n.pred_t;  // not earlier: the queued time stays
             n.x.u_q = n.x.u;             // crossings of any u' <= u come at t or later
             return;
         }
@@ -1177,9 +1191,9 @@ private:
     // at its start (theta >= 0). False: the neuron is left untouched.
     bool inputs_absorbed(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
         const inbox& box = box_of(id);
-        if (box.count == 0 || n.probe != none || (n.live && pred_t_[id] < T1)) return false;
+        if (box.count == 0 || n.probed || (n.live && n.pred_t < T1)) return false;
         exp_time_state& x = n.x;
-        if (!x.released) {
+        if (!n.released) {
             if (!(x.free_at - T1 > refractory_tolerance_ms)) return false;  // released in the epoch
         } else if (P.drifts_up) {
             if (!n.live || x.u + box.rise > x.u_q) return false;
@@ -1195,22 +1209,25 @@ private:
 
     void process_exp_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
         exp_time_state& x = n.x;
-        sim_time& qt = pred_t_[id];
+        sim_time& qt = n.pred_t;
         const std::span<const input> in = gather(id);
         const std::size_t count = in.size();
-        const auto exact = [&] { return crossing_time(P, x); };
+        const auto exact = [&] { return crossing_time(P, n); };
+        // Its spike of this epoch, if any (it fires at most once per instant; an earlier
+        // epoch's spike is before every instant of this one).
+        sim_time fired = sim_time::never();
         const auto requeue = [&](sim_time t) { schedule_exact_time(id, n, P, t, qt); };
         std::size_t i = 0;
         sim_time T;
         bool due = false;
-        while (next_instant(n, qt, in, i, T1, exact, requeue, T, due)) {
+        while (next_instant(id, n, qt, in, i, T1, exact, requeue, T, due)) {
             double pending = 0.0;
             for (; i < count && in[i].t == T; ++i) pending += in[i].value;
             bool predict = due || !n.live;
             bool fire = false;
             double E = 0.0;
-            release(P, x, T);
-            if (x.released) {  // free (inputs while refractory are lost)
+            release(P, n, T);
+            if (n.released) {  // free (inputs while refractory are lost)
                 if (due) {
                     // The prediction is exact: V = V_th (re-evaluating u against the factor at T
                     // can land a few ulps below), then the inputs of the instant.
@@ -1230,16 +1247,16 @@ private:
                     }
                 }
             }
-            if (fire && last_spike_[id] != T) {
+            if (fire && fired != T) {
                 const double D = P.hard_reset ? P.V_reset - P.v_inf : x.u / E - (P.V_th - P.V_reset);
                 x.held = D;
                 x.free_at = T + P.t_ref;
-                x.released = false;
-                last_spike_[id] = T;
+                n.released = 0;
+                fired = T;
                 spikes_.push_back({T, id});
                 predict = true;
             }
-            if (predict) predict_exact_time(id, n, P, T);
+            if (predict) predict_exact_time(id, n, P, T, fired == T);
         }
     }
 
@@ -1248,7 +1265,7 @@ private:
         std::vector<double> scale(class_tau_.size());
         for (std::size_t c = 0; c < class_tau_.size(); ++c) scale[c] = std::exp(-(T - t_ref_) / class_tau_[c]);
         for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) {
-            if (!in_exp_time_[neurons_[id].model] || !neurons_[id].x.released) continue;
+            if (!in_exp_time_[neurons_[id].model] || !neurons_[id].released) continue;
             const std::uint32_t c = exp_time_[neurons_[id].model].tau_class;
             neurons_[id].x.u *= scale[c];
             neurons_[id].x.u_q *= scale[c];
@@ -1258,7 +1275,7 @@ private:
 
     void schedule(std::uint32_t id, sim_time t) {
         neuron_slot& n = neurons_[id];
-        pred_t_[id] = t;
+        n.pred_t = t;
         n.live = 1;
         n.exact = 1;
         n.moved = 1;
@@ -1269,22 +1286,22 @@ private:
     // older entry stale (the lazy queue drops stale entries when they surface).
     void sync(std::uint32_t id, neuron_slot& n) {
         n.moved = 0;
-        const sim_time t = pred_t_[id];
+        const sim_time t = n.pred_t;
         if (n.queued == in_ring) unlink(id);
         if (n.live && t < horizon_) {
             if (n.queued == in_heap) {
-                ++n.version;
+                ++versions_[id];
                 if constexpr (Q::updates_in_place) p_.cancel(handles_[id]);
             }
             link(id, static_cast<std::uint32_t>((k_ + slot_of(t)) & mask_));
             n.queued = in_ring;
         } else if (n.live) {
-            const event e = event::crossing(t, id, ++n.version);
+            const event e = event::crossing(t, id, ++versions_[id]);
             handles_[id] = n.queued == in_heap ? p_.reschedule(handles_[id], e) : p_.push(e);
             n.queued = in_heap;
         } else {
             if (n.queued == in_heap) {
-                ++n.version;
+                ++versions_[id];
                 if constexpr (Q::updates_in_place) p_.cancel(handles_[id]);
             }
             n.queued = not_queued;
@@ -1322,7 +1339,7 @@ private:
         if constexpr (!Q::updates_in_place) {
             while (!p_.empty()) {
                 const event& e = p_.top();
-                if (e.aux == neurons_[e.node()].version) break;
+                if (e.aux == versions_[e.node()]) break;
                 p_.pop();
                 ++stats_.stale;
                 ++stats_.events;
@@ -1430,15 +1447,15 @@ private:
     // V of neuron id at t, exactly, from its state at its last event (no event in between).
     double voltage_of(std::uint32_t id, sim_time t) const {
         const neuron_slot& n = neurons_[id];
-        if (in_exp_time_[n.model]) return voltage(exp_time_[n.model], n.x, t);
-        return std::get<lif_exp>(models_[n.model]).voltage_after(n.g.s, t - n.g.t_last);
+        if (in_exp_time_[n.model]) return voltage(exp_time_[n.model], n, t);
+        return std::get<lif_exp>(models_[n.model]).voltage_after(gen_[id].s, t - gen_[id].t_last);
     }
 
     void end_samples() {
         if (out_.probes.empty()) return;
         for (const auto& c : columns_) {
             if (c.filled == samples_[c.probe].t.size()) continue;
-            fill_samples(neurons_[c.neuron].probe, sim_time::never());
+            fill_samples(probe_head_[c.neuron], sim_time::never());
         }
         if (comm_.size() > 1) gather_samples();
         for (std::size_t p = 0; p < out_.probes.size(); ++p) {
@@ -1506,8 +1523,9 @@ private:
 
     std::vector<model_variant> models_;
     block_array<neuron_slot> neurons_;
-    block_array<sim_time> last_spike_;
-    block_array<sim_time> pred_t_;  // per neuron: its predicted crossing (invariant 4)
+    block_array<generic_state> gen_;         // per neuron: lif_exp state (empty without lif_exp)
+    block_array<std::uint32_t> versions_;   // per neuron: of its entry in the prediction queue
+    block_array<std::uint32_t> probe_head_; // per neuron: its first voltage probe column (a chain), or none (empty without probes)
     Q p_;  // which neurons have a prediction due when (one entry per predicting neuron)
     block_array<typename Q::handle> handles_;
     std::vector<exp_time_params> exp_time_;   // per population (lif_delta ones)
@@ -1615,6 +1633,9 @@ run_stats run_with(const simulation_spec& spec, const network& net, const engine
 
 run_stats simulate(const simulation_spec& spec, const network& net, const engine_outputs& outputs,
                    queue_kind queue, communicator& comm) {
+    // A neuron's slot holds its population's index in 16 bits (neuron_slot::model).
+    if (spec.populations.size() > 65536)
+        throw config_error("population", "more than 65536 populations (" + std::to_string(spec.populations.size()) + ")");
     if (!(spec.t_stop_ms >= 0) || !(spec.t_stop_ms <= max_time_ms))
         throw config_error("t_stop", "must be >= 0 ms and at most the time limit 2^52 = 4503599627370496 ms");
     if (net.groups.size() != spec.populations.size() + spec.sources.size())

@@ -410,6 +410,15 @@ TEST_SUITE("core") {
                              config_error);
     }
 
+    TEST_CASE("more than 65536 populations is a config error naming the key") {
+        simulation_spec spec;
+        spec.populations.assign(65537, pop("n", 1));
+        const network net;
+        engine_outputs out;
+        CHECK_THROWS_WITH_AS(simulate(spec, net, out), doctest::Contains("population"), config_error);
+        CHECK_THROWS_WITH_AS(simulate(spec, net, out), doctest::Contains("65537"), config_error);
+    }
+
 }  // TEST_SUITE
 
 // lif_delta runs in exponential time inside the engine (docs/engine.md): these check it against
