@@ -175,12 +175,6 @@ void add_max_memory(po::options_description& options, std::uint64_t* limit) {
                           "default: the machine's physical memory)");
 }
 
-std::uint64_t physical_memory() {
-    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || page <= 0) return std::numeric_limits<std::uint64_t>::max();
-    return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(page);
-}
-
 std::string human_bytes(double bytes) {
     const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
     std::size_t u = 0;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/memory.hpp"
 
 namespace evspike::cli {
 
@@ -122,8 +123,6 @@ po::typed_value<double>* finite(double* target = nullptr);
 po::typed_value<std::uint64_t>* byte_size(std::uint64_t* target);
 // Adds --max-memory to `options`; `*limit` stays 0 when it is not given.
 void add_max_memory(po::options_description& options, std::uint64_t* limit);
-// Physical memory of this machine (sysconf), bytes.
-std::uint64_t physical_memory();
 // "3.7 GB" (powers of 1000, 2 significant digits).
 std::string human_bytes(double bytes);
 // Throws evspike::error when `bytes` exceeds `limit` (0: physical_memory()):

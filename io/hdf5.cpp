@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <cmath>
 #include <filesystem>
 #include <limits>
@@ -20,6 +21,7 @@
 #include <type_traits>
 
 #include "core/error.hpp"
+#include "core/memory.hpp"
 
 namespace evspike::h5 {
 
@@ -837,10 +839,34 @@ void dataset::read(std::uint64_t offset, std::span<T> out) const {
     }
 }
 
+namespace {
+
+// The number of values of a dataset's dimensions, checked before memory is taken (SPEC §8): a
+// corrupt or crafted file declares any size at no cost (unwritten chunks read as fill values),
+// so more than 2^64 values, or more bytes than this machine has, is refused naming the dataset.
+std::uint64_t checked_value_count(const dataset& d, std::size_t value_bytes) {
+    std::uint64_t n = 1;
+    for (std::uint64_t dim : d.dims()) {
+        if (dim != 0 && n > std::numeric_limits<std::uint64_t>::max() / dim)
+            d.fail("declares more than 2^64 values (corrupt file?)");
+        n *= dim;
+    }
+    const double bytes = static_cast<double>(n) * static_cast<double>(value_bytes);
+    const auto memory = static_cast<double>(physical_memory());
+    if (bytes > memory) {
+        char detail[160];
+        std::snprintf(detail, sizeof detail, "declares %llu values (%.3g GB), more than the %.3g GB of this machine (corrupt file?)",
+                      static_cast<unsigned long long>(n), bytes / 1e9, memory / 1e9);
+        d.fail(detail);
+    }
+    return n;
+}
+
+}  // namespace
+
 template <value_type T>
 std::vector<T> dataset::read_all() const {
-    std::uint64_t n = 1;
-    for (std::uint64_t d : dims()) n *= d;
+    const std::uint64_t n = checked_value_count(*this, sizeof(T));
     std::vector<T> values(n);
     if (n > 0 && H5Dread(id(), memory_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) < 0)
         fail("cannot read (corrupt or truncated data?)");

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "io/spike_file.hpp"
+#include "io/voltage_report.hpp"
 #include "support.hpp"
 
 namespace {
@@ -162,6 +163,22 @@ TEST_SUITE("io") {
         CHECK(message.find("sorting is by_time but the time at index 2 is smaller than the one before") !=
               std::string::npos);
         CHECK_THROWS_AS(r.read("exc", {std::nan(""), 1.0, std::nullopt}), io_error);
+    }
+
+    TEST_CASE("readers: a dataset declaring more values than the machine's memory is refused before allocating") {
+        // Found by voltage_report_fuzz: the declared size went to std::vector unchecked
+        // (std::length_error, "error: internal: ..."). 2^50 x 8 B = 9e15 B.
+        const std::string path = fixture("huge_declared_report.h5");
+        try {
+            (void)evspike::read_voltage_report(path, "v");
+            FAIL("accepted");
+        } catch (const io_error& e) {
+            const std::string message = e.what();
+            CAPTURE(message);
+            CHECK(e.path == path);
+            CHECK(message.find("mapping/node_ids") != std::string::npos);
+            CHECK(message.find("declares 1125899906842624 values (9.01e+06 GB), more than the ") != std::string::npos);
+        }
     }
 
     TEST_CASE("spike reader: an unknown sorting or unit is refused") {

@@ -86,6 +86,9 @@ def main(out):
     with open(corrupt, "r+b") as f:
         f.seek(info.byte_offset + info.size // 2)
         f.write(b"\xff\x00\xff\x00\xff\x00\xff\x00")
+    # A voltage report whose node ids declare 2^50 values (chunked, nothing written: a few KB).
+    with h5py.File(j("huge_declared_report.h5"), "w") as f:
+        f.create_dataset("report/v/mapping/node_ids", shape=(2**50,), dtype="<u8", chunks=(1024,))
     # Accepted.
     compressed(j("h5py_gzip.h5"))
     spikes(j("bmtk_string_sorting.h5"), [0.5, 1.5, 1.5, 9.0], [3, 1, 2, 0], sorting="by_time")
