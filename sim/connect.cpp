@@ -5,6 +5,7 @@
 #include <cmath>
 #include <bit>
 #include <limits>
+#include <optional>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -168,6 +169,116 @@ private:
     std::uint64_t now_ = 0;
 };
 
+// The fill pass's writes. Each synapse goes to its source's cursor in arrays far larger than the
+// caches, and the synapses come in target order, so written one by one each would miss the TLB
+// and two cache lines (its delay and its target) in a random place of the whole arrays. Instead
+// they are collected in a bounded batch (2^20 synapses, 2 x 16 MB) and written block of
+// sources by block (a stable counting sort by source >> shift_, ~1000 blocks): a block's cursors
+// stay in L1/L2 and its writes fall in a few MB of the arrays, so the cursor of a later synapse
+// is known early enough to fetch its slots ahead. The sort is stable and a source's synapses
+// are all in one block, so each source's synapses are written in the order they were drawn,
+// as before.
+class synapse_writer {
+public:
+    // `cursor[n]`: where source n's next synapse goes (advanced by each write). Without
+    // `write_delays` the delays are left for the caller (common_delay).
+    synapse_writer(network& net, std::uint64_t* cursor, bool palette, bool write_delays, const build_tuning& tuning)
+        : net_(net), cursor_(cursor), palette_(palette), write_delays_(write_delays) {
+        const std::uint64_t total = net.delays.size();
+        // Sorting pays off once the arrays outgrow the caches (by default 2^23 synapses: 100 MB);
+        // below, batches of 4096 (64 KB: a large buffer costs its page faults).
+        const bool sort = total > tuning.sort_above && net.node_count > 1;
+        const std::size_t batch = static_cast<std::size_t>(
+            std::min({total, std::max<std::uint64_t>(tuning.batch, 1), sort ? total : std::uint64_t{4096}}));
+        entries_.resize(batch);
+        if (!palette_) weights_.resize(batch);
+        if (sort) {
+            const int bits = std::bit_width(net.node_count - 1);
+            shift_ = bits > tuning.block_bits ? bits - tuning.block_bits : 0;
+            start_.resize((std::size_t{net.node_count - 1} >> shift_) + 2);
+            sorted_.resize(batch);
+            if (!palette_) sorted_weights_.resize(batch);
+        }
+    }
+    // Synapse source -> (target word: target | palette index << 24 with a palette), its delay and
+    // (without a palette) weight.
+    void put(std::uint32_t source, std::uint32_t word, double delay, double weight) {
+        entries_[n_] = {source, word, delay};
+        if (!palette_) weights_[n_] = weight;
+        if (++n_ == entries_.size()) flush();
+    }
+
+    void flush() {
+        const std::size_t n = n_;
+        n_ = 0;
+        if (n == 0) return;
+        if (sorted_.empty()) {
+            write(entries_.data(), weights_.data(), n);
+            return;
+        }
+        std::fill(start_.begin(), start_.end(), 0);
+        const int shift = shift_;
+        const entry* const e = entries_.data();
+        std::uint64_t* const count = start_.data() + 1;  // block b counted in start_[b + 1]
+        for (std::size_t i = 0; i < n; ++i) ++count[e[i].source >> shift];
+        std::uint64_t* const start = start_.data();
+        for (std::size_t b = 1; b < start_.size(); ++b) start[b] += start[b - 1];
+        entry* const out = sorted_.data();
+        if (palette_) {
+            for (std::size_t i = 0; i < n; ++i) out[start[e[i].source >> shift]++] = e[i];
+        } else {
+            for (std::size_t i = 0; i < n; ++i) {
+                const std::uint64_t at = start[e[i].source >> shift]++;
+                out[at] = e[i];
+                sorted_weights_[at] = weights_[i];
+            }
+        }
+        write(out, sorted_weights_.data(), n);
+    }
+
+private:
+    struct entry {
+        std::uint32_t source, word;
+        double delay;
+    };
+    static constexpr std::size_t ahead = 16;  // slots fetched this many synapses ahead (cursors twice as far)
+
+    void write(const entry* e, const double* w, std::size_t n) {
+        // Local pointers: the compiler cannot keep net_'s members in registers across stores.
+        std::uint64_t* const cursor = cursor_;
+        double* const delays = write_delays_ ? net_.delays.data() : nullptr;
+        std::uint32_t* const targets = net_.targets.data();
+        double* const weights = net_.weights.empty() ? nullptr : net_.weights.data();
+        float* const weights32 = net_.weights32.empty() ? nullptr : net_.weights32.data();
+        for (std::size_t i = 0; i < n; ++i) {
+            if (i + 2 * ahead < n) __builtin_prefetch(cursor + e[i + 2 * ahead].source, 1);
+            if (i + ahead < n) {
+                // The cursor as it is now: the slot, or a few places before it.
+                const std::uint64_t k = cursor[e[i + ahead].source];
+                if (delays != nullptr) __builtin_prefetch(delays + k, 1);
+                __builtin_prefetch(targets + k, 1);
+            }
+            const std::uint64_t k = cursor[e[i].source]++;
+            if (delays != nullptr) delays[k] = e[i].delay;
+            targets[k] = e[i].word;
+            if (weights != nullptr)
+                weights[k] = w[i];
+            else if (weights32 != nullptr)
+                weights32[k] = static_cast<float>(w[i]);
+        }
+    }
+
+    network& net_;
+    std::uint64_t* cursor_;
+    bool palette_;
+    bool write_delays_;
+    int shift_ = 0;
+    std::vector<entry> entries_, sorted_;
+    std::vector<double> weights_, sorted_weights_;
+    std::vector<std::uint64_t> start_;  // per block: where its next synapse goes in sorted_
+    std::size_t n_ = 0;
+};
+
 // Building runs every rule twice with the same streams: a first pass counts each source's
 // synapses (and collects the distinct weights), the arrays are allocated once, and a second pass
 // draws again and writes each synapse in place (docs/engine.md, "Building the network").
@@ -213,10 +324,9 @@ public:
         run();
     }
 
-    // Second pass: each synapse written at cursor[source]++ of the network's arrays.
-    void fill(network& net, std::uint64_t* cursor, const weight_set* palette) {
-        out_ = &net;
-        cursor_ = cursor;
+    // Second pass: each synapse handed to `out` (written at its source's cursor).
+    void fill(synapse_writer& out, const weight_set* palette) {
+        out_ = &out;
         palette_ = palette;
         const auto* d = std::get_if<distribution>(&c_.weight);
         constant_index_ = palette != nullptr && d != nullptr && std::holds_alternative<constant_dist>(*d)
@@ -263,7 +373,6 @@ private:
 
     void run() {
         std::visit([this](const auto& rule) { apply(rule); }, c_.rule);
-        if (mode_ == pass::fill) flush();
     }
 
     bool autapse(std::uint64_t i, std::uint64_t j) const { return same_ && !c_.autapses && i == j; }
@@ -280,51 +389,14 @@ private:
         put(i, j, w, delay_.delay(d_rng));
     }
 
-    // Synapses are written in batches: the cursors and then the slots they point to are
-    // fetched ahead for a whole batch, since each synapse goes to a random source's stretch of
-    // arrays far larger than the caches (the build is bound by these misses, not by the draws).
+    // Synapse i -> j (local ids) to the writer, the weight as its palette index with a palette.
     void put(std::uint64_t i, std::uint64_t j, double w, double d) {
-        pending_[n_pending_++] = {static_cast<std::uint32_t>(src_.first + i), static_cast<std::uint32_t>(tgt_.first + j), w, d};
-        if (n_pending_ == batch) flush();
-    }
-
-    void flush() {
-        const std::size_t n = n_pending_;
-        n_pending_ = 0;
-        // Local pointers: the compiler cannot keep out_'s members in registers across stores.
-        std::uint64_t* const cursor = cursor_;
-        double* const delays = out_->delays.data();
-        std::uint32_t* const targets = out_->targets.data();
-        const pending_synapse* const p = pending_.data();
-        std::uint64_t* const slot = slot_.data();
-        for (std::size_t e = 0; e < n; ++e) __builtin_prefetch(cursor + p[e].source, 1);
-        for (std::size_t e = 0; e < n; ++e) {
-            const std::uint64_t k = cursor[p[e].source]++;
-            slot[e] = k;
-            __builtin_prefetch(delays + k, 1);
-            __builtin_prefetch(targets + k, 1);
-        }
-        if (palette_ != nullptr && constant_index_ >= 0) {
-            const std::uint32_t high = static_cast<std::uint32_t>(constant_index_) << 24;
-            for (std::size_t e = 0; e < n; ++e) {
-                delays[slot[e]] = p[e].delay;
-                targets[slot[e]] = p[e].target | high;
-            }
-            return;
-        }
-        for (std::size_t e = 0; e < n; ++e) {
-            const std::uint64_t k = slot[e];
-            delays[k] = p[e].delay;
-            if (palette_ != nullptr) {
-                targets[k] = p[e].target | (palette_->index(p[e].weight) << 24);
-            } else {
-                targets[k] = p[e].target;
-                if (out_->float32_weights)
-                    out_->weights32[k] = static_cast<float>(p[e].weight);
-                else
-                    out_->weights[k] = p[e].weight;
-            }
-        }
+        std::uint32_t word = static_cast<std::uint32_t>(tgt_.first + j);
+        if (constant_index_ >= 0)
+            word |= static_cast<std::uint32_t>(constant_index_) << 24;
+        else if (palette_ != nullptr)
+            word |= palette_->index(w) << 24;
+        out_->put(static_cast<std::uint32_t>(src_.first + i), word, d, w);
     }
 
     // The count pass: chosen_ sources of local target j, counted (their counters fetched first).
@@ -534,62 +606,141 @@ private:
     pass mode_ = pass::count;
     std::uint64_t* counts_ = nullptr;
     weight_set* weights_ = nullptr;  // count pass: where drawn weights go (null: constant)
-    network* out_ = nullptr;
-    std::uint64_t* cursor_ = nullptr;
+    synapse_writer* out_ = nullptr;
     const weight_set* palette_ = nullptr;
     std::int64_t constant_index_ = -1;  // the palette index of a constant weight
     std::vector<std::uint64_t> chosen_;
-    struct pending_synapse {
-        std::uint32_t source, target;  // global ids
-        double weight, delay;
-    };
-    static constexpr std::size_t batch = 256;
-    std::array<pending_synapse, batch> pending_;
-    std::array<std::uint64_t, batch> slot_;
-    std::size_t n_pending_ = 0;
     draw_set seen_;
 };
 
 // Sorts each source's synapses by delay in place, ties in creation order (a source's fan-out is
-// usually already sorted: constant delays).
-void sort_by_delay(network& net) {
+// often already sorted: constant delays), and returns the smallest and largest delay (+inf and
+// -inf for no synapse). A row is sorted by a stable bucket sort: bucket floor((d - lo) n / (hi -
+// lo)) of n (monotone in d, so buckets in order and their elements in creation order, then a
+// stable insertion sort within the nearly sorted row). With delays spread as in Benchmark 4's
+// uniform [1, 3) that is ~1 element per bucket: linear, few mispredicted branches, where a
+// comparison sort of 80 keys spent ~50 cycles a synapse on them. A row whose buckets come out
+// crowded (> 32 in one: a skewed distribution) takes the comparison sort.
+std::pair<double, double> sort_by_delay(network& net) {
     struct key {
         std::uint64_t delay_bits;  // delays are > 0: their bits sort as the values
         std::uint32_t at;
         bool operator<(const key& o) const { return delay_bits != o.delay_bits ? delay_bits < o.delay_bits : at < o.at; }
     };
     std::vector<key> keys;
+    std::vector<std::uint32_t> bucket, count;
+    std::vector<double> delays, weights;
     std::vector<std::uint32_t> targets;
-    std::vector<double> weights;
     std::vector<float> weights32;
-    const bool per_synapse_weights = !net.weights.empty();
-    const bool per_synapse_weights32 = !net.weights32.empty();
-    for (std::uint32_t n = 0; n < net.node_count; ++n) {
-        const std::uint64_t b = net.offsets[n], e = net.offsets[n + 1];
-        double* d = net.delays.data() + b;
-        const std::size_t count = e - b;
-        if (count < 2 || std::is_sorted(d, d + count)) continue;
-        keys.resize(count);
-        for (std::size_t i = 0; i < count; ++i) keys[i] = {std::bit_cast<std::uint64_t>(d[i]), static_cast<std::uint32_t>(i)};
-        std::sort(keys.begin(), keys.end());
-        targets.assign(net.targets.begin() + static_cast<std::ptrdiff_t>(b), net.targets.begin() + static_cast<std::ptrdiff_t>(e));
-        if (per_synapse_weights)
-            weights.assign(net.weights.begin() + static_cast<std::ptrdiff_t>(b), net.weights.begin() + static_cast<std::ptrdiff_t>(e));
-        if (per_synapse_weights32)
-            weights32.assign(net.weights32.begin() + static_cast<std::ptrdiff_t>(b),
-                             net.weights32.begin() + static_cast<std::ptrdiff_t>(e));
-        for (std::size_t i = 0; i < count; ++i) {
-            d[i] = std::bit_cast<double>(keys[i].delay_bits);
-            net.targets[b + i] = targets[keys[i].at];
-            if (per_synapse_weights) net.weights[b + i] = weights[keys[i].at];
-            if (per_synapse_weights32) net.weights32[b + i] = weights32[keys[i].at];
+    double* const w64 = net.weights.empty() ? nullptr : net.weights.data();
+    float* const w32 = net.weights32.empty() ? nullptr : net.weights32.data();
+    double lo_all = std::numeric_limits<double>::infinity(), hi_all = -lo_all;
+    for (std::uint32_t node = 0; node < net.node_count; ++node) {
+        const std::uint64_t b = net.offsets[node];
+        const std::size_t n = net.offsets[node + 1] - b;
+        if (n == 0) continue;
+        double* const d = net.delays.data() + b;
+        std::uint32_t* const t = net.targets.data() + b;
+        double lo = d[0], hi = d[0];
+        bool sorted = true;
+        for (std::size_t i = 1; i < n; ++i) {
+            sorted &= d[i - 1] <= d[i];
+            lo = std::min(lo, d[i]);
+            hi = std::max(hi, d[i]);
         }
+        lo_all = std::min(lo_all, lo);
+        hi_all = std::max(hi_all, hi);
+        if (sorted) continue;
+        const double scale = static_cast<double>(n) / (hi - lo);  // hi > lo: the row is not sorted
+        bool crowded = !std::isfinite(scale);
+        if (!crowded) {
+            bucket.resize(n);
+            count.assign(n + 1, 0);
+            for (std::size_t i = 0; i < n; ++i) {
+                const double x = std::min(static_cast<double>(n - 1), (d[i] - lo) * scale);
+                bucket[i] = static_cast<std::uint32_t>(x);
+                ++count[bucket[i] + 1];
+            }
+            for (std::size_t k = 1; k <= n; ++k) {
+                crowded |= count[k] > 32;
+                count[k] += count[k - 1];
+            }
+        }
+        if (crowded) {
+            keys.resize(n);
+            for (std::size_t i = 0; i < n; ++i) keys[i] = {std::bit_cast<std::uint64_t>(d[i]), static_cast<std::uint32_t>(i)};
+            std::sort(keys.begin(), keys.end());
+            targets.assign(t, t + n);
+            if (w64 != nullptr) weights.assign(w64 + b, w64 + b + n);
+            if (w32 != nullptr) weights32.assign(w32 + b, w32 + b + n);
+            for (std::size_t i = 0; i < n; ++i) {
+                d[i] = std::bit_cast<double>(keys[i].delay_bits);
+                t[i] = targets[keys[i].at];
+                if (w64 != nullptr) w64[b + i] = weights[keys[i].at];
+                if (w32 != nullptr) w32[b + i] = weights32[keys[i].at];
+            }
+            continue;
+        }
+        // Stable scatter by bucket into the scratch arrays, insertion sort there, copy back.
+        delays.resize(n);
+        targets.resize(n);
+        if (w64 != nullptr) weights.resize(n);
+        if (w32 != nullptr) weights32.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint32_t at = count[bucket[i]]++;
+            delays[at] = d[i];
+            targets[at] = t[i];
+            if (w64 != nullptr) weights[at] = w64[b + i];
+            if (w32 != nullptr) weights32[at] = w32[b + i];
+        }
+        for (std::size_t i = 1; i < n; ++i) {
+            const double x = delays[i];
+            if (!(delays[i - 1] > x)) continue;
+            const std::uint32_t y = targets[i];
+            const double wx = w64 != nullptr ? weights[i] : 0.0;
+            const float wx32 = w32 != nullptr ? weights32[i] : 0.0f;
+            std::size_t j = i;
+            for (; j > 0 && delays[j - 1] > x; --j) {
+                delays[j] = delays[j - 1];
+                targets[j] = targets[j - 1];
+                if (w64 != nullptr) weights[j] = weights[j - 1];
+                if (w32 != nullptr) weights32[j] = weights32[j - 1];
+            }
+            delays[j] = x;
+            targets[j] = y;
+            if (w64 != nullptr) weights[j] = wx;
+            if (w32 != nullptr) weights32[j] = wx32;
+        }
+        std::copy(delays.begin(), delays.end(), d);
+        std::copy(targets.begin(), targets.end(), t);
+        if (w64 != nullptr) std::copy(weights.begin(), weights.end(), w64 + b);
+        if (w32 != nullptr) std::copy(weights32.begin(), weights32.end(), w32 + b);
     }
+    return {lo_all, hi_all};
+}
+
+// The delay every synapse of the network has, if every connection's delay is the same constant
+// (Benchmark 4): then the fill pass writes no delay (the array is filled in address order after,
+// saving one of the two random cache misses of each synapse) and no row needs sorting.
+std::optional<double> common_delay(const simulation_spec& spec) {
+    std::optional<double> common;
+    for (const auto& c : spec.connections) {
+        const auto* d = std::get_if<distribution>(&c.delay);
+        const auto* k = d != nullptr ? std::get_if<constant_dist>(d) : nullptr;
+        if (k == nullptr) return std::nullopt;
+        if (common && std::bit_cast<std::uint64_t>(*common) != std::bit_cast<std::uint64_t>(k->value)) return std::nullopt;
+        common = k->value;
+    }
+    return common;
 }
 
 }  // namespace
 
 network build_network(const simulation_spec& spec, const partition& part) {
+    return build_network(spec, part, build_tuning{});
+}
+
+network build_network(const simulation_spec& spec, const partition& part, const build_tuning& tuning) {
     if (part.ranks == 0 || part.rank >= part.ranks) throw internal_error("build_network: bad partition");
     network net;
     std::uint64_t next = 0;
@@ -646,14 +797,20 @@ network build_network(const simulation_spec& spec, const partition& part) {
         net.weights.resize(total);
 
     // Pass 2: the same draws, each synapse written in place.
-    for (auto& b : builders) b.fill(net, net.offsets.data(), palette ? &weights : nullptr);
+    const std::optional<double> delay = common_delay(spec);
+    {
+        synapse_writer out(net, net.offsets.data(), palette, !delay, tuning);
+        for (auto& b : builders) b.fill(out, palette ? &weights : nullptr);
+        out.flush();
+    }
     for (std::uint32_t n = net.node_count; n > 0; --n) net.offsets[n] = net.offsets[n - 1];
     net.offsets[0] = 0;
-    sort_by_delay(net);
-    if (total > 0) {
-        const auto [lo, hi] = std::minmax_element(net.delays.begin(), net.delays.end());
-        net.min_delay_ms = *lo;
-        net.max_delay_ms = *hi;
+    if (delay) {
+        std::fill(net.delays.begin(), net.delays.end(), *delay);
+        if (total > 0) net.min_delay_ms = net.max_delay_ms = *delay;
+    } else if (const auto [lo, hi] = sort_by_delay(net); total > 0) {
+        net.min_delay_ms = lo;
+        net.max_delay_ms = hi;
     }
     return net;
 }

@@ -46,6 +46,16 @@ struct partition {
 // loader did not already refuse: unknown group names, delays <= 0, infeasible rules.
 network build_network(const simulation_spec& spec, const partition& part = {});
 
+// The batches of the fill pass (sim/connect.cpp, synapse_writer; docs/engine.md, "Building the
+// network"). Only tests change them, to run the sorted writes on small networks: the network
+// built is the same for any values.
+struct build_tuning {
+    std::uint64_t batch = std::uint64_t{1} << 20;       // synapses held before they are written (sorted batches)
+    std::uint64_t sort_above = std::uint64_t{1} << 23;  // batches sorted by source block beyond this many synapses
+    int block_bits = 10;                                // into at most ~2^block_bits blocks of sources
+};
+network build_network(const simulation_spec& spec, const partition& part, const build_tuning& tuning);
+
 // Up-front size of a network, from the rules alone (nothing drawn, microseconds): the synapses
 // build_network will create, exactly for the deterministic rules and in expectation for
 // `probability`. Unknown group names count 0 (the build reports them). apps/ compares the bytes

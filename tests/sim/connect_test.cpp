@@ -60,6 +60,83 @@ std::vector<edge> edges_between(const network& net, const std::string& a, const 
     return out;
 }
 
+
+// The network as the rules define it, built the plain way (no batches, no counting pass, no
+// bucket sort): fixed_indegree (multapses = true) and pairs only. Each target's synapses are drawn
+// in order and appended to their sources' lists, connection after connection; then each list is
+// stably sorted by delay (SPEC §3.3: ties in creation order). The targets a rank does not own
+// are skipped.
+std::vector<std::vector<edge>> reference_rows(const simulation_spec& spec, const network& net) {
+    std::vector<std::vector<edge>> rows(net.node_count);
+    for (std::size_t c = 0; c < spec.connections.size(); ++c) {
+        const auto& cs = spec.connections[c];
+        const node_group& src = *net.find(cs.source);
+        const node_group& tgt = *net.find(cs.target);
+        const std::string stem = connection_stream_name(spec, c);
+        const auto rule_seed = stream_seed(spec.seed, stem + "/rule");
+        const auto weight_seed = stream_seed(spec.seed, stem + "/weight");
+        const auto delay_seed = stream_seed(spec.seed, stem + "/delay");
+        if (const auto* r = std::get_if<fixed_indegree_rule>(&cs.rule)) {
+            REQUIRE(cs.multapses);
+            const bool skip_self = cs.source == cs.target && !cs.autapses;
+            for (std::uint64_t j = 0; j < tgt.size; ++j) {
+                if (!net.owns_neuron(static_cast<std::uint32_t>(tgt.first + j))) continue;
+                auto rng = substream(rule_seed, j), w = substream(weight_seed, j), d = substream(delay_seed, j);
+                std::vector<std::uint64_t> chosen;
+                for (std::uint64_t m = 0; m < r->k; ++m) {
+                    std::uint64_t x = uniform_index(rng, src.size - (skip_self ? 1 : 0));
+                    if (skip_self && x >= j) ++x;
+                    chosen.push_back(x);
+                }
+                for (const std::uint64_t i : chosen) {
+                    const double weight = draw_value(std::get<distribution>(cs.weight), w);
+                    double delay = draw_value(std::get<distribution>(cs.delay), d);
+                    while (delay < min_delay_ms) delay = draw_value(std::get<distribution>(cs.delay), d);
+                    rows[src.first + i].push_back({static_cast<std::uint32_t>(src.first + i),
+                                                   static_cast<std::uint32_t>(tgt.first + j), net.stored_weight(weight),
+                                                   delay});
+                }
+            }
+        } else {
+            const auto& pairs = std::get<pairs_rule>(cs.rule);
+            const auto& weights = std::get<std::vector<double>>(cs.weight);
+            const auto& delays = std::get<std::vector<double>>(cs.delay);
+            for (std::size_t k = 0; k < pairs.sources.size(); ++k)
+                if (net.owns_neuron(static_cast<std::uint32_t>(tgt.first + pairs.targets[k])))
+                    rows[src.first + pairs.sources[k]].push_back(
+                        {static_cast<std::uint32_t>(src.first + pairs.sources[k]),
+                         static_cast<std::uint32_t>(tgt.first + pairs.targets[k]), net.stored_weight(weights[k]),
+                         delays[k]});
+        }
+    }
+    for (auto& row : rows)
+        std::stable_sort(row.begin(), row.end(), [](const edge& a, const edge& b) { return a.delay < b.delay; });
+    return rows;
+}
+
+// The built network's rows, each in stored order.
+std::vector<std::vector<edge>> rows_of(const network& net) {
+    std::vector<std::vector<edge>> rows(net.node_count);
+    for (const auto& e : edges(net)) rows[e.source].push_back(e);
+    return rows;
+}
+
+// Benchmark 4 in miniature: four fixed_indegree connections between exc and inh.
+simulation_spec mini_bench4(std::uint64_t n_exc, std::uint64_t n_inh) {
+    simulation_spec spec;
+    spec.seed = 7;
+    spec.populations = {pop("exc", n_exc), pop("inh", n_inh)};
+    for (const auto& [s, t, k, w] : {std::tuple{"exc", "exc", 16, 0.25}, std::tuple{"exc", "inh", 16, 0.25},
+                                     std::tuple{"inh", "exc", 4, -2.25}, std::tuple{"inh", "inh", 4, -2.25}}) {
+        auto c = conn(s, t, fixed_indegree_rule{static_cast<std::uint64_t>(k)});
+        c.weight = distribution{constant_dist{w}};
+        c.delay = distribution{constant_dist{0.125}};
+        c.autapses = false;
+        c.multapses = true;
+        spec.connections.push_back(c);
+    }
+    return spec;
+}
 }  // namespace
 
 TEST_SUITE("core") {
@@ -171,6 +248,82 @@ TEST_SUITE("core") {
         CHECK(es[2].weight == 1.0f);
         CHECK(net.min_delay_ms == 0.1234567);
         CHECK(net.max_delay_ms == 2.0000001);
+    }
+
+    TEST_CASE("every source's synapses are stored in draw order, sorted by delay with ties in draw order, whatever the batches") {
+        // Small batches sorted by source block (as the default does beyond 2^21 synapses), one
+        // synapse per batch, and the defaults all build the reference network, on one rank and
+        // on rank 1 of 3; for the delay variants of Benchmark 4 (constant: no sort; uniform [1,
+        // 3): every row sorted) and mixed ones (constant delays of several values, whose ties
+        // must keep draw order), with a palette, with per-synapse float64 and float32 weights.
+        const build_tuning small{333, 0, 3}, single{1, 0, 10};
+        std::vector<simulation_spec> specs;
+        specs.push_back(mini_bench4(800, 200));
+        auto hetero = specs.back();
+        for (auto& c : hetero.connections) c.delay = distribution{uniform_dist{1.0, 3.0}};
+        specs.push_back(hetero);
+        auto mixed = specs.back();
+        mixed.connections[1].delay = distribution{constant_dist{2.0}};
+        mixed.connections[2].delay = distribution{constant_dist{1.5}};
+        mixed.connections[3].delay = distribution{constant_dist{2.0}};
+        mixed.connections[0].weight = distribution{normal_dist{0.25, 0.05}};  // > 256 weights: no palette
+        specs.push_back(mixed);
+        auto mixed32 = mixed;
+        mixed32.float32_weights = true;
+        specs.push_back(mixed32);
+        auto decreasing = specs.front();  // constant delays, but the later connection's is shorter
+        decreasing.connections[2].delay = distribution{constant_dist{0.1}};
+        specs.push_back(decreasing);
+        for (std::size_t s = 0; s < specs.size(); ++s) {
+            CAPTURE(s);
+            for (const partition part : {partition{}, partition{1, 3}}) {
+                const auto expected = reference_rows(specs[s], build_network(specs[s], part));
+                std::size_t count = 0;
+                for (const auto& row : expected) count += row.size();
+                REQUIRE(count > 1000);
+                for (const build_tuning& tuning : {build_tuning{}, small, single}) {
+                    const auto net = build_network(specs[s], part, tuning);
+                    CHECK(net.uses_palette() == (s != 2 && s != 3));
+                    CHECK(rows_of(net) == expected);
+                    double lo = 1e300, hi = 0.0;
+                    for (const double d : net.delays) lo = std::min(lo, d), hi = std::max(hi, d);
+                    CHECK(net.min_delay_ms == lo);
+                    CHECK(net.max_delay_ms == hi);
+                }
+            }
+        }
+    }
+
+    TEST_CASE("a row is sorted by delay with ties in creation order, its delays spread or crowded") {
+        // Source 0 of "a" gets 200 synapses with delays spread over [1, 2) in a random order,
+        // some repeated (one per bucket of the bucket sort, ties included); source 1 gets 200
+        // with 150 equal delays and a few far larger (crowded buckets: the comparison sort).
+        simulation_spec spec;
+        spec.populations = {pop("a", 2), pop("b", 200)};
+        pairs_rule r;
+        std::vector<double> weights, delays;
+        random_stream rng(3);
+        for (std::uint64_t source = 0; source < 2; ++source)
+            for (std::uint64_t t = 0; t < 200; ++t) {
+                r.sources.push_back(source);
+                r.targets.push_back(t);
+                weights.push_back(static_cast<double>(t) + 0.5 * static_cast<double>(source));
+                if (source == 0)
+                    delays.push_back(t % 7 == 3 ? delays[t - 1] : 1.0 + uniform01(rng));
+                else
+                    delays.push_back(t % 4 == 1 ? 1.0 + static_cast<double>(t) : 0.75);
+            }
+        auto c = conn("a", "b", r);
+        c.weight = weights;  // 400 distinct: no palette, each weight names its pair
+        c.delay = delays;
+        spec.connections = {c};
+        const auto net = build_network(spec, partition{}, build_tuning{64, 0, 1});
+        REQUIRE_FALSE(net.uses_palette());
+        const auto rows = rows_of(net);
+        CHECK(rows == reference_rows(spec, net));
+        CHECK(std::is_sorted(rows[0].begin(), rows[0].end(), [](const edge& a, const edge& b) { return a.delay < b.delay; }));
+        CHECK(rows[1].front().delay == 0.75);
+        CHECK(rows[1].front().target == 2);  // b's node 0: the first pair drawn with 0.75
     }
 
     TEST_CASE("pairs: an autapse with autapses = false and an out-of-range id name the pair") {
