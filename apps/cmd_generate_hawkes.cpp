@@ -14,14 +14,14 @@
 namespace evspike::cli {
 namespace {
 
-// Up-front checks (SPEC §8), from the config alone (models/hawkes.hpp, estimate_hawkes): the dense
-// matrices of validation before validating, then the heap of pending events and the file from the
+// Up-front checks (SPEC §8), from the config alone (models/hawkes.hpp, estimate_hawkes): what the
+// stability check holds before validating, then the heap of pending events and the file from the
 // stationary rates.
 void check_validation_memory(const hawkes_params& p, std::uint64_t max_memory) {
-    char detail[120];
-    std::snprintf(detail, sizeof detail, "%zu units: 3 dense %zu x %zu matrices of the kernel norms", p.units(),
-                  p.units(), p.units());
-    check_memory("generate hawkes", hawkes_validation_bytes(p.units()), detail, max_memory);
+    char detail[160];
+    std::snprintf(detail, sizeof detail, "%zu units, %zu kernels: the stability check's kernel list and vectors%s",
+                  p.units(), p.kernels.size(), p.units() <= dense_stability_units ? " and dense matrices" : "");
+    check_memory("generate hawkes", hawkes_validation_bytes(p), detail, max_memory);
 }
 
 void check_sizes(const hawkes_params& p, const std::string& output, std::uint64_t max_memory) {

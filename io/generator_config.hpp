@@ -18,8 +18,8 @@ struct hawkes_config {
     std::string population = "hawkes";
     std::string text;                  // the config text, for provenance
 };
-// `before_validation` (optional) sees the parsed parameters before validate(), whose dense n x n
-// matrices a command checks against memory first (hawkes_validation_bytes).
+// `before_validation` (optional) sees the parsed parameters before validate(), whose stability
+// check's memory a command checks first (hawkes_validation_bytes).
 using hawkes_check = std::function<void(const hawkes_params&)>;
 hawkes_config load_hawkes_config(const std::string& path, const hawkes_check& before_validation = {});
 hawkes_config parse_hawkes_config(const std::string& text, const std::string& file_name,

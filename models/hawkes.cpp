@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numbers>
 #include <sstream>
 
@@ -183,11 +184,17 @@ void hawkes_params::validate(const std::string& file) const {
         if (!(std::isfinite(baseline_hz[i]) && baseline_hz[i] >= 0.0))
             throw config_error("baseline[" + std::to_string(i) + "]", "must be finite and >= 0 Hz", file);
     for (std::size_t k = 0; k < kernels.size(); ++k) kernels[k].validate("kernel[" + std::to_string(k) + "]", units(), file);
-    const auto g = branching_matrix(*this);
-    const double radius = spectral_radius(g, units());
-    if (!(radius < 1.0))
+    const hawkes_stability st = kernel_stability(*this);
+    if (!st.decided)
         throw config_error("kernel",
-                           "spectral radius of the kernel norms is " + number(radius) +
+                           "cannot decide whether the process is stable: the spectral radius of the kernel norms lies in [" +
+                               number(st.lower) + ", " + number(st.upper) + "] after " + std::to_string(st.iterations) +
+                               " steps of power iteration; scale the norms down",
+                           file);
+    if (!st.stable)
+        throw config_error("kernel",
+                           "spectral radius of the kernel norms is " +
+                               (st.lower == st.upper ? number(st.upper) : "at least " + number(st.lower)) +
                                " >= 1: the process is unstable (explodes); scale the norms down",
                            file);
 }
@@ -241,9 +248,10 @@ double spectral_radius(std::span<const double> matrix, std::size_t n) {
     return estimate;
 }
 
-double hawkes_validation_bytes(std::size_t units) {
-    const double n = static_cast<double>(units);
-    return 3.0 * n * n * sizeof(double);
+double hawkes_validation_bytes(const hawkes_params& params) {
+    const double n = static_cast<double>(params.units());
+    const double dense = params.units() <= dense_stability_units ? 3.0 * n * n * sizeof(double) : 0.0;
+    return 16.0 * static_cast<double>(params.kernels.size()) + (8.0 + 3.0 * sizeof(double)) * n + dense;
 }
 
 hawkes_estimate estimate_hawkes(const hawkes_params& params) {
@@ -256,12 +264,132 @@ hawkes_estimate estimate_hawkes(const hawkes_params& params) {
         if (k.source < rates.size()) e.pending += rates[k.source] / ms_per_s * k.norm * k.mean_delay();
     const double heap_slot = 64.0, per_unit = 256.0, batch = 65536.0 * 48.0;
     e.memory_bytes = e.pending * heap_slot + static_cast<double>(params.units()) * per_unit +
-                     hawkes_validation_bytes(params.units()) + batch;
+                     hawkes_validation_bytes(params) + batch;
     return e;
+}
+
+namespace {
+
+// The kernels with norm > 0 grouped by target: row i lists (source j, G_ij) (duplicates kept:
+// their norms add up in every product).
+struct sparse_branching {
+    std::vector<std::uint64_t> first;  // row i is entries [first[i], first[i + 1])
+    std::vector<std::uint32_t> source;
+    std::vector<double> norm;
+
+    explicit sparse_branching(const hawkes_params& params) : first(params.units() + 1, 0) {
+        const std::size_t n = params.units();
+        for (const auto& k : params.kernels)
+            if (k.norm > 0.0 && k.source < n && k.target < n) ++first[k.target + 1];
+        for (std::size_t i = 0; i < n; ++i) first[i + 1] += first[i];
+        source.resize(first[n]);
+        norm.resize(first[n]);
+        std::vector<std::uint64_t> at(first.begin(), first.end() - 1);
+        for (const auto& k : params.kernels)
+            if (k.norm > 0.0 && k.source < n && k.target < n) {
+                source[at[k.target]] = static_cast<std::uint32_t>(k.source);
+                norm[at[k.target]++] = k.norm;
+            }
+    }
+    std::size_t units() const { return first.size() - 1; }
+    std::size_t entries() const { return source.size(); }
+    // (G x)_i
+    double row(std::size_t i, const std::vector<double>& x) const {
+        double s = 0.0;
+        for (std::uint64_t e = first[i]; e < first[i + 1]; ++e) s += norm[e] * x[source[e]];
+        return s;
+    }
+};
+
+// Steps allowed to an iteration over the kernel list: ~1e9 operations, at least 1000 steps.
+std::uint64_t iteration_budget(const sparse_branching& g) {
+    const double per_step = static_cast<double>(g.units() + g.entries()) + 1.0;
+    return static_cast<std::uint64_t>(std::clamp(1e9 / per_step, 1000.0, 1e7));
+}
+
+}  // namespace
+
+hawkes_stability kernel_stability(const hawkes_params& params) {
+    const std::size_t n = params.units();
+    hawkes_stability st;
+    if (n <= dense_stability_units) {
+        const double radius = spectral_radius(branching_matrix(params), n);
+        st.lower = st.upper = radius;
+        st.stable = radius < 1.0;
+        return st;
+    }
+    const sparse_branching g(params);
+    // x > 0 throughout: power iteration on G + I (x + Gx >= x), which also converges when G is
+    // periodic. Every bound below holds for whatever x the iteration has reached.
+    std::vector<double> x(n, 1.0), y(n), on_s(n);
+    st.upper = std::numeric_limits<double>::infinity();
+    const std::uint64_t budget = iteration_budget(g);
+    for (std::uint64_t it = 0; it < budget; ++it) {
+        st.iterations = it + 1;
+        double upper = 0.0, top = 0.0;
+        for (std::size_t i = 0; i < n; ++i) {
+            y[i] = g.row(i, x);
+            const double ratio = y[i] / x[i];
+            upper = ratio > upper ? ratio : upper;
+            if (!(ratio <= upper)) upper = std::numeric_limits<double>::infinity();  // NaN: no bound
+        }
+        st.upper = std::min(st.upper, upper);
+        if (st.upper < 1.0) return st;  // stable: certified by x
+        // Lower bound on the units that carry the iteration (x_i >= 1e-6 max x): on a reducible
+        // G the others (upstream of the unstable part) fade, and each unit of S must be driven
+        // from S alone. Every 8 steps (it costs one more product).
+        if (it % 8 == 7 || it + 1 == budget) {
+            for (std::size_t i = 0; i < n; ++i) top = std::max(top, x[i]);
+            for (std::size_t i = 0; i < n; ++i) on_s[i] = x[i] >= 1e-6 * top ? x[i] : 0.0;
+            double lower = std::numeric_limits<double>::infinity();
+            for (std::size_t i = 0; i < n; ++i)
+                if (on_s[i] > 0.0) lower = std::min(lower, g.row(i, on_s) / on_s[i]);
+            st.lower = std::max(st.lower, lower);
+            if (st.lower >= 1.0 || st.upper - st.lower <= 1e-12 * st.upper) {
+                st.stable = false;  // certified, or within 1e-12 of a radius >= 1 - 1e-12
+                if (st.upper - st.lower <= 1e-12 * st.upper) st.lower = st.upper;
+                return st;
+            }
+        }
+        double m = 0.0;
+        for (std::size_t i = 0; i < n; ++i) m = std::max(m, x[i] += y[i]);
+        // Normalised, and kept >= 1e-300: a unit that underflowed to 0 would drop out of the max
+        // over i (0/0), and the upper bound would no longer hold.
+        for (std::size_t i = 0; i < n; ++i) x[i] = std::max(x[i] / m, 1e-300);
+    }
+    st.decided = false;
+    st.stable = false;
+    return st;
 }
 
 std::vector<double> stationary_rates_hz(const hawkes_params& params) {
     const std::size_t n = params.units();
+    if (n > dense_stability_units) {
+        // lambda = mu + G lambda, Gauss-Seidel: from lambda = mu the rates only grow (G >= 0).
+        const sparse_branching g(params);
+        std::vector<double> x(params.baseline_hz);
+        const std::uint64_t budget = iteration_budget(g);
+        std::vector<double> step(n, 0.0);
+        double last_change = 0.0;
+        for (std::uint64_t it = 0; it < budget; ++it) {
+            double change = 0.0, top = 0.0;
+            for (std::size_t i = 0; i < n; ++i) {
+                const double v = params.baseline_hz[i] + g.row(i, x);
+                step[i] = v - x[i];
+                change = std::max(change, std::abs(step[i]));
+                top = std::max(top, v);
+                x[i] = v;
+            }
+            if (change <= 1e-13 * top) return x;
+            if (it + 1 == budget && change < last_change) {
+                // Out of budget: add each rate's geometric tail, its last step x r / (1 - r).
+                const double r = change / last_change;
+                for (std::size_t i = 0; i < n; ++i) x[i] += step[i] * r / (1.0 - r);
+            }
+            last_change = change;
+        }
+        return x;
+    }
     auto g = branching_matrix(params);
     // Solve (I - G) x = mu by Gaussian elimination with partial pivoting.
     std::vector<double> m(n * n), x(params.baseline_hz);

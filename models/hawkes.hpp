@@ -73,10 +73,29 @@ std::vector<double> branching_matrix(const hawkes_params& params);
 
 // Spectral radius of a non-negative n x n matrix (row-major). Computed as ||A^m||^(1/m) by
 // repeated squaring (m = 2^60), an upper bound that converges to the radius, also for periodic
-// or reducible matrices where plain power iteration fails.
+// or reducible matrices where plain power iteration fails. O(n^3) per squaring: for small n.
 double spectral_radius(std::span<const double> matrix, std::size_t n);
 
-// Stationary rates (I - G)^-1 mu, Hz. Requires a stable process.
+// Stability of the process, rho(G) < 1, decided from the kernel list in O(units + kernels) per
+// step: bounds on rho(G) that hold for any non-negative G (Collatz-Wielandt: for x > 0,
+// rho <= max_i (Gx)_i / x_i; for x >= 0 on a set S of units, rho >= min_{i in S} (G x_S)_i / x_i),
+// tightened by power iteration on G + I until one of them decides. Up to dense_stability_units
+// units, the dense spectral_radius instead (lower = upper = it). `decided` is false when the
+// iteration budget ran out with lower < 1 <= upper (a pathological, near-critical G).
+struct hawkes_stability {
+    bool decided = true;
+    bool stable = true;
+    double lower = 0.0, upper = 0.0;  // rho(G) lies in [lower, upper]
+    std::uint64_t iterations = 0;
+};
+inline constexpr std::size_t dense_stability_units = 512;
+hawkes_stability kernel_stability(const hawkes_params& params);
+
+// Stationary rates (I - G)^-1 mu, Hz. Requires a stable process. Up to dense_stability_units
+// units by Gaussian elimination; beyond, by the fixed-point iteration lambda = mu + G lambda
+// (Gauss-Seidel sweeps over the kernel list, geometric convergence at rate rho(G)) until the
+// rates change by less than 1e-13 relative, or within a budget of ~1e9 operations, after which
+// the remaining geometric tail is extrapolated (an estimate for near-critical processes).
 std::vector<double> stationary_rates_hz(const hawkes_params& params);
 
 // Up-front sizes of `generate hawkes` (SPEC §8), from the parameters alone.
@@ -85,9 +104,9 @@ struct hawkes_estimate {
     double pending = 0;  // expected events waiting in the heap at once (below)
     double memory_bytes = 0;
 };
-// Bytes that validation itself holds: the dense n x n branching matrix and the two matrices of
-// spectral_radius's squaring. Check it before validate() on a config with many units.
-double hawkes_validation_bytes(std::size_t units);
+// Bytes that validation itself holds: the kernel list by target (16 B per kernel, 8 B per unit),
+// three vectors per unit, and the dense matrices of spectral_radius for small processes.
+double hawkes_validation_bytes(const hawkes_params& params);
 // For a validated (stable) process. The heap holds one next immigrant per unit plus the children
 // not yet due; by Little's law their expected number is the rate at which children are created
 // times how long they wait: sum over kernels j -> i of rate_j x G_ij x mean_delay_ij. Memory: that

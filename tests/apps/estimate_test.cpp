@@ -111,7 +111,7 @@ TEST_SUITE("apps") {
         check_nothing_written(dir, 0);
     }
 
-    TEST_CASE("estimates: generate hawkes refuses from its config alone: file, heap and validation matrices") {
+    TEST_CASE("estimates: generate hawkes refuses from its config alone: file, heap and the stability check") {
         temp_dir dir;
         // `generate hawkes NAME.toml` with `options` exits 1 with `message`, and writes nothing.
         std::size_t inputs = 0;
@@ -137,12 +137,24 @@ TEST_SUITE("apps") {
                 " --max-memory 100M",
                 "error: generate hawkes needs about 643 MB of memory (1e+04 events expected, 9.99e+06 pending at once x "
                 "64 B), more than --max-memory 105 MB; nothing was started");
-        // 20000 units: validation alone would hold 3 x 20000^2 doubles (9.6 GB) and take hours: refused first.
+        // 2000 units with 4 kernels each (radius 0.8): the stability check keeps the kernel list
+        // and three vectors (8,000 x 16 B + 2,000 x 32 B = 192 kB), not 2000^2 matrices (whose
+        // repeated squaring took 75 s here).
         std::string many = "t_stop = 10.0\nbaseline = [";
-        for (int i = 0; i < 20000; ++i) many += i == 0 ? "1.0" : ", 1.0";
-        refused("many", many + "]\n", " --max-memory 1G",
-                "error: generate hawkes needs about 9.6 GB of memory (20000 units: 3 dense 20000 x 20000 matrices of "
-                "the kernel norms), more than --max-memory 1.1 GB; nothing was started");
+        for (int i = 0; i < 2000; ++i) many += i == 0 ? "1.0" : ", 1.0";
+        many += "]\n";
+        for (int i = 0; i < 2000; ++i)
+            for (int k = 1; k <= 4; ++k)
+                many += "[[kernel]]\nsource = " + std::to_string((i + 97 * k) % 2000) + "\ntarget = " +
+                        std::to_string(i) + "\nnorm = 0.2\nshape = \"exponential\"\ntau = 5.0\n";
+        refused("many", many, " --max-memory 100k",
+                "error: generate hawkes needs about 192 kB of memory (2000 units, 8000 kernels: the stability "
+                "check's kernel list and vectors), more than --max-memory 102 kB; nothing was started");
+        write_text(dir / "many.toml", many);
+        const auto m = run_evspike("generate hawkes " + (dir / "many.toml") + " -o " + (dir / "h.h5") + " --max-memory 100M");
+        CAPTURE(m.out);
+        CHECK(m.exit_code == 0);
+        CHECK(contains(m.out, "of 2000 units"));
         // Within the limits it runs: 1 Hz for 10 ms.
         write_text(dir / "small.toml", "t_stop = 10.0\nbaseline = [1.0]\n");
         const auto r = run_evspike("generate hawkes " + (dir / "small.toml") + " -o " + (dir / "h.h5") + " --max-memory 100M");
