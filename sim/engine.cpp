@@ -77,11 +77,13 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <variant>
 
 #include <sys/mman.h>
 
 #include "sim/connect.hpp"
+#include "core/big_vector.hpp"
 #include "core/error.hpp"
 #include "sim/sources.hpp"
 #include "core/comm.hpp"
@@ -234,11 +236,14 @@ public:
 
 private:
     std::size_t base_ = 0;
-    std::vector<T> v_;
+    // Huge pages when large (core/big_vector.hpp): the sweep's random accesses miss the TLB less.
+    std::conditional_t<std::is_trivially_copyable_v<T>, big_vector<T>, std::vector<T>> v_;
 };
 
-// How far ahead the epoch's neuron sweep prefetches (Benchmark 4, bench/README.md).
-constexpr std::size_t prefetch_distance = 8;
+// How far ahead the epoch's neuron sweep prefetches (Benchmark 4, bench/README.md, Run 10), and
+// how far ahead report_spikes fetches a spike's fan-out (twice that for its offset).
+constexpr std::size_t prefetch_distance = 16;
+constexpr std::size_t spike_prefetch_distance = 8;
 
 // Partitioned delivery (invariant 10): target blocks of 8192 neurons (their inboxes, 192 KB, and
 // an epoch's inputs to them stay in a 1 MB L2), used when a rank owns more than two blocks.
@@ -1383,12 +1388,12 @@ private:
         had_spikes_ = !spikes_.empty();
         if (spikes_.empty()) return;
         // Each spike reads the first delay of its fan-out: fetch a few spikes ahead.
-        for (std::size_t i = 0; i < spikes_.size() && i < prefetch_distance; ++i)
+        for (std::size_t i = 0; i < spikes_.size() && i < spike_prefetch_distance; ++i)
             __builtin_prefetch(delay_ + off_[spikes_[i].id]);
         for (std::size_t i = 0; i < spikes_.size(); ++i) {
             const auto [t, id] = spikes_[i];
-            if (partitioned_ && i + 2 * prefetch_distance < spikes_.size()) __builtin_prefetch(off_ + spikes_[i + 2 * prefetch_distance].id);
-            if (i + prefetch_distance < spikes_.size()) __builtin_prefetch(delay_ + off_[spikes_[i + prefetch_distance].id]);
+            if (partitioned_ && i + 2 * spike_prefetch_distance < spikes_.size()) __builtin_prefetch(off_ + spikes_[i + 2 * spike_prefetch_distance].id);
+            if (i + spike_prefetch_distance < spikes_.size()) __builtin_prefetch(delay_ + off_[spikes_[i + spike_prefetch_distance].id]);
             if (out_.spikes != nullptr) {
                 const std::size_t g = group_index(id);
                 if (g < out_.record.size() && out_.record[g]) out_.spikes->on_spike(g, id - net_.groups[g].first, t.ms());
