@@ -18,6 +18,7 @@ and a Markdown table at the end. Every run is a fresh process; on a shared machi
 compare paired runs (the load average is printed).
 """
 import argparse
+import glob
 import json
 import os
 import re
@@ -86,20 +87,37 @@ def brian_child(variant, n, t_stop_ms, seed):
     G = NeuronGroup(n, "dv/dt = (-49*mV - v) / (20*ms) : volt (unless refractory)",
                     threshold="v > -50*mV", reset="v = -60*mV", refractory=5 * ms, method="exact")
     G.v = "-60*mV + 10*mV*rand()"
-    # Synapses drawn by Brian2's generated code (fixed in-degree without autapses would need the
-    # arrays in Python, which does not fit at 4e6): per-target random sources via
-    # connect(j=...) with sample(); the same rule and weights.
-    Se = Synapses(G, G, "w : volt", on_pre="v_post += w * int(not_refractory_post)")
-    Se.connect(j="k for k in sample(0, N_pre_exc, size=64) if k != j".replace("N_pre_exc", str(n_exc)))
-    Si = Synapses(G, G, "w : volt", on_pre="v_post += w * int(not_refractory_post)")
-    Si.connect(j=f"k for k in sample({n_exc}, {n}, size=16) if k != j")
-    Se.w = 0.25 * mV
-    Si.w = -2.25 * mV
-    for S in (Se, Si):
+    # Fixed in-degree without autapses, drawn with numpy as bench/bench4.py does (not the same draws
+    # as evspike's streams; the same rule and weights). Brian2's generator syntax cannot express a
+    # fixed in-degree: an earlier `connect(j="k for k in sample(...) if k != j")` here created no
+    # synapse at all (checked: 0 synapses, 19 Hz free firing), so every Brian2 figure of this
+    # script before this fix was of an unconnected network.
+    rng = np.random.default_rng(seed)
+
+    def indegree(first, size, k):
+        # k sources per target from [first, first + size), never the target itself; int32 ids.
+        targets = np.arange(n, dtype=np.int32)
+        src = rng.integers(0, size - 1, size=(n, k), dtype=np.int32) + np.int32(first)
+        own = (targets >= first) & (targets < first + size)
+        src += (own[:, None] & (src >= targets[:, None])).astype(np.int32)  # skip the target's own id
+        src[~own] = rng.integers(first, first + size, size=(int((~own).sum()), k), dtype=np.int32)
+        return src.ravel(), np.repeat(targets, k)
+
+    synapses = 0
+    groups = []
+    for first, size, k, w in ((0, n_exc, 64, 0.25), (n_exc, n - n_exc, 16, -2.25)):
+        i, j = indegree(first, size, k)
+        S = Synapses(G, G, "w : volt (shared, constant)", on_pre="v_post += w * int(not_refractory_post)")
+        S.connect(i=i, j=j)
+        S.w = w * mV
         if variant == "constant":
             S.delay = 0.125 * ms
         else:
-            S.delay = "1*ms + 2*ms*rand()"
+            S.delay = rng.uniform(1.0, 3.0, size=i.size) * ms
+        synapses += int(i.size)
+        groups.append(S)
+        del i, j
+    Se, Si = groups  # Brian2's run() collects the objects it sees as local variables, not in lists
     M = SpikeMonitor(G, record=False)
     run(t_stop_ms * ms)
     device.build(directory=workdir, compile=True, run=False, clean=True)
@@ -108,7 +126,8 @@ def brian_child(variant, n, t_stop_ms, seed):
     whole = time.monotonic() - start
     with open(os.path.join(workdir, "results", "last_run_info.txt")) as f:
         run_s = float(f.read().split()[0])
-    print(json.dumps({"run_s": run_s, "whole_s": whole, "workdir": workdir}))
+    spikes = int(np.fromfile(glob.glob(os.path.join(workdir, "results", "_array_spikemonitor_N_*"))[0], dtype=np.int32)[0])
+    print(json.dumps({"run_s": run_s, "whole_s": whole, "spikes": spikes, "synapses": synapses, "workdir": workdir}))
 
 
 def run_brian(variant, n, t_stop, seed):
@@ -161,7 +180,8 @@ def main():
                     b = run_brian(variant, n, t_stop, args.seed)
                     if b:
                         r["brian_run_s"], r["brian_whole_s"] = b["run_s"], b["whole_s"]
-                        print(f"[{variant} N={n:g}] brian2 cpp_standalone: run {b['run_s']:.3f} s, whole binary "
+                        print(f"[{variant} N={n:g}] brian2 cpp_standalone: {b['synapses']} synapses, {b['spikes']} "
+                              f"spikes (evspike {r['spikes']}); run {b['run_s']:.3f} s, whole binary "
                               f"{b['whole_s']:.3f} s; evspike whole process {r['wall_s']:.3f} s", flush=True)
                 rows.append(r)
     print(f"load average after: {os.getloadavg()[0]:.2f}\n")
