@@ -11,8 +11,11 @@ neurons: its simulation time and the wall time of its whole binary (synapse crea
 
     /usr/bin/python3 bench/scale.py [--build-dir build] [--sizes 4e3,4e4,4e5,4e6]
         [--variants constant,hetero] [--events 3e7] [--ranks 1] [--brian] [--brian-max 4e5]
-        [--build-only]
+        [--build-only] [--pairs N]
 
+With --brian --pairs N, after the first run of each, evspike and Brian2's compiled binary run
+alternately N more times and the medians of the paired ratios (whole process, run phase) are
+printed: on a shared machine, pairs cancel slow drifts of its speed.
 --build-only runs t_stop = 0.001 ms (network build and engine set-up; --t-stop must be > 0). Prints one line per run
 and a Markdown table at the end. Every run is a fresh process; on a shared machine repeat and
 compare paired runs (the load average is printed).
@@ -22,6 +25,7 @@ import glob
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -130,6 +134,20 @@ def brian_child(variant, n, t_stop_ms, seed):
     print(json.dumps({"run_s": run_s, "whole_s": whole, "spikes": spikes, "synapses": synapses, "workdir": workdir}))
 
 
+def rerun_brian(workdir):
+    """Runs a built Brian2 project's binary again: (simulation s, whole binary wall s)."""
+    start = time.monotonic()
+    subprocess.run(["./main"], cwd=workdir, check=True, capture_output=True)
+    whole = time.monotonic() - start
+    with open(os.path.join(workdir, "results", "last_run_info.txt")) as f:
+        return float(f.read().split()[0]), whole
+
+
+def median(xs):
+    xs = sorted(xs)
+    return 0.5 * (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2])
+
+
 def run_brian(variant, n, t_stop, seed):
     proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--brian-child", variant,
                            "--sizes", str(n), "--t-stop-child", repr(t_stop), "--seed", str(seed)],
@@ -151,6 +169,8 @@ def main():
     parser.add_argument("--brian", action="store_true")
     parser.add_argument("--brian-max", type=float, default=4e5)
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--pairs", type=int, default=0,
+                        help="with --brian: then N alternated runs of evspike and Brian2's binary, median ratios")
     parser.add_argument("--brian-child", choices=["constant", "hetero"], help=argparse.SUPPRESS)
     parser.add_argument("--t-stop-child", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -183,17 +203,34 @@ def main():
                         print(f"[{variant} N={n:g}] brian2 cpp_standalone: {b['synapses']} synapses, {b['spikes']} "
                               f"spikes (evspike {r['spikes']}); run {b['run_s']:.3f} s, whole binary "
                               f"{b['whole_s']:.3f} s; evspike whole process {r['wall_s']:.3f} s", flush=True)
+                        whole_ratios, run_ratios = [], []
+                        for p in range(args.pairs):
+                            e = run_evspike(binary, scaled_config(variant, n, tmp), t_stop, args.ranks, tmp)
+                            b_run, b_whole = rerun_brian(b["workdir"])
+                            whole_ratios.append(e["wall_s"] / b_whole)
+                            run_ratios.append(e["run_s"] / b_run)
+                            print(f"[{variant} N={n:g}] pair {p + 1}: evspike whole {e['wall_s']:.3f} s (run "
+                                  f"{e['run_s']:.3f}), Brian2 whole {b_whole:.3f} s (run {b_run:.3f}); load "
+                                  f"{os.getloadavg()[0]:.2f}", flush=True)
+                        if args.pairs:
+                            r["whole_ratio"], r["run_ratio"] = median(whole_ratios), median(run_ratios)
+                            print(f"[{variant} N={n:g}] median paired ratio evspike / Brian2: whole process "
+                                  f"{r['whole_ratio']:.3f} ({min(whole_ratios):.3f}-{max(whole_ratios):.3f}), run "
+                                  f"{r['run_ratio']:.3f} ({min(run_ratios):.3f}-{max(run_ratios):.3f})", flush=True)
+                        shutil.rmtree(b["workdir"], ignore_errors=True)
                 rows.append(r)
     print(f"load average after: {os.getloadavg()[0]:.2f}\n")
     print("| variant | neurons | synapses | t_stop ms | events | run s | events/s | build s (CPU) | "
-          "synapses/s (CPU) | peak RSS B/synapse | evspike whole s | Brian2 run s | Brian2 whole s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "synapses/s (CPU) | peak RSS B/synapse | evspike whole s | Brian2 run s | Brian2 whole s | "
+          "paired whole ratio | paired run ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         ev_rate = r["events"] / r["run_s"] if r["run_s"] > 0 else 0.0
         print(f"| {r['variant']} | {r['n']:.0e} | {r['synapses']:.2e} | {r['t_stop']:g} | {r['events']:.2e} | "
               f"{r['run_s']:.2f} | {ev_rate:.3g} | {r['build_cpu_s']:.2f} | "
               f"{r['synapses'] / max(r['build_cpu_s'], 1e-9):.3g} | {r['rss_per_synapse']:.1f} | {r['wall_s']:.1f} | "
-              f"{r.get('brian_run_s', float('nan')):.2f} | {r.get('brian_whole_s', float('nan')):.2f} |")
+              f"{r.get('brian_run_s', float('nan')):.2f} | {r.get('brian_whole_s', float('nan')):.2f} | "
+              f"{r.get('whole_ratio', float('nan')):.3f} | {r.get('run_ratio', float('nan')):.3f} |")
 
 
 if __name__ == "__main__":
