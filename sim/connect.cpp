@@ -1,8 +1,8 @@
 #include "sim/connect.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
+#include <cstring>
 #include <bit>
 #include <limits>
 #include <optional>
@@ -169,30 +169,176 @@ private:
     std::uint64_t now_ = 0;
 };
 
-// The fill pass's writes. Each synapse goes to its source's cursor in arrays far larger than the
+// Sorts a source's synapses by delay in place, ties in creation order (a source's fan-out is
+// often already sorted: constant delays), and keeps the smallest and largest delay seen. A row is
+// sorted by a stable bucket sort: bucket floor((d - lo) n / (hi - lo)) of n (monotone in d, so
+// buckets in order and their elements in creation order, then a stable insertion sort within the
+// nearly sorted row). With delays spread as in Benchmark 4's uniform [1, 3) that is ~1 element per
+// bucket: linear, few mispredicted branches, where a comparison sort of 80 keys spent ~50 cycles
+// a synapse on them. A row whose buckets come out crowded (> 32 in one: a skewed distribution)
+// takes the comparison sort.
+class row_sorter {
+public:
+    double lo = std::numeric_limits<double>::infinity(), hi = -std::numeric_limits<double>::infinity();
+
+    // The row of n synapses at d, t and w64 or w32 (null when there are no per-synapse weights).
+    void sort(double* d, std::uint32_t* t, double* w64, float* w32, std::size_t n) {
+        if (n == 0) return;
+        double row_lo = d[0], row_hi = d[0];
+        bool sorted = true;
+        for (std::size_t i = 1; i < n; ++i) {
+            sorted &= d[i - 1] <= d[i];
+            row_lo = std::min(row_lo, d[i]);
+            row_hi = std::max(row_hi, d[i]);
+        }
+        lo = std::min(lo, row_lo);
+        hi = std::max(hi, row_hi);
+        if (sorted) return;
+        const double scale = static_cast<double>(n) / (row_hi - row_lo);  // row_hi > row_lo: not sorted
+        bool crowded = !std::isfinite(scale);
+        if (!crowded) {
+            bucket_.resize(n);
+            count_.assign(n + 1, 0);
+            for (std::size_t i = 0; i < n; ++i) {
+                const double x = std::min(static_cast<double>(n - 1), (d[i] - row_lo) * scale);
+                bucket_[i] = static_cast<std::uint32_t>(x);
+                ++count_[bucket_[i] + 1];
+            }
+            for (std::size_t k = 1; k <= n; ++k) {
+                crowded |= count_[k] > 32;
+                count_[k] += count_[k - 1];
+            }
+        }
+        if (crowded) {
+            keys_.resize(n);
+            for (std::size_t i = 0; i < n; ++i) keys_[i] = {std::bit_cast<std::uint64_t>(d[i]), static_cast<std::uint32_t>(i)};
+            std::sort(keys_.begin(), keys_.end());
+            targets_.assign(t, t + n);
+            if (w64 != nullptr) weights_.assign(w64, w64 + n);
+            if (w32 != nullptr) weights32_.assign(w32, w32 + n);
+            for (std::size_t i = 0; i < n; ++i) {
+                d[i] = std::bit_cast<double>(keys_[i].delay_bits);
+                t[i] = targets_[keys_[i].at];
+                if (w64 != nullptr) w64[i] = weights_[keys_[i].at];
+                if (w32 != nullptr) w32[i] = weights32_[keys_[i].at];
+            }
+            return;
+        }
+        // Stable scatter by bucket into the scratch arrays, insertion sort there, copy back.
+        delays_.resize(n);
+        targets_.resize(n);
+        if (w64 != nullptr) weights_.resize(n);
+        if (w32 != nullptr) weights32_.resize(n);
+        for (std::size_t i = 0; i < n; ++i) {
+            const std::uint32_t at = count_[bucket_[i]]++;
+            delays_[at] = d[i];
+            targets_[at] = t[i];
+            if (w64 != nullptr) weights_[at] = w64[i];
+            if (w32 != nullptr) weights32_[at] = w32[i];
+        }
+        for (std::size_t i = 1; i < n; ++i) {
+            const double x = delays_[i];
+            if (!(delays_[i - 1] > x)) continue;
+            const std::uint32_t y = targets_[i];
+            const double wx = w64 != nullptr ? weights_[i] : 0.0;
+            const float wx32 = w32 != nullptr ? weights32_[i] : 0.0f;
+            std::size_t j = i;
+            for (; j > 0 && delays_[j - 1] > x; --j) {
+                delays_[j] = delays_[j - 1];
+                targets_[j] = targets_[j - 1];
+                if (w64 != nullptr) weights_[j] = weights_[j - 1];
+                if (w32 != nullptr) weights32_[j] = weights32_[j - 1];
+            }
+            delays_[j] = x;
+            targets_[j] = y;
+            if (w64 != nullptr) weights_[j] = wx;
+            if (w32 != nullptr) weights32_[j] = wx32;
+        }
+        std::copy(delays_.begin(), delays_.end(), d);
+        std::copy(targets_.begin(), targets_.end(), t);
+        if (w64 != nullptr) std::copy(weights_.begin(), weights_.end(), w64);
+        if (w32 != nullptr) std::copy(weights32_.begin(), weights32_.end(), w32);
+    }
+
+private:
+    struct key {
+        std::uint64_t delay_bits;  // delays are > 0: their bits sort as the values
+        std::uint32_t at;
+        bool operator<(const key& o) const { return delay_bits != o.delay_bits ? delay_bits < o.delay_bits : at < o.at; }
+    };
+    std::vector<key> keys_;
+    std::vector<std::uint32_t> bucket_, count_, targets_;
+    std::vector<double> delays_, weights_;
+    std::vector<float> weights32_;
+};
+
+// The fill pass's writes. Each synapse goes to its source's row in arrays far larger than the
 // caches, and the synapses come in target order, so written one by one each would miss the TLB
-// and two cache lines (its delay and its target) in a random place of the whole arrays. Instead
-// they are collected in a bounded batch (2^20 synapses, 2 x 16 MB) and written block of
-// sources by block (a stable counting sort by source >> shift_, ~1000 blocks): a block's cursors
-// stay in L1/L2 and its writes fall in a few MB of the arrays, so the cursor of a later synapse
-// is known early enough to fetch its slots ahead. The sort is stable and a source's synapses
-// are all in one block, so each source's synapses are written in the order they were drawn,
-// as before.
+// and two cache lines (its delay and its target) in a random place of the whole arrays: that was
+// 65-80 % of the build at 4e6 neurons. Three ways, by size (docs/engine.md, "Building the network"):
+// - direct (<= 2^23 synapses): batches of 4096 written in draw order, each synapse's cursor and
+//   slots fetched ahead;
+// - staged (the usual large case): the sources are cut into blocks of 2^shift_ consecutive ids
+//   (~8192 blocks), whose rows are consecutive in the arrays. The fill pass appends each
+//   synapse's record (delay, target word with the source's index within the block in its spare
+//   top bits, weight) to its block's stream, written into the block's stretch of the arrays
+//   themselves: ~8192 sequential streams whose current lines stay in L2. Then each block's
+//   stream is copied aside and scattered into its rows, in order, and each row sorted by delay
+//   while it is in cache;
+// - sorted batches (large networks whose target words have too few spare bits): batches of 2^20
+//   synapses (2 x 16 MB) sorted by source block (stable counting sort, ~1000 blocks) and written
+//   block by block.
+// Every way writes each source's synapses in the order they were drawn: the streams and the
+// batch sort are stable and keep a source's synapses in one block.
 class synapse_writer {
 public:
-    // `cursor[n]`: where source n's next synapse goes (advanced by each write). Without
-    // `write_delays` the delays are left for the caller (common_delay).
-    synapse_writer(network& net, std::uint64_t* cursor, bool palette, bool write_delays, const build_tuning& tuning)
-        : net_(net), cursor_(cursor), palette_(palette), write_delays_(write_delays) {
+    // The arrays of `net` are allocated; net.offsets holds each source's row start (and the
+    // total at node_count). `common` is the delay of every synapse (common_delay) if there is one:
+    // then no delay is written nor sorted.
+    synapse_writer(network& net, bool palette, std::optional<double> common, const build_tuning& tuning)
+        : net_(net), palette_(palette), common_(common) {
         const std::uint64_t total = net.delays.size();
-        // Sorting pays off once the arrays outgrow the caches (by default 2^23 synapses: 100 MB);
-        // below, batches of 4096 (64 KB: a large buffer costs its page faults).
-        const bool sort = total > tuning.sort_above && net.node_count > 1;
+        const bool large = total > tuning.sort_above && net.node_count > 1;
+        if (large && tuning.staged) {
+            // Spare bits of a target word: above the target id (a neuron) and the palette index.
+            const int target_bits = std::bit_width(std::max<std::uint32_t>(net.neuron_count, 2) - 1);
+            const int index_bits = palette ? std::bit_width(std::max<std::size_t>(net.weight_palette.size(), 2) - 1) : 0;
+            const int spare = 32 - target_bits - index_bits;
+            const int bits = std::bit_width(net.node_count - 1);
+            const int shift = std::max(bits - tuning.stream_bits, 1);
+            if (shift <= spare) {
+                // The stretches are copied aside one at a time: refuse to stage if one is huge.
+                const std::uint32_t per = std::uint32_t{1} << shift;
+                std::uint64_t widest = 0;
+                for (std::uint64_t first = 0; first < net.node_count; first += per)
+                    widest = std::max(widest, net.offsets[std::min<std::uint64_t>(first + per, net.node_count)] -
+                                                  net.offsets[first]);
+                if (widest <= max_stretch) {
+                    staged_ = true;
+                    shift_ = shift;
+                    local_mask_ = (std::uint32_t{1} << shift) - 1;
+                    // The record's words and the arrays they are staged in, in this order.
+                    if (!common) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.delays.data()), 2});
+                    segments_.push_back({net.targets.data(), 1});
+                    if (!net.weights.empty()) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.weights.data()), 2});
+                    if (!net.weights32.empty()) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.weights32.data()), 1});
+                    for (const auto& g : segments_) words_ += g.words;
+                    weight_words_ = net.weights.empty() ? (net.weights32.empty() ? 0 : 1) : 2;
+                    target_bits_ = target_bits;
+                    index_bits_ = index_bits;
+                    stages_.resize((std::size_t{net.node_count - 1} >> shift) + 1);
+                    for (std::size_t b = 0; b < stages_.size(); ++b) enter(b, 0);
+                    return;
+                }
+            }
+        }
+        // Batches, with net.offsets as the cursors (each source's row end after the fill).
+        cursor_ = net.offsets.data();
         const std::size_t batch = static_cast<std::size_t>(
-            std::min({total, std::max<std::uint64_t>(tuning.batch, 1), sort ? total : std::uint64_t{4096}}));
+            std::min({total, std::max<std::uint64_t>(tuning.batch, 1), large ? total : std::uint64_t{4096}}));
         entries_.resize(batch);
         if (!palette_) weights_.resize(batch);
-        if (sort) {
+        if (large) {
             const int bits = std::bit_width(net.node_count - 1);
             shift_ = bits > tuning.block_bits ? bits - tuning.block_bits : 0;
             start_.resize((std::size_t{net.node_count - 1} >> shift_) + 2);
@@ -200,12 +346,162 @@ public:
             if (!palette_) sorted_weights_.resize(batch);
         }
     }
-    // Synapse source -> (target word: target | palette index << 24 with a palette), its delay and
-    // (without a palette) weight.
-    void put(std::uint32_t source, std::uint32_t word, double delay, double weight) {
-        entries_[n_] = {source, word, delay};
+
+    // Synapse source -> target (global ids), its palette index (0 without a palette), delay and
+    // weight (used without a palette only).
+    void put(std::uint32_t source, std::uint32_t target, std::uint32_t index, double delay, double weight) {
+        if (staged_) {
+            // The record: delay (unless common), target word (target | palette index | source in
+            // block), weight (without a palette), appended to the block's stream.
+            const std::uint32_t word = target | index << target_bits_ | (source & local_mask_) << (target_bits_ + index_bits_);
+            stage& st = stages_[source >> shift_];
+            __builtin_prefetch(st.at + 16 + words_, 1);  // the stream's next line
+            if (static_cast<std::size_t>(st.end - st.at) >= words_) [[likely]] {
+                if (!common_) {
+                    std::memcpy(st.at, &delay, 8);
+                    st.at += 2;
+                }
+                std::memcpy(st.at++, &word, 4);
+                if (weight_words_ == 2) {
+                    std::memcpy(st.at, &weight, 8);
+                    st.at += 2;
+                } else if (weight_words_ == 1) {
+                    const float w = static_cast<float>(weight);
+                    std::memcpy(st.at++, &w, 4);
+                }
+                return;
+            }
+            std::uint32_t record[5];
+            std::uint32_t* r = record;
+            if (!common_) {
+                std::memcpy(r, &delay, 8);
+                r += 2;
+            }
+            *r++ = word;
+            if (weight_words_ == 2) {
+                std::memcpy(r, &weight, 8);
+                r += 2;
+            } else if (weight_words_ == 1) {
+                const float w = static_cast<float>(weight);
+                std::memcpy(r++, &w, 4);
+            }
+            for (const std::uint32_t* w = record; w < r; ++w) {
+                if (st.at == st.end) enter(source >> shift_, st.segment + 1);
+                *st.at++ = *w;
+            }
+            return;
+        }
+        entries_[n_] = {source, target | index << 24, delay};
         if (!palette_) weights_[n_] = weight;
         if (++n_ == entries_.size()) flush();
+    }
+
+    // After the fill pass: every synapse in its row, the rows sorted by delay, the offsets the
+    // row starts again, the delay range set.
+    void finish() {
+        row_sorter sorter;
+        if (staged_) {
+            place(sorter);
+        } else {
+            flush();
+            // The cursors stopped at each row's end, the next row's start: shifted back one place.
+            for (std::uint32_t n = net_.node_count; n > 0; --n) net_.offsets[n] = net_.offsets[n - 1];
+            net_.offsets[0] = 0;
+            if (common_)
+                std::fill(net_.delays.begin(), net_.delays.end(), *common_);
+            else
+                for (std::uint32_t n = 0; n < net_.node_count; ++n) sort_row(sorter, n);
+        }
+        if (net_.delays.empty()) return;
+        net_.min_delay_ms = common_ ? *common_ : sorter.lo;
+        net_.max_delay_ms = common_ ? *common_ : sorter.hi;
+    }
+
+private:
+    struct entry {
+        std::uint32_t source, word;
+        double delay;
+    };
+    static constexpr std::size_t ahead = 16;  // slots fetched this many synapses ahead (cursors twice as far)
+    // A staged block's stream: the next word and the end of the current segment's stretch.
+    struct stage {
+        std::uint32_t* at = nullptr;
+        std::uint32_t* end = nullptr;
+        std::uint32_t segment = 0;
+    };
+    // An array a staged record is written into, as 4-byte words, `words` per synapse.
+    struct segment {
+        std::uint32_t* base;
+        std::uint32_t words;
+    };
+
+    // Block b's stream moves to segment g: the stretch of its rows in that array.
+    void enter(std::size_t b, std::uint32_t g) {
+        const std::uint64_t first = std::uint64_t{b} << shift_;
+        const std::uint64_t begin = net_.offsets[first];
+        const std::uint64_t end = net_.offsets[std::min<std::uint64_t>(first + (std::uint64_t{1} << shift_), net_.node_count)];
+        stages_[b] = {segments_[g].base + segments_[g].words * begin, segments_[g].base + segments_[g].words * end, g};
+    }
+
+    static constexpr std::uint64_t max_stretch = std::uint64_t{1} << 22;  // synapses of a staged block
+
+    // Row n (net_.offsets[n] its start) sorted by delay.
+    void sort_row(row_sorter& sorter, std::uint32_t n) {
+        const std::uint64_t at = net_.offsets[n];
+        sorter.sort(net_.delays.data() + at, net_.targets.data() + at,
+                    net_.weights.empty() ? nullptr : net_.weights.data() + at,
+                    net_.weights32.empty() ? nullptr : net_.weights32.data() + at, net_.offsets[n + 1] - at);
+    }
+
+    // The staged blocks, one by one: the stream (a few hundred KB) copied aside, its records
+    // scattered into their rows in order (the target words restored: target | palette index <<
+    // 24), the rows sorted by delay while in cache.
+    void place(row_sorter& sorter) {
+        const std::uint64_t* const offsets = net_.offsets.data();
+        double* const delays = net_.delays.data();
+        std::uint32_t* const targets = net_.targets.data();
+        double* const w64 = net_.weights.empty() ? nullptr : net_.weights.data();
+        float* const w32 = net_.weights32.empty() ? nullptr : net_.weights32.data();
+        const std::uint32_t target_mask = (std::uint32_t{1} << target_bits_) - 1;
+        const std::uint32_t index_mask = (std::uint32_t{1} << index_bits_) - 1;
+        const int local_shift = target_bits_ + index_bits_;
+        const double common = common_.value_or(0.0);
+        const std::size_t words = words_;
+        std::vector<std::uint32_t> stream;
+        std::vector<std::uint64_t> row;  // each source's next place
+        const std::uint32_t per = std::uint32_t{1} << shift_;
+        for (std::uint64_t first = 0; first < net_.node_count; first += per) {
+            const std::uint32_t sources = static_cast<std::uint32_t>(std::min<std::uint64_t>(per, net_.node_count - first));
+            const std::uint64_t begin = offsets[first], end = offsets[first + sources];
+            if (begin == end) continue;
+            const std::size_t n = end - begin;
+            stream.resize(n * words);
+            std::uint32_t* to = stream.data();
+            for (const auto& g : segments_) {
+                to = std::copy(g.base + g.words * begin, g.base + g.words * end, to);
+            }
+            row.assign(offsets + first, offsets + first + sources);
+            const std::uint32_t* r = stream.data();
+            for (std::size_t i = 0; i < n; ++i) {
+                double d = common;
+                if (!common_) {
+                    std::memcpy(&d, r, 8);
+                    r += 2;
+                }
+                const std::uint32_t word = *r++;
+                const std::uint64_t at = row[word >> local_shift]++;
+                targets[at] = (word & target_mask) | ((word >> target_bits_) & index_mask) << 24;
+                delays[at] = d;
+                if (w64 != nullptr) {
+                    std::memcpy(w64 + at, r, 8);
+                    r += 2;
+                } else if (w32 != nullptr) {
+                    std::memcpy(w32 + at, r++, 4);
+                }
+            }
+            if (!common_)
+                for (std::uint32_t s = 0; s < sources; ++s) sort_row(sorter, static_cast<std::uint32_t>(first + s));
+        }
     }
 
     void flush() {
@@ -236,17 +532,10 @@ public:
         write(out, sorted_weights_.data(), n);
     }
 
-private:
-    struct entry {
-        std::uint32_t source, word;
-        double delay;
-    };
-    static constexpr std::size_t ahead = 16;  // slots fetched this many synapses ahead (cursors twice as far)
-
     void write(const entry* e, const double* w, std::size_t n) {
         // Local pointers: the compiler cannot keep net_'s members in registers across stores.
         std::uint64_t* const cursor = cursor_;
-        double* const delays = write_delays_ ? net_.delays.data() : nullptr;
+        double* const delays = common_ ? nullptr : net_.delays.data();
         std::uint32_t* const targets = net_.targets.data();
         double* const weights = net_.weights.empty() ? nullptr : net_.weights.data();
         float* const weights32 = net_.weights32.empty() ? nullptr : net_.weights32.data();
@@ -269,10 +558,17 @@ private:
     }
 
     network& net_;
-    std::uint64_t* cursor_;
     bool palette_;
-    bool write_delays_;
-    int shift_ = 0;
+    std::optional<double> common_;
+    bool staged_ = false;
+    int shift_ = 0;                             // sources per block: 2^shift_
+    int target_bits_ = 0, index_bits_ = 0;      // staged target words: target | index | source in block
+    std::uint32_t local_mask_ = 0;              // a source's index in its block: source & local_mask_
+    std::vector<segment> segments_;             // staged: where the records go
+    std::size_t words_ = 0;                     // staged: 4-byte words per record
+    int weight_words_ = 0;                      // staged: 2 (float64 weights), 1 (float32) or 0 (palette)
+    std::vector<stage> stages_;                 // staged: each block's stream
+    std::uint64_t* cursor_ = nullptr;           // batches: each source's next place
     std::vector<entry> entries_, sorted_;
     std::vector<double> weights_, sorted_weights_;
     std::vector<std::uint64_t> start_;  // per block: where its next synapse goes in sorted_
@@ -391,12 +687,10 @@ private:
 
     // Synapse i -> j (local ids) to the writer, the weight as its palette index with a palette.
     void put(std::uint64_t i, std::uint64_t j, double w, double d) {
-        std::uint32_t word = static_cast<std::uint32_t>(tgt_.first + j);
-        if (constant_index_ >= 0)
-            word |= static_cast<std::uint32_t>(constant_index_) << 24;
-        else if (palette_ != nullptr)
-            word |= palette_->index(w) << 24;
-        out_->put(static_cast<std::uint32_t>(src_.first + i), word, d, w);
+        const std::uint32_t index = constant_index_ >= 0   ? static_cast<std::uint32_t>(constant_index_)
+                                    : palette_ != nullptr ? palette_->index(w)
+                                                          : 0;
+        out_->put(static_cast<std::uint32_t>(src_.first + i), static_cast<std::uint32_t>(tgt_.first + j), index, d, w);
     }
 
     // The count pass: chosen_ sources of local target j, counted (their counters fetched first).
@@ -613,112 +907,6 @@ private:
     draw_set seen_;
 };
 
-// Sorts each source's synapses by delay in place, ties in creation order (a source's fan-out is
-// often already sorted: constant delays), and returns the smallest and largest delay (+inf and
-// -inf for no synapse). A row is sorted by a stable bucket sort: bucket floor((d - lo) n / (hi -
-// lo)) of n (monotone in d, so buckets in order and their elements in creation order, then a
-// stable insertion sort within the nearly sorted row). With delays spread as in Benchmark 4's
-// uniform [1, 3) that is ~1 element per bucket: linear, few mispredicted branches, where a
-// comparison sort of 80 keys spent ~50 cycles a synapse on them. A row whose buckets come out
-// crowded (> 32 in one: a skewed distribution) takes the comparison sort.
-std::pair<double, double> sort_by_delay(network& net) {
-    struct key {
-        std::uint64_t delay_bits;  // delays are > 0: their bits sort as the values
-        std::uint32_t at;
-        bool operator<(const key& o) const { return delay_bits != o.delay_bits ? delay_bits < o.delay_bits : at < o.at; }
-    };
-    std::vector<key> keys;
-    std::vector<std::uint32_t> bucket, count;
-    std::vector<double> delays, weights;
-    std::vector<std::uint32_t> targets;
-    std::vector<float> weights32;
-    double* const w64 = net.weights.empty() ? nullptr : net.weights.data();
-    float* const w32 = net.weights32.empty() ? nullptr : net.weights32.data();
-    double lo_all = std::numeric_limits<double>::infinity(), hi_all = -lo_all;
-    for (std::uint32_t node = 0; node < net.node_count; ++node) {
-        const std::uint64_t b = net.offsets[node];
-        const std::size_t n = net.offsets[node + 1] - b;
-        if (n == 0) continue;
-        double* const d = net.delays.data() + b;
-        std::uint32_t* const t = net.targets.data() + b;
-        double lo = d[0], hi = d[0];
-        bool sorted = true;
-        for (std::size_t i = 1; i < n; ++i) {
-            sorted &= d[i - 1] <= d[i];
-            lo = std::min(lo, d[i]);
-            hi = std::max(hi, d[i]);
-        }
-        lo_all = std::min(lo_all, lo);
-        hi_all = std::max(hi_all, hi);
-        if (sorted) continue;
-        const double scale = static_cast<double>(n) / (hi - lo);  // hi > lo: the row is not sorted
-        bool crowded = !std::isfinite(scale);
-        if (!crowded) {
-            bucket.resize(n);
-            count.assign(n + 1, 0);
-            for (std::size_t i = 0; i < n; ++i) {
-                const double x = std::min(static_cast<double>(n - 1), (d[i] - lo) * scale);
-                bucket[i] = static_cast<std::uint32_t>(x);
-                ++count[bucket[i] + 1];
-            }
-            for (std::size_t k = 1; k <= n; ++k) {
-                crowded |= count[k] > 32;
-                count[k] += count[k - 1];
-            }
-        }
-        if (crowded) {
-            keys.resize(n);
-            for (std::size_t i = 0; i < n; ++i) keys[i] = {std::bit_cast<std::uint64_t>(d[i]), static_cast<std::uint32_t>(i)};
-            std::sort(keys.begin(), keys.end());
-            targets.assign(t, t + n);
-            if (w64 != nullptr) weights.assign(w64 + b, w64 + b + n);
-            if (w32 != nullptr) weights32.assign(w32 + b, w32 + b + n);
-            for (std::size_t i = 0; i < n; ++i) {
-                d[i] = std::bit_cast<double>(keys[i].delay_bits);
-                t[i] = targets[keys[i].at];
-                if (w64 != nullptr) w64[b + i] = weights[keys[i].at];
-                if (w32 != nullptr) w32[b + i] = weights32[keys[i].at];
-            }
-            continue;
-        }
-        // Stable scatter by bucket into the scratch arrays, insertion sort there, copy back.
-        delays.resize(n);
-        targets.resize(n);
-        if (w64 != nullptr) weights.resize(n);
-        if (w32 != nullptr) weights32.resize(n);
-        for (std::size_t i = 0; i < n; ++i) {
-            const std::uint32_t at = count[bucket[i]]++;
-            delays[at] = d[i];
-            targets[at] = t[i];
-            if (w64 != nullptr) weights[at] = w64[b + i];
-            if (w32 != nullptr) weights32[at] = w32[b + i];
-        }
-        for (std::size_t i = 1; i < n; ++i) {
-            const double x = delays[i];
-            if (!(delays[i - 1] > x)) continue;
-            const std::uint32_t y = targets[i];
-            const double wx = w64 != nullptr ? weights[i] : 0.0;
-            const float wx32 = w32 != nullptr ? weights32[i] : 0.0f;
-            std::size_t j = i;
-            for (; j > 0 && delays[j - 1] > x; --j) {
-                delays[j] = delays[j - 1];
-                targets[j] = targets[j - 1];
-                if (w64 != nullptr) weights[j] = weights[j - 1];
-                if (w32 != nullptr) weights32[j] = weights32[j - 1];
-            }
-            delays[j] = x;
-            targets[j] = y;
-            if (w64 != nullptr) weights[j] = wx;
-            if (w32 != nullptr) weights32[j] = wx32;
-        }
-        std::copy(delays.begin(), delays.end(), d);
-        std::copy(targets.begin(), targets.end(), t);
-        if (w64 != nullptr) std::copy(weights.begin(), weights.end(), w64 + b);
-        if (w32 != nullptr) std::copy(weights32.begin(), weights32.end(), w32 + b);
-    }
-    return {lo_all, hi_all};
-}
-
 // The delay every synapse of the network has, if every connection's delay is the same constant
 // (Benchmark 4): then the fill pass writes no delay (the array is filled in address order after,
 // saving one of the two random cache misses of each synapse) and no row needs sorting.
@@ -775,8 +963,7 @@ network build_network(const simulation_spec& spec, const partition& part, const 
     weight_set weights;
     weights.float32 = net.float32_weights;
     for (auto& b : builders) b.count(net.offsets, weights);
-    // offsets[n] = start of n's synapses; during the fill offsets[n] is n's cursor, after it the
-    // end of n's synapses, which is the start of n + 1's: shifted back by one place.
+    // offsets[n] = start of n's synapses (synapse_writer may use them as cursors).
     std::uint64_t total = 0;
     for (std::uint32_t n = 0; n <= net.node_count; ++n) {
         const std::uint64_t c = n < net.node_count ? net.offsets[n] : 0;
@@ -797,21 +984,9 @@ network build_network(const simulation_spec& spec, const partition& part, const 
         net.weights.resize(total);
 
     // Pass 2: the same draws, each synapse written in place.
-    const std::optional<double> delay = common_delay(spec);
-    {
-        synapse_writer out(net, net.offsets.data(), palette, !delay, tuning);
-        for (auto& b : builders) b.fill(out, palette ? &weights : nullptr);
-        out.flush();
-    }
-    for (std::uint32_t n = net.node_count; n > 0; --n) net.offsets[n] = net.offsets[n - 1];
-    net.offsets[0] = 0;
-    if (delay) {
-        std::fill(net.delays.begin(), net.delays.end(), *delay);
-        if (total > 0) net.min_delay_ms = net.max_delay_ms = *delay;
-    } else if (const auto [lo, hi] = sort_by_delay(net); total > 0) {
-        net.min_delay_ms = lo;
-        net.max_delay_ms = hi;
-    }
+    synapse_writer out(net, palette, common_delay(spec), tuning);
+    for (auto& b : builders) b.fill(out, palette ? &weights : nullptr);
+    out.finish();
     return net;
 }
 

@@ -53,6 +53,8 @@ struct build_tuning {
     std::uint64_t batch = std::uint64_t{1} << 20;       // synapses held before they are written (sorted batches)
     std::uint64_t sort_above = std::uint64_t{1} << 23;  // batches sorted by source block beyond this many synapses
     int block_bits = 10;                                // into at most ~2^block_bits blocks of sources
+    bool staged = true;                                 // large networks staged by source block when the bits allow
+    int stream_bits = 13;                               // into at most ~2^stream_bits blocks of sources
 };
 network build_network(const simulation_spec& spec, const partition& part, const build_tuning& tuning);
 

@@ -251,12 +251,15 @@ TEST_SUITE("core") {
     }
 
     TEST_CASE("every source's synapses are stored in draw order, sorted by delay with ties in draw order, whatever the batches") {
-        // Small batches sorted by source block (as the default does beyond 2^21 synapses), one
-        // synapse per batch, and the defaults all build the reference network, on one rank and
+        // Staged writes by source block (as the default does beyond 2^23 synapses; blocks of 2^7
+        // and of 2 sources), small batches sorted by source block, one synapse per batch, and the
+        // defaults all build the reference network, on one rank and
         // on rank 1 of 3; for the delay variants of Benchmark 4 (constant: no sort; uniform [1,
         // 3): every row sorted) and mixed ones (constant delays of several values, whose ties
         // must keep draw order), with a palette, with per-synapse float64 and float32 weights.
-        const build_tuning small{333, 0, 3}, single{1, 0, 10};
+        const build_tuning staged{.sort_above = 0, .stream_bits = 3}, one_source{.sort_above = 0, .stream_bits = 20},
+            sorted{.batch = 333, .sort_above = 0, .block_bits = 3, .staged = false},
+            single{.batch = 1, .sort_above = 0, .staged = false};
         std::vector<simulation_spec> specs;
         specs.push_back(mini_bench4(800, 200));
         auto hetero = specs.back();
@@ -281,7 +284,7 @@ TEST_SUITE("core") {
                 std::size_t count = 0;
                 for (const auto& row : expected) count += row.size();
                 REQUIRE(count > 1000);
-                for (const build_tuning& tuning : {build_tuning{}, small, single}) {
+                for (const build_tuning& tuning : {build_tuning{}, staged, one_source, sorted, single}) {
                     const auto net = build_network(specs[s], part, tuning);
                     CHECK(net.uses_palette() == (s != 2 && s != 3));
                     CHECK(rows_of(net) == expected);
@@ -317,13 +320,16 @@ TEST_SUITE("core") {
         c.weight = weights;  // 400 distinct: no palette, each weight names its pair
         c.delay = delays;
         spec.connections = {c};
-        const auto net = build_network(spec, partition{}, build_tuning{64, 0, 1});
-        REQUIRE_FALSE(net.uses_palette());
-        const auto rows = rows_of(net);
-        CHECK(rows == reference_rows(spec, net));
-        CHECK(std::is_sorted(rows[0].begin(), rows[0].end(), [](const edge& a, const edge& b) { return a.delay < b.delay; }));
-        CHECK(rows[1].front().delay == 0.75);
-        CHECK(rows[1].front().target == 2);  // b's node 0: the first pair drawn with 0.75
+        for (const build_tuning& tuning : {build_tuning{}, build_tuning{.sort_above = 0, .stream_bits = 2},
+                                           build_tuning{.batch = 64, .sort_above = 0, .block_bits = 1, .staged = false}}) {
+            const auto net = build_network(spec, partition{}, tuning);
+            REQUIRE_FALSE(net.uses_palette());
+            const auto rows = rows_of(net);
+            CHECK(rows == reference_rows(spec, net));
+            CHECK(std::is_sorted(rows[0].begin(), rows[0].end(), [](const edge& a, const edge& b) { return a.delay < b.delay; }));
+            CHECK(rows[1].front().delay == 0.75);
+            CHECK(rows[1].front().target == 2);  // b's node 0: the first pair drawn with 0.75
+        }
     }
 
     TEST_CASE("pairs: an autapse with autapses = false and an out-of-range id name the pair") {
