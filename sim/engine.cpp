@@ -793,10 +793,39 @@ private:
                 process(id, n, std::get<lif_exp>(models_[n.model]), T1);
             }
             box_of(id) = inbox{};
-            if (n.moved | (n.live != (n.queued != not_queued))) sync(id, n);
+            if (n.moved | (n.live != (n.queued != not_queued))) {
+                if constexpr (Partitioned)
+                    moved_.push_back(id);
+                else
+                    sync(id, n);
+            }
         }
-        if (Partitioned)
+        if (Partitioned) {
             for (std::size_t w = w0; w < w1; ++w) due_bits_[w] = 0;
+            sync_moved();
+        }
+    }
+
+    // Partitioned: the block's moved predictions are queued after its sweep, not one by one in
+    // it, so that the ring links (beyond the caches: a miss each) and the ring slots' entries they
+    // point to are fetched ahead. (No result depends on the order of the neurons in a ring slot.)
+    void sync_moved() {
+        const std::size_t count = moved_.size();
+        constexpr std::size_t ahead = 8;
+        for (std::size_t i = 0; i < count && i < 2 * ahead; ++i) __builtin_prefetch(&ring_links_[moved_[i]]);
+        for (std::size_t i = 0; i < count; ++i) {
+            if (i + 2 * ahead < count) __builtin_prefetch(&ring_links_[moved_[i + 2 * ahead]]);
+            if (i + ahead < count) {
+                const std::uint32_t next = moved_[i + ahead];
+                if (neurons_[next].queued == in_ring) {
+                    const ring_link l = ring_links_[next];
+                    __builtin_prefetch(slot_ids_[l.slot].data() + l.pos, 1);
+                }
+            }
+            const std::uint32_t id = moved_[i];
+            sync(id, neurons_[id]);
+        }
+        moved_.clear();
     }
 
     // Partitioned delivery, second pass: block blk's inputs, in delivery order, chained into their
@@ -1577,6 +1606,7 @@ private:
     block_array<std::uint64_t> active_bits_;  // neurons with an input or a crossing in it
     block_array<std::uint64_t> due_bits_;     // neurons taken out of the ring's slot of the epoch
     std::vector<std::uint32_t> active_;       // the same, as a list in id order
+    std::vector<std::uint32_t> moved_;        // partitioned: the block's neurons to sync (sync_moved)
     std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
     std::size_t n_inputs_ = 0;
     std::vector<input> grouped_;              // one neuron's inputs, sorted (gather)
