@@ -125,22 +125,29 @@ def brian_child(variant, n, t_stop_ms, seed):
     M = SpikeMonitor(G, record=False)
     run(t_stop_ms * ms)
     device.build(directory=workdir, compile=True, run=False, clean=True)
-    start = time.monotonic()
-    subprocess.run(["./main"], cwd=workdir, check=True, capture_output=True)
-    whole = time.monotonic() - start
-    with open(os.path.join(workdir, "results", "last_run_info.txt")) as f:
-        run_s = float(f.read().split()[0])
-    spikes = int(np.fromfile(glob.glob(os.path.join(workdir, "results", "_array_spikemonitor_N_*"))[0], dtype=np.int32)[0])
-    print(json.dumps({"run_s": run_s, "whole_s": whole, "spikes": spikes, "synapses": synapses, "workdir": workdir}))
+    # The binary runs from the parent, once this process (and its copies of the arrays: 15 GB at
+    # 4e6 neurons) is gone.
+    print(json.dumps({"synapses": synapses, "workdir": workdir}))
 
 
 def rerun_brian(workdir):
-    """Runs a built Brian2 project's binary again: (simulation s, whole binary wall s)."""
+    """Runs a built Brian2 project's binary: (simulation s, whole binary wall s, peak RSS bytes)."""
     start = time.monotonic()
-    subprocess.run(["./main"], cwd=workdir, check=True, capture_output=True)
+    proc = subprocess.run(["/usr/bin/time", "-f", "peak_rss_kb %M", "./main"], cwd=workdir, capture_output=True,
+                          text=True)
     whole = time.monotonic() - start
+    if proc.returncode != 0:
+        raise RuntimeError(f"brian2's binary failed (exit {proc.returncode}): {proc.stderr[-500:]}")
     with open(os.path.join(workdir, "results", "last_run_info.txt")) as f:
-        return float(f.read().split()[0]), whole
+        run_s = float(f.read().split()[0])
+    rss = int(re.search(r"peak_rss_kb (\d+)", proc.stderr).group(1)) * 1024
+    return run_s, whole, rss
+
+
+def brian_spikes(workdir):
+    import numpy as np
+    path = glob.glob(os.path.join(workdir, "results", "_array_spikemonitor_N_*"))[0]
+    return int(np.fromfile(path, dtype=np.int32)[0])
 
 
 def median(xs):
@@ -155,7 +162,15 @@ def run_brian(variant, n, t_stop, seed):
     if proc.returncode != 0:
         print("brian2 failed:\n" + proc.stderr[-2000:], file=sys.stderr)
         return None
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    b = json.loads(proc.stdout.strip().splitlines()[-1])
+    try:
+        b["run_s"], b["whole_s"], b["peak_rss"] = rerun_brian(b["workdir"])
+    except RuntimeError as e:
+        print(e, file=sys.stderr)
+        shutil.rmtree(b["workdir"], ignore_errors=True)
+        return None
+    b["spikes"] = brian_spikes(b["workdir"])
+    return b
 
 
 def main():
@@ -202,11 +217,12 @@ def main():
                         r["brian_run_s"], r["brian_whole_s"] = b["run_s"], b["whole_s"]
                         print(f"[{variant} N={n:g}] brian2 cpp_standalone: {b['synapses']} synapses, {b['spikes']} "
                               f"spikes (evspike {r['spikes']}); run {b['run_s']:.3f} s, whole binary "
-                              f"{b['whole_s']:.3f} s; evspike whole process {r['wall_s']:.3f} s", flush=True)
+                              f"{b['whole_s']:.3f} s, peak RSS {b['peak_rss'] / 2**20:.0f} MiB; evspike whole "
+                              f"process {r['wall_s']:.3f} s", flush=True)
                         whole_ratios, run_ratios = [], []
                         for p in range(args.pairs):
                             e = run_evspike(binary, scaled_config(variant, n, tmp), t_stop, args.ranks, tmp)
-                            b_run, b_whole = rerun_brian(b["workdir"])
+                            b_run, b_whole, _ = rerun_brian(b["workdir"])
                             whole_ratios.append(e["wall_s"] / b_whole)
                             run_ratios.append(e["run_s"] / b_run)
                             print(f"[{variant} N={n:g}] pair {p + 1}: evspike whole {e['wall_s']:.3f} s (run "
