@@ -290,47 +290,72 @@ private:
 //   block by block.
 // Every way writes each source's synapses in the order they were drawn: the streams and the
 // batch sort are stable and keep a source's synapses in one block.
+// Blocks of 2^shift sources for the staged writes, if the target words have the spare bits.
+struct staging_plan {
+    int shift = 0;  // 0: not staged
+    int target_bits = 0, index_bits = 0;
+};
+
+// shift from the node count (~2^stream_bits blocks), the bits from the neuron count and the
+// palette size (an upper bound: the palette holds at most `palette_size` values).
+staging_plan plan_staging(const network& net, std::size_t palette_size, const build_tuning& tuning) {
+    staging_plan plan;
+    if (!tuning.staged || net.node_count < 2) return plan;
+    plan.target_bits = std::bit_width(std::max<std::uint32_t>(net.neuron_count, 2) - 1);
+    plan.index_bits = palette_size > 0 ? std::bit_width(std::max<std::size_t>(palette_size, 2) - 1) : 0;
+    const int shift = std::max(static_cast<int>(std::bit_width(net.node_count - 1)) - tuning.stream_bits, 1);
+    if (shift <= 32 - plan.target_bits - plan.index_bits) plan.shift = shift;
+    return plan;
+}
+
 class synapse_writer {
 public:
-    // The arrays of `net` are allocated; net.offsets holds each source's row start (and the
-    // total at node_count). `common` is the delay of every synapse (common_delay) if there is one:
-    // then no delay is written nor sorted.
-    synapse_writer(network& net, bool palette, std::optional<double> common, const build_tuning& tuning)
-        : net_(net), palette_(palette), common_(common) {
+    // The arrays of `net` are allocated. `block_start` (size blocks + 1) holds where each block of
+    // 2^plan.shift sources starts if the first pass counted per block: then the writes are
+    // staged and net.offsets is set when the rows are placed. Otherwise net.offsets holds each
+    // source's row start (and the total at node_count). `common` is the delay of every synapse
+    // (common_delay) if there is one: then no delay is written nor sorted.
+    synapse_writer(network& net, bool palette, std::optional<double> common, const build_tuning& tuning,
+                   std::vector<std::uint64_t> block_start, staging_plan plan)
+        : net_(net), palette_(palette), common_(common), block_start_(std::move(block_start)) {
         const std::uint64_t total = net.delays.size();
         const bool large = total > tuning.sort_above && net.node_count > 1;
-        if (large && tuning.staged) {
-            // Spare bits of a target word: above the target id (a neuron) and the palette index.
-            const int target_bits = std::bit_width(std::max<std::uint32_t>(net.neuron_count, 2) - 1);
-            const int index_bits = palette ? std::bit_width(std::max<std::size_t>(net.weight_palette.size(), 2) - 1) : 0;
-            const int spare = 32 - target_bits - index_bits;
-            const int bits = std::bit_width(net.node_count - 1);
-            const int shift = std::max(bits - tuning.stream_bits, 1);
-            if (shift <= spare) {
-                // The stretches are copied aside one at a time: refuse to stage if one is huge.
-                const std::uint32_t per = std::uint32_t{1} << shift;
+        if (block_start_.empty() && large) {
+            // Counted per source: staged if the bits allow it and no block is too wide.
+            plan = plan_staging(net, palette ? net.weight_palette.size() : 0, tuning);
+            if (plan.shift > 0) {
+                const std::uint64_t per = std::uint64_t{1} << plan.shift;
                 std::uint64_t widest = 0;
-                for (std::uint64_t first = 0; first < net.node_count; first += per)
+                for (std::uint64_t first = 0; first < net.node_count; first += per) {
+                    block_start_.push_back(net.offsets[first]);
                     widest = std::max(widest, net.offsets[std::min<std::uint64_t>(first + per, net.node_count)] -
                                                   net.offsets[first]);
-                if (widest <= max_stretch) {
-                    staged_ = true;
-                    shift_ = shift;
-                    local_mask_ = (std::uint32_t{1} << shift) - 1;
-                    // The record's words and the arrays they are staged in, in this order.
-                    if (!common) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.delays.data()), 2});
-                    segments_.push_back({net.targets.data(), 1});
-                    if (!net.weights.empty()) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.weights.data()), 2});
-                    if (!net.weights32.empty()) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.weights32.data()), 1});
-                    for (const auto& g : segments_) words_ += g.words;
-                    weight_words_ = net.weights.empty() ? (net.weights32.empty() ? 0 : 1) : 2;
-                    target_bits_ = target_bits;
-                    index_bits_ = index_bits;
-                    stages_.resize((std::size_t{net.node_count - 1} >> shift) + 1);
-                    for (std::size_t b = 0; b < stages_.size(); ++b) enter(b, 0);
-                    return;
                 }
+                block_start_.push_back(total);
+                offsets_known_ = true;
+                if (widest > tuning.max_stretch) block_start_.clear();  // a block too wide to copy aside
             }
+        }
+        if (!block_start_.empty()) {
+            std::uint64_t widest = 0;
+            for (std::size_t b = 0; b + 1 < block_start_.size(); ++b)
+                widest = std::max(widest, block_start_[b + 1] - block_start_[b]);
+            if (widest > tuning.max_stretch) throw internal_error("synapse_writer: a staged block is too wide");
+            staged_ = true;
+            shift_ = plan.shift;
+            local_mask_ = (std::uint32_t{1} << shift_) - 1;
+            target_bits_ = plan.target_bits;
+            index_bits_ = plan.index_bits;
+            // The record's words and the arrays they are staged in, in this order.
+            if (!common) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.delays.data()), 2});
+            segments_.push_back({net.targets.data(), 1});
+            if (!net.weights.empty()) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.weights.data()), 2});
+            if (!net.weights32.empty()) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.weights32.data()), 1});
+            for (const auto& g : segments_) words_ += g.words;
+            weight_words_ = net.weights.empty() ? (net.weights32.empty() ? 0 : 1) : 2;
+            stages_.resize(block_start_.size() - 1);
+            for (std::size_t b = 0; b < stages_.size(); ++b) enter(b, 0);
+            return;
         }
         // Batches, with net.offsets as the cursors (each source's row end after the fill).
         cursor_ = net.offsets.data();
@@ -437,13 +462,10 @@ private:
 
     // Block b's stream moves to segment g: the stretch of its rows in that array.
     void enter(std::size_t b, std::uint32_t g) {
-        const std::uint64_t first = std::uint64_t{b} << shift_;
-        const std::uint64_t begin = net_.offsets[first];
-        const std::uint64_t end = net_.offsets[std::min<std::uint64_t>(first + (std::uint64_t{1} << shift_), net_.node_count)];
+        const std::uint64_t begin = block_start_[b], end = block_start_[b + 1];
         stages_[b] = {segments_[g].base + segments_[g].words * begin, segments_[g].base + segments_[g].words * end, g};
     }
 
-    static constexpr std::uint64_t max_stretch = std::uint64_t{1} << 22;  // synapses of a staged block
 
     // Row n (net_.offsets[n] its start) sorted by delay.
     void sort_row(row_sorter& sorter, std::uint32_t n) {
@@ -457,7 +479,7 @@ private:
     // scattered into their rows in order (the target words restored: target | palette index <<
     // 24), the rows sorted by delay while in cache.
     void place(row_sorter& sorter) {
-        const std::uint64_t* const offsets = net_.offsets.data();
+        std::uint64_t* const offsets = net_.offsets.data();
         double* const delays = net_.delays.data();
         std::uint32_t* const targets = net_.targets.data();
         double* const w64 = net_.weights.empty() ? nullptr : net_.weights.data();
@@ -470,15 +492,29 @@ private:
         std::vector<std::uint32_t> stream;
         std::vector<std::uint64_t> row;  // each source's next place
         const std::uint32_t per = std::uint32_t{1} << shift_;
-        for (std::uint64_t first = 0; first < net_.node_count; first += per) {
+        const std::size_t word_at = common_ ? 0 : 2;  // the target word's place in a record
+        for (std::uint64_t first = 0, b = 0; first < net_.node_count; first += per, ++b) {
             const std::uint32_t sources = static_cast<std::uint32_t>(std::min<std::uint64_t>(per, net_.node_count - first));
-            const std::uint64_t begin = offsets[first], end = offsets[first + sources];
-            if (begin == end) continue;
+            const std::uint64_t begin = block_start_[b], end = block_start_[b + 1];
+            if (begin == end) {
+                if (!offsets_known_) std::fill(offsets + first, offsets + first + sources, begin);
+                continue;
+            }
             const std::size_t n = end - begin;
             stream.resize(n * words);
             std::uint32_t* to = stream.data();
             for (const auto& g : segments_) {
                 to = std::copy(g.base + g.words * begin, g.base + g.words * end, to);
+            }
+            if (!offsets_known_) {
+                // Counted per block only: the rows' starts from the block's records.
+                row.assign(sources, 0);
+                for (std::size_t i = 0; i < n; ++i) ++row[stream[i * words + word_at] >> local_shift];
+                std::uint64_t at = begin;
+                for (std::uint32_t l = 0; l < sources; ++l) {
+                    offsets[first + l] = at;
+                    at += row[l];
+                }
             }
             row.assign(offsets + first, offsets + first + sources);
             const std::uint32_t* r = stream.data();
@@ -499,9 +535,12 @@ private:
                     std::memcpy(w32 + at, r++, 4);
                 }
             }
-            if (!common_)
+            if (!common_) {
+                if (!offsets_known_) offsets[first + sources] = end;  // the next block's first row (or the total)
                 for (std::uint32_t s = 0; s < sources; ++s) sort_row(sorter, static_cast<std::uint32_t>(first + s));
+            }
         }
+        offsets[net_.node_count] = net_.delays.size();
     }
 
     void flush() {
@@ -561,6 +600,8 @@ private:
     bool palette_;
     std::optional<double> common_;
     bool staged_ = false;
+    std::vector<std::uint64_t> block_start_;    // staged: where each block's rows start (and the total)
+    bool offsets_known_ = false;                // staged: counted per source (else place() sets the offsets)
     int shift_ = 0;                             // sources per block: 2^shift_
     int target_bits_ = 0, index_bits_ = 0;      // staged target words: target | index | source in block
     std::uint32_t local_mask_ = 0;              // a source's index in its block: source & local_mask_
@@ -607,9 +648,10 @@ public:
         validate();
     }
 
-    // First pass: counts[source global id] += synapses, and the distinct weights.
-    void count(big_vector<std::uint64_t>& counts, weight_set& weights) {
-        counts_ = counts.data();
+    // First pass: counts[source global id >> shift] += synapses, and the distinct weights.
+    void count(std::uint64_t* counts, int shift, weight_set& weights) {
+        counts_ = counts;
+        count_shift_ = shift;
         weights_ = &weights;
         if (const auto* d = std::get_if<distribution>(&c_.weight);
             d != nullptr && std::holds_alternative<constant_dist>(*d)) {
@@ -677,7 +719,7 @@ private:
     // Synapse i -> j (local ids), its weight and delay drawn from w_rng, d_rng in the fill pass.
     void add(std::uint64_t i, std::uint64_t j, random_stream& w_rng, random_stream& d_rng) {
         if (mode_ == pass::count) {
-            ++counts_[src_.first + i];
+            ++counts_[(src_.first + i) >> count_shift_];
             if (weights_ != nullptr) weights_->add(weight_(w_rng));
             return;
         }
@@ -695,9 +737,12 @@ private:
 
     // The count pass: chosen_ sources of local target j, counted (their counters fetched first).
     void count_chosen() {
-        std::uint64_t* counts = counts_ + src_.first;
-        for (const std::uint64_t i : chosen_) __builtin_prefetch(counts + i, 1);
-        for (const std::uint64_t i : chosen_) ++counts[i];
+        std::uint64_t* const counts = counts_;
+        const int shift = count_shift_;
+        const std::uint64_t first = src_.first;
+        if (shift == 0)
+            for (const std::uint64_t i : chosen_) __builtin_prefetch(counts + first + i, 1);
+        for (const std::uint64_t i : chosen_) ++counts[(first + i) >> shift];
     }
 
     void apply(const one_to_one_rule&) {
@@ -879,7 +924,7 @@ private:
             const bool mine = owned(j);
             if (mode_ == pass::count) {
                 if (!mine) continue;
-                ++counts_[src_.first + i];
+                ++counts_[(src_.first + i) >> count_shift_];
                 if (weights_ != nullptr) weights_->add(weights != nullptr ? (*weights)[k] : w_dist(w_rng));
                 continue;
             }
@@ -899,6 +944,7 @@ private:
     sampler weight_{distribution{}}, delay_{distribution{}};
     pass mode_ = pass::count;
     std::uint64_t* counts_ = nullptr;
+    int count_shift_ = 0;
     weight_set* weights_ = nullptr;  // count pass: where drawn weights go (null: constant)
     synapse_writer* out_ = nullptr;
     const weight_set* palette_ = nullptr;
@@ -906,6 +952,19 @@ private:
     std::vector<std::uint64_t> chosen_;
     draw_set seen_;
 };
+
+// The number of distinct weights (as stored: rounded to float32 with float32 weights) if every
+// connection's weight is a constant: the palette, known before the first pass.
+std::optional<std::size_t> constant_weights(const simulation_spec& spec, bool float32) {
+    std::set<std::uint64_t> bits;
+    for (const auto& c : spec.connections) {
+        const auto* d = std::get_if<distribution>(&c.weight);
+        const auto* k = d != nullptr ? std::get_if<constant_dist>(d) : nullptr;
+        if (k == nullptr) return std::nullopt;
+        bits.insert(std::bit_cast<std::uint64_t>(float32 ? static_cast<double>(static_cast<float>(k->value)) : k->value));
+    }
+    return bits.size();
+}
 
 // The delay every synapse of the network has, if every connection's delay is the same constant
 // (Benchmark 4): then the fill pass writes no delay (the array is filled in address order after,
@@ -957,18 +1016,45 @@ network build_network(const simulation_spec& spec, const partition& part, const 
     builders.reserve(spec.connections.size());
     for (std::size_t c = 0; c < spec.connections.size(); ++c) builders.emplace_back(spec, net, c);
 
-    // Pass 1: synapses per source (in offsets[source + 1]) and the distinct weights.
+    // Pass 1: synapses per source (in offsets[source]) and the distinct weights. A large network
+    // whose weights are all constants (so the palette is known before counting) is counted per
+    // block of sources instead, for the staged writes (synapse_writer): a counter per block stays
+    // in L1, one per source (32 MB at 4e6 neurons) missed the caches on every synapse.
     net.float32_weights = spec.float32_weights;
     net.offsets.assign(std::size_t{net.node_count} + 1, 0);
     weight_set weights;
     weights.float32 = net.float32_weights;
-    for (auto& b : builders) b.count(net.offsets, weights);
-    // offsets[n] = start of n's synapses (synapse_writer may use them as cursors).
+    staging_plan plan;
+    std::vector<std::uint64_t> block_start;
+    if (const auto bound = constant_weights(spec, net.float32_weights);
+        bound && estimate_synapses(spec) / part.ranks > static_cast<double>(tuning.sort_above)) {
+        plan = plan_staging(net, *bound <= 256 ? *bound : 0, tuning);
+        if (plan.shift > 0) {
+            block_start.assign(((std::size_t{net.node_count} - 1) >> plan.shift) + 2, 0);
+            for (auto& b : builders) b.count(block_start.data(), plan.shift, weights);
+            std::uint64_t at = 0, widest = 0;
+            for (auto& start : block_start) {
+                widest = std::max(widest, start);
+                at += std::exchange(start, at);
+            }
+            if (widest > tuning.max_stretch) {  // a block too wide to copy aside: count per source
+                block_start.clear();
+                weights = weight_set{};
+                weights.float32 = net.float32_weights;
+            }
+        }
+    }
     std::uint64_t total = 0;
-    for (std::uint32_t n = 0; n <= net.node_count; ++n) {
-        const std::uint64_t c = n < net.node_count ? net.offsets[n] : 0;
-        net.offsets[n] = total;
-        total += c;
+    if (block_start.empty()) {
+        for (auto& b : builders) b.count(net.offsets.data(), 0, weights);
+        // offsets[n] = start of n's synapses (synapse_writer may use them as cursors).
+        for (std::uint32_t n = 0; n <= net.node_count; ++n) {
+            const std::uint64_t c = n < net.node_count ? net.offsets[n] : 0;
+            net.offsets[n] = total;
+            total += c;
+        }
+    } else {
+        total = block_start.back();
     }
     const bool palette = !weights.overflow && net.node_count <= network::target_mask + 1 && total > 0;
     net.delays.resize(total);
@@ -984,7 +1070,7 @@ network build_network(const simulation_spec& spec, const partition& part, const 
         net.weights.resize(total);
 
     // Pass 2: the same draws, each synapse written in place.
-    synapse_writer out(net, palette, common_delay(spec), tuning);
+    synapse_writer out(net, palette, common_delay(spec), tuning, std::move(block_start), plan);
     for (auto& b : builders) b.fill(out, palette ? &weights : nullptr);
     out.finish();
     return net;

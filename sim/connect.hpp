@@ -55,6 +55,7 @@ struct build_tuning {
     int block_bits = 10;                                // into at most ~2^block_bits blocks of sources
     bool staged = true;                                 // large networks staged by source block when the bits allow
     int stream_bits = 13;                               // into at most ~2^stream_bits blocks of sources
+    std::uint64_t max_stretch = std::uint64_t{1} << 22;  // synapses of a staged block, at most
 };
 network build_network(const simulation_spec& spec, const partition& part, const build_tuning& tuning);
 
