@@ -743,22 +743,46 @@ private:
     // Delivers the bucket's walks (invariant 2); partitioned, only to blocks [lo, hi), and the walks
     // are re-queued only when `last`.
     void deliver_bucket(const std::vector<walk>& bucket, sim_time T1, std::uint32_t lo, std::uint32_t hi, bool last) {
-        for (std::size_t b = 0; b < bucket.size(); ++b) {
-            // Each walk reads a stretch of the CSR: start fetching the next walks' stretches.
-            // (Two stages: the offsets of a walk further ahead first, a random read of its own.)
-            if (partitioned_ && b + 6 < bucket.size()) __builtin_prefetch(off_ + bucket[b + 6].source);
-            if (b + 2 < bucket.size()) {
-                const std::uint64_t ahead = off_[bucket[b + 2].source] + bucket[b + 2].position;
-                __builtin_prefetch(delay_ + ahead);
-                __builtin_prefetch(delay_ + ahead + 8);
-                __builtin_prefetch(net_.targets.data() + ahead);
-            }
-            if (partitioned_)
-                one_class_palette_ ? deliver<true, true>(bucket[b], T1, lo, hi, last)
-                                   : deliver<false, true>(bucket[b], T1, lo, hi, last);
-            else
+        const std::size_t size = bucket.size();
+        if (!partitioned_) {
+            for (std::size_t b = 0; b < size; ++b) {
+                // Each walk reads a stretch of the CSR: start fetching the next walks' stretches.
+                if (b + 2 < size) {
+                    const std::uint64_t ahead = off_[bucket[b + 2].source] + bucket[b + 2].position;
+                    __builtin_prefetch(delay_ + ahead);
+                    __builtin_prefetch(delay_ + ahead + 8);
+                    __builtin_prefetch(net_.targets.data() + ahead);
+                }
                 one_class_palette_ ? deliver<true, false>(bucket[b], T1, 0, 0, true)
                                    : deliver<false, false>(bucket[b], T1, 0, 0, true);
+            }
+        } else {
+            deliver_partitioned(bucket, T1, lo, hi, last);
+        }
+    }
+
+    [[gnu::noinline]] void deliver_partitioned(const std::vector<walk>& bucket, sim_time T1, std::uint32_t lo, std::uint32_t hi, bool last) {
+        const std::size_t size = bucket.size();
+        // Partitioned (beyond the caches): the walks' offsets, a random read each, are fetched in
+        // one pass first, so that their misses overlap (in batches, so that a burst's stay cached);
+        // then each walk's stretch of the CSR two walks ahead, and its last delay (read once per
+        // walk: a constant delay makes one group).
+        constexpr std::size_t batch = 1024;
+        for (std::size_t b0 = 0; b0 < size; b0 += batch) {
+            const std::size_t b1 = std::min(size, b0 + batch);
+            for (std::size_t j = b0; j < b1; ++j) __builtin_prefetch(off_ + bucket[j].source);
+            for (std::size_t b = b0; b < b1; ++b) {
+                if (b + 2 < size) {
+                    const std::uint32_t source = bucket[b + 2].source;
+                    const std::uint64_t ahead = off_[source] + bucket[b + 2].position;
+                    __builtin_prefetch(delay_ + ahead);
+                    __builtin_prefetch(delay_ + ahead + 8);
+                    __builtin_prefetch(net_.targets.data() + ahead);
+                    __builtin_prefetch(delay_ + off_[source + 1] - 1);
+                }
+                one_class_palette_ ? deliver<true, true>(bucket[b], T1, lo, hi, last)
+                                   : deliver<false, true>(bucket[b], T1, lo, hi, last);
+            }
         }
     }
 
@@ -1417,12 +1441,19 @@ private:
         had_spikes_ = !spikes_.empty();
         if (spikes_.empty()) return;
         // Each spike reads the first delay of its fan-out: fetch a few spikes ahead.
+        // Beyond the caches (partitioned), a batch's offsets and then first delays are fetched in
+        // two passes before it is walked, so that their misses overlap instead of waiting in turn.
+        constexpr std::size_t batch = 1024;
         for (std::size_t i = 0; i < spikes_.size() && i < spike_prefetch_distance; ++i)
             __builtin_prefetch(delay_ + off_[spikes_[i].id]);
         for (std::size_t i = 0; i < spikes_.size(); ++i) {
             const auto [t, id] = spikes_[i];
-            if (partitioned_ && i + 2 * spike_prefetch_distance < spikes_.size()) __builtin_prefetch(off_ + spikes_[i + 2 * spike_prefetch_distance].id);
-            if (i + spike_prefetch_distance < spikes_.size()) __builtin_prefetch(delay_ + off_[spikes_[i + spike_prefetch_distance].id]);
+            if (partitioned_ && i % batch == 0) {
+                const std::size_t end = std::min(spikes_.size(), i + batch);
+                for (std::size_t j = i; j < end; ++j) __builtin_prefetch(off_ + spikes_[j].id);
+                for (std::size_t j = i; j < end; ++j) __builtin_prefetch(delay_ + off_[spikes_[j].id]);
+            }
+            if (!partitioned_ && i + spike_prefetch_distance < spikes_.size()) __builtin_prefetch(delay_ + off_[spikes_[i + spike_prefetch_distance].id]);
             if (out_.spikes != nullptr) {
                 const std::size_t g = group_index(id);
                 if (g < out_.record.size() && out_.record[g]) out_.spikes->on_spike(g, id - net_.groups[g].first, t.ms());
