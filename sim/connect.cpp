@@ -290,21 +290,33 @@ private:
 //   block by block.
 // Every way writes each source's synapses in the order they were drawn: the streams and the
 // batch sort are stable and keep a source's synapses in one block.
-// Blocks of 2^shift sources for the staged writes, if the target words have the spare bits.
+// Blocks of 2^shift sources for the staged writes, and where a record keeps the source's index
+// within its block (synapse_writer::put).
 struct staging_plan {
     int shift = 0;  // 0: not staged
     int target_bits = 0, index_bits = 0;
+    int low_bits = 0;  // bits of the index in the target word; the one above, if any, in the delay's sign
 };
 
-// shift from the node count (~2^stream_bits blocks), the bits from the neuron count and the
-// palette size (an upper bound: the palette holds at most `palette_size` values).
-staging_plan plan_staging(const network& net, std::size_t palette_size, const build_tuning& tuning) {
+// shift from the node count (~2^stream_bits blocks). With a common delay a record has a word of
+// its own for the index; otherwise the index goes in the target word's spare bits (above the
+// target id, which is a neuron, and the palette index, at most `palette_size` values) and the
+// delay's sign bit (delays are > 0), and blocks are made smaller when that is too few bits (not
+// staged beyond 2^14 blocks: more streams than the caches hold).
+staging_plan plan_staging(const network& net, std::size_t palette_size, bool common, const build_tuning& tuning) {
     staging_plan plan;
     if (!tuning.staged || net.node_count < 2) return plan;
     plan.target_bits = std::bit_width(std::max<std::uint32_t>(net.neuron_count, 2) - 1);
     plan.index_bits = palette_size > 0 ? std::bit_width(std::max<std::size_t>(palette_size, 2) - 1) : 0;
-    const int shift = std::max(static_cast<int>(std::bit_width(net.node_count - 1)) - tuning.stream_bits, 1);
-    if (shift <= 32 - plan.target_bits - plan.index_bits) plan.shift = shift;
+    const int bits = std::bit_width(net.node_count - 1);
+    int shift = std::max(bits - tuning.stream_bits, 1);
+    if (!common) {
+        const int spare = tuning.word_bits - plan.target_bits - plan.index_bits;
+        shift = std::min(shift, spare + 1);
+        if (shift < 1 || bits - shift > 14 || plan.target_bits + plan.index_bits >= 32) return plan;
+        plan.low_bits = std::min(shift, spare);
+    }
+    plan.shift = shift;
     return plan;
 }
 
@@ -322,7 +334,7 @@ public:
         const bool large = total > tuning.sort_above && net.node_count > 1;
         if (block_start_.empty() && large) {
             // Counted per source: staged if the bits allow it and no block is too wide.
-            plan = plan_staging(net, palette ? net.weight_palette.size() : 0, tuning);
+            plan = plan_staging(net, palette ? net.weight_palette.size() : 0, common.has_value(), tuning);
             if (plan.shift > 0) {
                 const std::uint64_t per = std::uint64_t{1} << plan.shift;
                 std::uint64_t widest = 0;
@@ -346,9 +358,12 @@ public:
             local_mask_ = (std::uint32_t{1} << shift_) - 1;
             target_bits_ = plan.target_bits;
             index_bits_ = plan.index_bits;
-            // The record's words and the arrays they are staged in, in this order.
-            if (!common) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.delays.data()), 2});
-            segments_.push_back({net.targets.data(), 1});
+            low_bits_ = plan.low_bits;
+            // The record's words and the arrays they are staged in, in this order: with a common
+            // delay the target word and the index fill the delays' room, else the delay and the
+            // target word fill the delays' and the targets'.
+            segments_.push_back({reinterpret_cast<std::uint32_t*>(net.delays.data()), 2});
+            if (!common) segments_.push_back({net.targets.data(), 1});
             if (!net.weights.empty()) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.weights.data()), 2});
             if (!net.weights32.empty()) segments_.push_back({reinterpret_cast<std::uint32_t*>(net.weights32.data()), 1});
             for (const auto& g : segments_) words_ += g.words;
@@ -376,43 +391,43 @@ public:
     // weight (used without a palette only).
     void put(std::uint32_t source, std::uint32_t target, std::uint32_t index, double delay, double weight) {
         if (staged_) {
-            // The record: delay (unless common), target word (target | palette index | source in
-            // block), weight (without a palette), appended to the block's stream.
-            const std::uint32_t word = target | index << target_bits_ | (source & local_mask_) << (target_bits_ + index_bits_);
-            stage& st = stages_[source >> shift_];
-            __builtin_prefetch(st.at + 16 + words_, 1);  // the stream's next line
-            if (static_cast<std::size_t>(st.end - st.at) >= words_) [[likely]] {
-                if (!common_) {
-                    std::memcpy(st.at, &delay, 8);
-                    st.at += 2;
-                }
-                std::memcpy(st.at++, &word, 4);
-                if (weight_words_ == 2) {
-                    std::memcpy(st.at, &weight, 8);
-                    st.at += 2;
-                } else if (weight_words_ == 1) {
-                    const float w = static_cast<float>(weight);
-                    std::memcpy(st.at++, &w, 4);
-                }
-                return;
+            // The record, appended to the block's stream: with a common delay the target word
+            // (target | palette index << 24) and the source's index within its block; else the
+            // delay (the index's top bit in its sign, if needed) and the target word with the
+            // index's low bits above the target and the palette index. Then the weight without
+            // a palette.
+            std::uint32_t record[5] = {};
+            const std::uint32_t local = source & local_mask_;
+            std::size_t k;
+            if (common_) {
+                record[0] = target | index << 24;
+                record[1] = local;
+                k = 2;
+            } else {
+                const std::uint64_t bits = std::bit_cast<std::uint64_t>(delay) | std::uint64_t{local >> low_bits_} << 63;
+                std::memcpy(record, &bits, 8);
+                record[2] = target | index << target_bits_ |
+                            (low_bits_ > 0 ? (local & ((std::uint32_t{1} << low_bits_) - 1)) << (target_bits_ + index_bits_) : 0);
+                k = 3;
             }
-            std::uint32_t record[5];
-            std::uint32_t* r = record;
-            if (!common_) {
-                std::memcpy(r, &delay, 8);
-                r += 2;
-            }
-            *r++ = word;
             if (weight_words_ == 2) {
-                std::memcpy(r, &weight, 8);
-                r += 2;
+                std::memcpy(record + k, &weight, 8);
             } else if (weight_words_ == 1) {
                 const float w = static_cast<float>(weight);
-                std::memcpy(r++, &w, 4);
+                std::memcpy(record + k, &w, 4);
             }
-            for (const std::uint32_t* w = record; w < r; ++w) {
+            stage& st = stages_[source >> shift_];
+            __builtin_prefetch(st.at + 16 + words_, 1);  // the stream's next line
+            if (st.end - st.at >= 5) [[likely]] {
+                // 5 words, of which the ones past the record are overwritten by the block's next
+                // records (a block's records fill its room exactly).
+                std::memcpy(st.at, record, sizeof record);
+                st.at += words_;
+                return;
+            }
+            for (std::size_t w = 0; w < words_; ++w) {
                 if (st.at == st.end) enter(source >> shift_, st.segment + 1);
-                *st.at++ = *w;
+                *st.at++ = record[w];
             }
             return;
         }
@@ -484,15 +499,21 @@ private:
         std::uint32_t* const targets = net_.targets.data();
         double* const w64 = net_.weights.empty() ? nullptr : net_.weights.data();
         float* const w32 = net_.weights32.empty() ? nullptr : net_.weights32.data();
-        const std::uint32_t target_mask = (std::uint32_t{1} << target_bits_) - 1;
-        const std::uint32_t index_mask = (std::uint32_t{1} << index_bits_) - 1;
+        const auto target_mask = static_cast<std::uint32_t>((std::uint64_t{1} << target_bits_) - 1);
+        const auto index_mask = static_cast<std::uint32_t>((std::uint64_t{1} << index_bits_) - 1);
         const int local_shift = target_bits_ + index_bits_;
+        const int low_bits = low_bits_;
+        // The source's index within its block, from a record.
+        const auto local_of = [&](const std::uint32_t* r) -> std::uint32_t {
+            if (common_) return r[1];
+            const std::uint32_t low = low_bits > 0 ? r[2] >> local_shift : 0;
+            return low | (r[1] >> 31) << low_bits;
+        };
         const double common = common_.value_or(0.0);
         const std::size_t words = words_;
         std::vector<std::uint32_t> stream;
         std::vector<std::uint64_t> row;  // each source's next place
         const std::uint32_t per = std::uint32_t{1} << shift_;
-        const std::size_t word_at = common_ ? 0 : 2;  // the target word's place in a record
         for (std::uint64_t first = 0, b = 0; first < net_.node_count; first += per, ++b) {
             const std::uint32_t sources = static_cast<std::uint32_t>(std::min<std::uint64_t>(per, net_.node_count - first));
             const std::uint64_t begin = block_start_[b], end = block_start_[b + 1];
@@ -509,7 +530,7 @@ private:
             if (!offsets_known_) {
                 // Counted per block only: the rows' starts from the block's records.
                 row.assign(sources, 0);
-                for (std::size_t i = 0; i < n; ++i) ++row[stream[i * words + word_at] >> local_shift];
+                for (std::size_t i = 0; i < n; ++i) ++row[local_of(stream.data() + i * words)];
                 std::uint64_t at = begin;
                 for (std::uint32_t l = 0; l < sources; ++l) {
                     offsets[first + l] = at;
@@ -518,22 +539,22 @@ private:
             }
             row.assign(offsets + first, offsets + first + sources);
             const std::uint32_t* r = stream.data();
-            for (std::size_t i = 0; i < n; ++i) {
-                double d = common;
-                if (!common_) {
-                    std::memcpy(&d, r, 8);
-                    r += 2;
+            for (std::size_t i = 0; i < n; ++i, r += words) {
+                const std::uint64_t at = row[local_of(r)]++;
+                if (common_) {
+                    targets[at] = r[0];
+                    delays[at] = common;
+                } else {
+                    std::uint64_t bits;
+                    std::memcpy(&bits, r, 8);
+                    delays[at] = std::bit_cast<double>(bits & ~(std::uint64_t{1} << 63));
+                    targets[at] = (r[2] & target_mask) | ((r[2] >> target_bits_) & index_mask) << 24;
                 }
-                const std::uint32_t word = *r++;
-                const std::uint64_t at = row[word >> local_shift]++;
-                targets[at] = (word & target_mask) | ((word >> target_bits_) & index_mask) << 24;
-                delays[at] = d;
-                if (w64 != nullptr) {
-                    std::memcpy(w64 + at, r, 8);
-                    r += 2;
-                } else if (w32 != nullptr) {
-                    std::memcpy(w32 + at, r++, 4);
-                }
+                const std::uint32_t* w = r + (common_ ? 2 : 3);
+                if (w64 != nullptr)
+                    std::memcpy(w64 + at, w, 8);
+                else if (w32 != nullptr)
+                    std::memcpy(w32 + at, w, 4);
             }
             if (!common_) {
                 if (!offsets_known_) offsets[first + sources] = end;  // the next block's first row (or the total)
@@ -604,6 +625,7 @@ private:
     bool offsets_known_ = false;                // staged: counted per source (else place() sets the offsets)
     int shift_ = 0;                             // sources per block: 2^shift_
     int target_bits_ = 0, index_bits_ = 0;      // staged target words: target | index | source in block
+    int low_bits_ = 0;                          // staged: bits of the source's index in the target word
     std::uint32_t local_mask_ = 0;              // a source's index in its block: source & local_mask_
     std::vector<segment> segments_;             // staged: where the records go
     std::size_t words_ = 0;                     // staged: 4-byte words per record
@@ -1028,7 +1050,7 @@ network build_network(const simulation_spec& spec, const partition& part, const 
     std::vector<std::uint64_t> block_start;
     if (const auto bound = constant_weights(spec, net.float32_weights);
         bound && estimate_synapses(spec) / part.ranks > static_cast<double>(tuning.sort_above)) {
-        plan = plan_staging(net, *bound <= 256 ? *bound : 0, tuning);
+        plan = plan_staging(net, *bound <= 256 ? *bound : 0, common_delay(spec).has_value(), tuning);
         if (plan.shift > 0) {
             block_start.assign(((std::size_t{net.node_count} - 1) >> plan.shift) + 2, 0);
             for (auto& b : builders) b.count(block_start.data(), plan.shift, weights);

@@ -54,8 +54,9 @@ struct build_tuning {
     std::uint64_t sort_above = std::uint64_t{1} << 23;  // batches sorted by source block beyond this many synapses
     int block_bits = 10;                                // into at most ~2^block_bits blocks of sources
     bool staged = true;                                 // large networks staged by source block when the bits allow
-    int stream_bits = 13;                               // into at most ~2^stream_bits blocks of sources
+    int stream_bits = 10;                               // into ~2^stream_bits blocks of sources (more if bits lack)
     std::uint64_t max_stretch = std::uint64_t{1} << 22;  // synapses of a staged block, at most
+    int word_bits = 32;                                 // a target word's bits (tests take fewer: fewer spare bits)
 };
 network build_network(const simulation_spec& spec, const partition& part, const build_tuning& tuning);
 

@@ -252,7 +252,9 @@ TEST_SUITE("core") {
 
     TEST_CASE("every source's synapses are stored in draw order, sorted by delay with ties in draw order, whatever the batches") {
         // Staged writes by source block (as the default does beyond 2^23 synapses; blocks of 2^7
-        // and of 2 sources; counted per block when every weight is a constant), blocks too wide to
+        // and of 2 sources; counted per block when every weight is a constant; with target words
+        // of 16 and 11 bits, so that the source's index in its block needs the delay's sign bit,
+        // or has only that bit), blocks too wide to
         // stage (counted again per source, then sorted batches), small batches sorted by source
         // block, one synapse per batch, and the defaults all build the reference network, on one
         // rank and
@@ -261,6 +263,7 @@ TEST_SUITE("core") {
         // must keep draw order), with a palette, with per-synapse float64 and float32 weights.
         const build_tuning staged{.sort_above = 0, .stream_bits = 3}, one_source{.sort_above = 0, .stream_bits = 20},
             too_wide{.sort_above = 0, .stream_bits = 3, .max_stretch = 50},
+            few_bits{.sort_above = 0, .stream_bits = 3, .word_bits = 16}, no_bits{.sort_above = 0, .word_bits = 11},
             sorted{.batch = 333, .sort_above = 0, .block_bits = 3, .staged = false},
             single{.batch = 1, .sort_above = 0, .staged = false};
         std::vector<simulation_spec> specs;
@@ -287,7 +290,8 @@ TEST_SUITE("core") {
                 std::size_t count = 0;
                 for (const auto& row : expected) count += row.size();
                 REQUIRE(count > 1000);
-                for (const build_tuning& tuning : {build_tuning{}, staged, one_source, too_wide, sorted, single}) {
+                for (const build_tuning& tuning :
+                     {build_tuning{}, staged, one_source, too_wide, few_bits, no_bits, sorted, single}) {
                     const auto net = build_network(specs[s], part, tuning);
                     CHECK(net.uses_palette() == (s != 2 && s != 3));
                     CHECK(rows_of(net) == expected);
