@@ -285,6 +285,7 @@ public:
         }
         for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) sync(id, neurons_[id]);
         build_blocks();
+        one_delay_ = !net_.delays.empty() && net_.min_delay_ms == net_.max_delay_ms;
     }
 
     run_stats run() {
@@ -775,10 +776,12 @@ private:
                 if (b + 2 < size) {
                     const std::uint32_t source = bucket[b + 2].source;
                     const std::uint64_t ahead = off_[source] + bucket[b + 2].position;
-                    __builtin_prefetch(delay_ + ahead);
-                    __builtin_prefetch(delay_ + ahead + 8);
                     __builtin_prefetch(net_.targets.data() + ahead);
-                    __builtin_prefetch(delay_ + off_[source + 1] - 1);
+                    if (!one_delay_) {
+                        __builtin_prefetch(delay_ + ahead);
+                        __builtin_prefetch(delay_ + ahead + 8);
+                        __builtin_prefetch(delay_ + off_[source + 1] - 1);
+                    }
                 }
                 one_class_palette_ ? deliver<true, true>(bucket[b], T1, lo, hi, last)
                                    : deliver<false, true>(bucket[b], T1, lo, hi, last);
@@ -948,8 +951,9 @@ private:
         const double inv_tau0 = OnePalette ? class_inv_tau_[0] : 0.0;
         const double base0 = OnePalette ? class_base_[0] : 0.0;
         const bool small0 = OnePalette && class_small_[0];
-        double d = delay_[k];
-        const double last_delay = delay_[end - 1];
+        // One delay in the whole network (min = max: every stored delay is that double): no reads.
+        double d = one_delay_ ? net_.min_delay_ms : delay_[k];
+        const double last_delay = one_delay_ ? d : delay_[end - 1];
         sim_time a = w.t_emit + d;
         while (a < T1) {
             // One delay group: one arrival time, so one factor e^{(a - t_ref)/tau_m} per
@@ -1444,22 +1448,24 @@ private:
         // Beyond the caches (partitioned), a batch's offsets and then first delays are fetched in
         // two passes before it is walked, so that their misses overlap instead of waiting in turn.
         constexpr std::size_t batch = 1024;
-        for (std::size_t i = 0; i < spikes_.size() && i < spike_prefetch_distance; ++i)
+        for (std::size_t i = 0; i < spikes_.size() && i < spike_prefetch_distance && !one_delay_; ++i)
             __builtin_prefetch(delay_ + off_[spikes_[i].id]);
         for (std::size_t i = 0; i < spikes_.size(); ++i) {
             const auto [t, id] = spikes_[i];
             if (partitioned_ && i % batch == 0) {
                 const std::size_t end = std::min(spikes_.size(), i + batch);
                 for (std::size_t j = i; j < end; ++j) __builtin_prefetch(off_ + spikes_[j].id);
-                for (std::size_t j = i; j < end; ++j) __builtin_prefetch(delay_ + off_[spikes_[j].id]);
+                if (!one_delay_)
+                    for (std::size_t j = i; j < end; ++j) __builtin_prefetch(delay_ + off_[spikes_[j].id]);
             }
-            if (!partitioned_ && i + spike_prefetch_distance < spikes_.size()) __builtin_prefetch(delay_ + off_[spikes_[i + spike_prefetch_distance].id]);
+            if (!partitioned_ && !one_delay_ && i + spike_prefetch_distance < spikes_.size())
+                __builtin_prefetch(delay_ + off_[spikes_[i + spike_prefetch_distance].id]);
             if (out_.spikes != nullptr) {
                 const std::size_t g = group_index(id);
                 if (g < out_.record.size() && out_.record[g]) out_.spikes->on_spike(g, id - net_.groups[g].first, t.ms());
             }
             if (off_[id] == off_[id + 1]) continue;
-            const sim_time a = t + delay_[off_[id]];
+            const sim_time a = t + (one_delay_ ? net_.min_delay_ms : delay_[off_[id]]);
             if (!(a < t_stop_)) continue;
             queue_walk({t, id, 0}, a);
         }
@@ -1608,6 +1614,9 @@ private:
     std::vector<std::uint8_t> class_small_;
     std::uint64_t group_ = 0;
     bool one_class_palette_ = false;  // deliver<true>: every neuron lif_delta of one class, palette weights
+    // Every synapse of the rank has the same delay, net_.min_delay_ms: walks and spikes read no
+    // delay (beyond the caches a random line each).
+    bool one_delay_ = false;
     std::vector<source_group> sources_;
     lazy_d_ary_queue<4> emissions_;  // the sources' next spikes (no handles needed)
 
