@@ -427,7 +427,7 @@ public:
             }
             for (std::size_t w = 0; w < words_; ++w) {
                 if (st.at == st.end) enter(source >> shift_, st.segment + 1);
-                *st.at++ = record[w];
+                std::memcpy(st.at++, record + w, 4);
             }
             return;
         }
