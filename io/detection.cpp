@@ -106,8 +106,10 @@ void warn(const std::function<void(const std::string&)>& callback, std::vector<s
 
 // printf into a string of the right size (measured first). g++ 12 cannot see that the second call
 // fits and warns of truncation, hence the pragma.
+#if defined(__GNUC__) && !defined(__clang__)  // clang has no such warning (and warns of the pragma)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-truncation"
+#endif
 std::string format(const char* pattern, auto... args) {
     const int n = std::snprintf(nullptr, 0, pattern, args...);
     if (n <= 0) return {};
@@ -116,7 +118,9 @@ std::string format(const char* pattern, auto... args) {
     text.resize(static_cast<std::size_t>(n));
     return text;
 }
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
+#endif
 
 [[noreturn]] void refuse(const std::string& name, const std::string& limit, const std::string& got) {
     throw option_error(name, "--" + name + ": must be " + limit + ", got '" + got + "'");
