@@ -646,7 +646,7 @@ enum class pass { count, fill };
 class connection_builder {
 public:
     connection_builder(const simulation_spec& spec, const network& net, std::size_t index)
-        : c_(spec.connections[index]), key_("connection[" + std::to_string(index) + "]"), net_(net) {
+        : c_(spec.connections[index]), key_("connection[" + std::to_string(index) + "]") {
         const node_group* src = net.find(c_.source);
         if (src == nullptr)
             throw config_error(key_ + ".source", "no population or source named '" + c_.source + "'");
@@ -958,7 +958,6 @@ private:
 
     const connection_spec& c_;
     std::string key_;
-    const network& net_;
     node_group src_, tgt_;
     bool same_ = false;
     std::uint64_t rule_seed_ = 0, weight_seed_ = 0, delay_seed_ = 0;
