@@ -139,6 +139,36 @@ TEST_SUITE("core") {
         CHECK(r->stats.deliveries == 3);
     }
 
+    TEST_CASE("one delay for every synapse (none read): targets spike at exactly t0 + d, with or without target blocks") {
+        // min = max delay: walks and spikes take it from the network instead of the CSR; two
+        // spikes of a source, 300 targets in one input list or in blocks of 64.
+        const std::vector<double> t0 = {3.3, 9.123456789};
+        const double d = 0.7000000001;
+        simulation_spec spec;
+        spec.t_stop_ms = 20.0;
+        spec.populations = {hair_trigger("n", 300)};
+        spec.sources = {times_source("s", {t0})};
+        connection_spec all;
+        all.source = "s";
+        all.target = "n";
+        all.rule = all_to_all_rule{};
+        all.weight = distribution{constant_dist{5.0}};
+        all.delay = distribution{constant_dist{d}};
+        spec.connections = {all};
+        for (const std::uint32_t block : {1u, 64u}) {
+            const auto r = run(spec, {}, default_queue, block);
+            std::vector<spike_record> neuron_spikes;
+            for (const auto& s : r->rec.spikes)
+                if (s.group == 0) neuron_spikes.push_back(s);
+            REQUIRE(neuron_spikes.size() == 600);
+            for (std::size_t k = 0; k < 600; ++k) {
+                CHECK(neuron_spikes[k].node == k % 300);
+                CHECK(neuron_spikes[k].t == (sim_time::from_ms(t0[k / 300]) + d).ms());
+            }
+            CHECK(r->stats.deliveries == 600);
+        }
+    }
+
     TEST_CASE("delays 1e-9 ms apart stay distinct late in a 24 h run") {
         const double t0 = 86'000'000.123456789;  // about 24 h: a double alone resolves only 1.5e-8 ms
         simulation_spec spec;
