@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "io/config.hpp"
 #include "io/atomic_file.hpp"
 #include "io/detection.hpp"
@@ -40,6 +41,7 @@
 #include "models/inhomogeneous_poisson.hpp"
 #include "models/poisson_population.hpp"
 #include "motifs/scoring.hpp"
+#include "sim/estimate.hpp"
 
 namespace py = pybind11;
 
@@ -82,9 +84,17 @@ void raise(PyObject* type, const char* message, std::initializer_list<std::pair<
     Py_DECREF(instance);
 }
 
+// A call refused up front because what it would build exceeds the memory limit (SPEC §8):
+// Python's MemoryError, raised before anything is built.
+struct memory_refusal : error {
+    using error::error;
+};
+
 void translate(std::exception_ptr p) {
     try {
         if (p) std::rethrow_exception(p);
+    } catch (const memory_refusal& e) {
+        PyErr_SetString(PyExc_MemoryError, e.what());
     } catch (const config_error& e) {
         raise(config_error_type, e.what(), {{"key", e.key}});
     } catch (const option_error& e) {
@@ -238,11 +248,27 @@ double check_time(const char* name, double ms) {
     return ms;
 }
 
+// SPEC §8, as `simulate --max-memory`: the network's up-front estimate (sim/estimate.hpp) against
+// max_memory bytes (0: the machine's memory), before anything is built.
+void check_network_memory(const simulation_spec& spec, const std::string& name, std::uint64_t max_memory) {
+    const simulation_estimate e = estimate_simulation(spec);
+    const double cap = static_cast<double>(max_memory != 0 ? max_memory : physical_memory());
+    if (!(e.memory_bytes > cap)) return;
+    char text[512];
+    std::snprintf(text, sizeof text,
+                  "%s: the network needs about %.3g GB of memory (%.3g synapses x %g B, %.3g neurons x %g B), "
+                  "more than %s (%.3g GB); nothing was started",
+                  name.c_str(), e.memory_bytes / 1e9, e.synapses, bytes_per_synapse, e.nodes, bytes_per_node,
+                  max_memory != 0 ? "max_memory" : "this machine's memory", cap / 1e9);
+    throw memory_refusal(text);
+}
+
 // config_path: read that file; else parse config_text, named `config_name` in messages (relative
 // paths in it are relative to the working directory).
 py::dict simulate(const std::optional<std::string>& config_path, const std::string& config_text,
                   const std::string& config_name, std::optional<double> t_stop, std::optional<std::uint64_t> seed,
-                  std::optional<std::string> output, bool write, const std::string& queue, const std::string& command) {
+                  std::optional<std::string> output, bool write, const std::string& queue, const std::string& command,
+                  std::uint64_t max_memory) {
     simulation_result r;
     simulation_spec spec;
     {
@@ -251,6 +277,7 @@ py::dict simulate(const std::optional<std::string>& config_path, const std::stri
         if (t_stop) spec.t_stop_ms = check_time("t_stop", *t_stop);
         if (seed) spec.seed = *seed;
         if (output) spec.output.spikes = *output;
+        check_network_memory(spec, config_path ? *config_path : config_name, max_memory);
         simulation_options o;
         o.queue = parse_queue(queue);
         o.command = command;
@@ -704,7 +731,7 @@ PYBIND11_MODULE(_evspike, m) {
     m.def("voltage_populations", &voltage_populations, arg("path"));
     m.def("read_voltages", &read_voltages, arg("path"), arg("population"));
     m.def("simulate", &simulate, arg("config_path"), arg("config_text"), arg("config_name"), arg("t_stop"),
-          arg("seed"), arg("output"), arg("write"), arg("queue"), arg("command"));
+          arg("seed"), arg("output"), arg("write"), arg("queue"), arg("command"), arg("max_memory"));
     m.def("generate_poisson", &generate_poisson, arg("neurons"), arg("t_stop"), arg("rate"), arg("rate_file"),
           arg("dead_time"), arg("population"), arg("seed"), arg("output"), arg("command"));
     m.def("generate_hawkes", &generate_hawkes, arg("config_path"), arg("config_text"), arg("config_name"),

@@ -267,8 +267,15 @@ def read_voltages(path: PathLike, population: Optional[str] = None) -> VoltageRe
 
 # --- simulate and generate -----------------------------------------------------------------------
 
+def _max_memory(bytes_: Any) -> int:
+    if isinstance(bytes_, bool) or not isinstance(bytes_, int) or bytes_ <= 0:
+        raise ConfigError(f"max_memory: expected a positive number of bytes, got {bytes_!r}")
+    return bytes_
+
+
 def simulate(config: Config, t_stop: Optional[float] = None, seed: Optional[int] = None, *,
-             output: Optional[PathLike] = None, write: bool = True, queue: str = "indexed") -> SimulationResult:
+             output: Optional[PathLike] = None, write: bool = True, queue: str = "indexed",
+             max_memory: Optional[int] = None) -> SimulationResult:
     """Runs ``evspike simulate``: builds the network of a config and simulates [0, t_stop) exactly,
     event by event (SPEC §3, §5).
 
@@ -282,17 +289,20 @@ def simulate(config: Config, t_stop: Optional[float] = None, seed: Optional[int]
         names a spike file and `write` is true; they hold the same spikes and voltages, bit for
         bit, as the command line's (only evspike_command differs).
     queue: "indexed" (default), "mutable", "pairing" or "lazy"; all give identical results.
+    max_memory: bytes, like ``--max-memory``. A network whose up-front estimate (docs/cli.md: 16 B
+        per synapse, 160 B per node, from the config alone) exceeds it, or by default the
+        machine's memory, raises MemoryError before anything is built.
 
     Returns a SimulationResult: ``spikes`` (dict population -> SpikeTrains(times ms, node_ids),
     sorted by time then id), ``voltages`` (list of VoltageReport), ``stats``, and the
     t_stop/seed/output used. Raises ConfigError naming the key path (``connection[2].delay``),
-    IOError, ModelError; Ctrl-C raises KeyboardInterrupt and leaves no file behind.
+    IOError, ModelError, MemoryError (above); Ctrl-C raises KeyboardInterrupt and leaves no file behind.
     """
     path, text, name = _config_source(config)
     command = _command("simulate", path if path is not None else name, t_stop=t_stop, seed=seed,
                        output=None if output is None else os.fspath(output))
     r = _evspike.simulate(path, text, name, t_stop, seed, None if output is None else os.fspath(output), write,
-                          queue, command)
+                          queue, command, 0 if max_memory is None else _max_memory(max_memory))
     spikes = {pop: SpikeTrains(*arrays) for pop, arrays in r["spikes"].items()}
     voltages = [_voltage_report(d["population"], d) for d in r["voltages"]]
     return SimulationResult(spikes, voltages, r["stats"], r["t_stop"], r["seed"], r["output"])

@@ -85,6 +85,26 @@ def test_simulate_from_a_path_or_toml_text_with_overrides_equals_the_command_lin
     assert all(np.array_equal(s.spikes[p].times, r.spikes[p].times) for p in ("exc", "inh"))
 
 
+def test_simulate_refuses_a_network_beyond_memory_before_building_it():
+    # 80 neurons x 1e10 inputs each = 8e11 synapses x 16 B = 12.8 TB: refused from the config alone.
+    config = small_network()
+    config["connection"][0]["rule"] = {"fixed_indegree": 10_000_000_000}
+    config["connection"][0]["multapses"] = True
+    start = time.monotonic()
+    with pytest.raises(MemoryError, match=r"<dict>: the network needs about 1.28e\+04 GB of memory \(8e\+11 synapses "
+                                          r"x 16 B, 110 neurons x 160 B\), more than this machine's memory .*; "
+                                          r"nothing was started"):
+        evspike.simulate(config, write=False)
+    assert time.monotonic() - start < 30.0  # (it did not build: that would take hours)
+    # A small network runs within a limit it fits and is refused below it; bad limits are refused.
+    assert evspike.simulate(small_network(t_stop=10.0), write=False, max_memory=1 << 30).stats["synapses"] > 0
+    with pytest.raises(MemoryError, match=r"more than max_memory \(1e-06 GB\)"):
+        evspike.simulate(small_network(), write=False, max_memory=1000)
+    for bad in (0, -5, 1.5, True):
+        with pytest.raises(evspike.ConfigError, match="max_memory: expected a positive number of bytes"):
+            evspike.simulate(small_network(), write=False, max_memory=bad)
+
+
 def test_simulate_reports_config_errors_with_key_paths():
     config = small_network()
     config["connection"][1]["delay"] = 0.0
