@@ -175,29 +175,7 @@ void add_max_memory(po::options_description& options, std::uint64_t* limit) {
                           "default: the machine's physical memory)");
 }
 
-std::string human_bytes(double bytes) {
-    const char* units[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
-    std::size_t u = 0;
-    while (bytes >= 1000 && u + 1 < std::size(units)) {
-        bytes /= 1000;
-        ++u;
-    }
-    char buffer[48];
-    if (bytes >= 1e6)
-        std::snprintf(buffer, sizeof buffer, "%.2g %s", bytes, units[u]);
-    else
-        std::snprintf(buffer, sizeof buffer, "%.*f %s", bytes < 10 && u > 0 ? 1 : 0, bytes, units[u]);
-    return buffer;
-}
 
-void check_memory(const std::string& what, double bytes, const std::string& detail, std::uint64_t limit) {
-    const bool given = limit != 0;
-    const double cap = static_cast<double>(given ? limit : physical_memory());
-    if (!(bytes > cap)) return;
-    throw error(what + " needs about " + human_bytes(bytes) + " of memory (" + detail + "), more than " +
-                (given ? "--max-memory " + human_bytes(cap) : "the " + human_bytes(cap) + " of this machine") +
-                "; nothing was started");
-}
 
 void note_output_size(const std::string& path, double bytes, const std::string& detail) {
     if (bytes > large_output_bytes)

@@ -123,11 +123,7 @@ po::typed_value<double>* finite(double* target = nullptr);
 po::typed_value<std::uint64_t>* byte_size(std::uint64_t* target);
 // Adds --max-memory to `options`; `*limit` stays 0 when it is not given.
 void add_max_memory(po::options_description& options, std::uint64_t* limit);
-// "3.7 GB" (powers of 1000, 2 significant digits).
-std::string human_bytes(double bytes);
-// Throws evspike::error when `bytes` exceeds `limit` (0: physical_memory()):
-// "<what> needs about 12 GB of memory (<detail>), more than the 8.2 GB of this machine; ...".
-void check_memory(const std::string& what, double bytes, const std::string& detail, std::uint64_t limit);
+// human_bytes and check_memory (the up-front refusal): core/memory.hpp.
 // File bytes per spike of a generated raster (float64 time + uint64 node id, shuffle + deflate),
 // measured on 1e6 Poisson spikes: 6.0 B (100 neurons at 1 kHz), 6.8 B (1e4 at 10 Hz), 7.6 B (1e6 at
 // 1 Hz); rounded up.

@@ -252,15 +252,25 @@ double check_time(const char* name, double ms) {
 // max_memory bytes (0: the machine's memory), before anything is built.
 void check_network_memory(const simulation_spec& spec, const std::string& name, std::uint64_t max_memory) {
     const simulation_estimate e = estimate_simulation(spec);
-    const double cap = static_cast<double>(max_memory != 0 ? max_memory : physical_memory());
-    if (!(e.memory_bytes > cap)) return;
-    char text[512];
-    std::snprintf(text, sizeof text,
-                  "%s: the network needs about %.3g GB of memory (%.3g synapses x %g B, %.3g neurons x %g B), "
-                  "more than %s (%.3g GB); nothing was started",
-                  name.c_str(), e.memory_bytes / 1e9, e.synapses, bytes_per_synapse, e.nodes, bytes_per_node,
-                  max_memory != 0 ? "max_memory" : "this machine's memory", cap / 1e9);
-    throw memory_refusal(text);
+    char detail[200];
+    std::snprintf(detail, sizeof detail, "%.3g synapses x %g B, %.3g neurons x %g B", e.synapses, bytes_per_synapse,
+                  e.nodes, bytes_per_node);
+    try {
+        check_memory(name + ": the network", e.memory_bytes, detail, max_memory, "max_memory");
+    } catch (const error& refused) {
+        throw memory_refusal(refused.what());
+    }
+}
+
+// SPEC §8 rule 1, as `evspike simulate` checks it: no output (spikes, voltage reports) is the
+// config file or a source's file.
+void check_simulation_outputs(const simulation_spec& spec, const std::optional<std::string>& config_path) {
+    std::vector<std::string> outputs{spec.output.spikes};
+    for (const auto& v : spec.output.voltage) outputs.push_back(v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path);
+    for (const auto& out : outputs) {
+        check_output_against(out, {{config_path.value_or(""), "config"}});
+        for (const auto& src : spec.sources) check_output_against(out, {{src.path, "source '" + src.name + "'"}});
+    }
 }
 
 // config_path: read that file; else parse config_text, named `config_name` in messages (relative
@@ -282,6 +292,7 @@ py::dict simulate(const std::optional<std::string>& config_path, const std::stri
         o.queue = parse_queue(queue);
         o.command = command;
         o.write_files = write && !spec.output.spikes.empty();
+        if (o.write_files) check_simulation_outputs(spec, config_path);
         o.keep_in_memory = true;
         o.progress = [](double) { check_signals(); };
         r = run_simulation(spec, o);

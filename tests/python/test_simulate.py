@@ -91,18 +91,29 @@ def test_simulate_refuses_a_network_beyond_memory_before_building_it():
     config["connection"][0]["rule"] = {"fixed_indegree": 10_000_000_000}
     config["connection"][0]["multapses"] = True
     start = time.monotonic()
-    with pytest.raises(MemoryError, match=r"<dict>: the network needs about 1.28e\+04 GB of memory \(8e\+11 synapses "
-                                          r"x 16 B, 110 neurons x 160 B\), more than this machine's memory .*; "
+    with pytest.raises(MemoryError, match=r"<dict>: the network needs about 13 TB of memory \(8e\+11 synapses "
+                                          r"x 16 B, 110 neurons x 160 B\), more than the .* of this machine; "
                                           r"nothing was started"):
         evspike.simulate(config, write=False)
     assert time.monotonic() - start < 30.0  # (it did not build: that would take hours)
     # A small network runs within a limit it fits and is refused below it; bad limits are refused.
     assert evspike.simulate(small_network(t_stop=10.0), write=False, max_memory=1 << 30).stats["synapses"] > 0
-    with pytest.raises(MemoryError, match=r"more than max_memory \(1e-06 GB\)"):
+    with pytest.raises(MemoryError, match=r"more than max_memory 1.0 kB; nothing was started"):
         evspike.simulate(small_network(), write=False, max_memory=1000)
     for bad in (0, -5, 1.5, True):
         with pytest.raises(evspike.ConfigError, match="max_memory: expected a positive number of bytes"):
             evspike.simulate(small_network(), write=False, max_memory=bad)
+
+
+def test_simulate_never_writes_over_its_config(tmp_path, data_dir):
+    config = tmp_path / "net.toml"
+    config.write_bytes((data_dir / "bench4.toml").read_bytes())
+    before = config.read_bytes()
+    with pytest.raises(evspike.ConfigError, match="the output is the same file as the config") as e:
+        evspike.simulate(str(config), t_stop=5.0, output=str(config))
+    assert e.value.key == "output"
+    assert config.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.toml"]
 
 
 def test_simulate_reports_config_errors_with_key_paths():
