@@ -107,11 +107,27 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 // per input and no time since the last event. t_ref moves every 16 tau_m (all u rescaled) so
 // that the factors stay below e^16 and keep ~1e-15 relative accuracy.
 // (Whether u is current, `released`, is a flag of the neuron's slot.)
-struct exp_time_state {
-    double u;          // (V - v_inf) e^{(t - t_ref)/tau_m} of the free neuron
-    double u_q;        // u above which the free crossing comes before the queued time
+struct refractory_state {
     double held;       // V - v_inf while refractory, and from free_at until released
     sim_time free_at;  // end of refractoriness
+};
+// Inputs absorbed order-free (invariant 8) in epoch `epoch` and not yet added to u: they are
+// added when the neuron is next touched (a later epoch's input, its own processing, the
+// reference moving), so an absorbed neuron costs no visit in the epoch's sweep. The addition
+// u + sum is the one an immediate one would make: the same value.
+constexpr std::uint64_t no_epoch = ~std::uint64_t{0};
+struct pending_inputs {
+    double sum;             // in delivery order
+    double rise;            // of the positive ones
+    std::uint64_t epoch;    // absolute epoch index, or no_epoch (nothing pending)
+};
+struct exp_time_state {
+    double u;          // (V - v_inf) e^{(t - t_ref)/tau_m} of the free neuron, less `pending`
+    double u_q;        // u above which the free crossing comes before the queued time
+    union {            // one cache line per neuron: a refractory neuron has nothing pending
+        refractory_state refractory = {};  // while not released
+        pending_inputs pending;            // while released
+    };
 };
 
 // lif_exp neurons: the model's state at its last event (in the engine's gen_ array).
@@ -201,13 +217,11 @@ struct input {
     std::uint32_t next;      // the target's previous input of the epoch (a chain), or none
 };
 
-// A neuron's inputs of the current epoch: how many, where they are once grouped, and their sum
-// and the sum of the positive ones in delivery order (an order-free bound: invariant 8).
+// A neuron's inputs of the current epoch, when it goes through the epoch in time order (marked
+// active): how many, and the head of their chain.
 struct inbox {
     std::uint32_t count = 0;
     std::uint32_t at = 0;  // its last input in inputs_ (the head of its chain)
-    double sum = 0.0;
-    double rise = 0.0;
 };
 
 struct spike_out {
@@ -354,7 +368,9 @@ private:
                 // First prediction; a neuron starting at or above threshold fires at 0.
                 if (ps.model == model_kind::lif_delta) {
                     const exp_time_params& P = exp_time_.back();
-                    n.x = exp_time_state{V - P.v_inf, 0.0, 0.0, sim_time{}};  // t_ref = 0: e^0 = 1
+                    n.x.u = V - P.v_inf;  // t_ref = 0: e^0 = 1
+                    n.x.u_q = 0.0;
+                    n.x.pending = {0.0, 0.0, no_epoch};
                     n.released = 1;
                     if (V >= P.V_th)
                         schedule(id, sim_time{});
@@ -696,6 +712,9 @@ private:
         const std::size_t first_word = net_.owned_begin / 64, last_word = (net_.owned_end + 63) / 64;
         if (!partitioned_) {
             deliver_bucket(bucket, T1, 0, 0, true);
+            const std::uint32_t chained = marked_ ? chain_marked(inputs_.data(), static_cast<std::uint32_t>(n_inputs_), 0) : 0;
+            marked_ = false;
+            stats_.instants += n_inputs_ - chained;
             stats_.deliveries += n_inputs_;
             stats_.events += n_inputs_;
             sweep<false>(first_word, last_word, T1);
@@ -719,7 +738,7 @@ private:
                 deliver_bucket(bucket, T1, lo, hi, sl + 1 == slices);
                 for (std::uint32_t blk = lo; blk < hi; ++blk) {
                     box_first_ = (first_block_ + blk) << block_shift_;
-                    if (block_head_[blk] != none) file_block(blk);
+                    if (block_head_[blk] != none) file_block(blk, T1);
                     const std::size_t w0 = (std::size_t{first_block_ + blk} << block_shift_) / 64;
                     const std::size_t w1 = (std::size_t{first_block_ + blk + 1} << block_shift_) / 64;
                     sweep<true>(std::max(w0, first_word), std::min(w1, last_word), T1);
@@ -815,7 +834,7 @@ private:
             if (Partitioned && ((due_bits_[id >> 6] >> (id & 63)) & 1)) n.queued = not_queued;
             if (in_exp_time_[n.model]) {  // class_of_[id] != generic_class, without its cache line
                 const exp_time_params& P = exp_time_[n.model];
-                if (!inputs_absorbed(id, n, P, T1)) process_exp_time(id, n, P, T1);
+                if (settle_pending(id, n, P)) process_exp_time(id, n, P, T1);
             } else {
                 process(id, n, std::get<lif_exp>(models_[n.model]), T1);
             }
@@ -855,28 +874,62 @@ private:
         moved_.clear();
     }
 
-    // Partitioned delivery, second pass: block blk's inputs, in delivery order, chained into their
-    // targets' inboxes (the same sums, in the same order, as an unpartitioned delivery).
-    void file_block(std::uint32_t blk) {
+    // The epoch's inputs in[0, n) (numbered from r0) whose targets are marked active (not
+    // absorbed: invariant 8, or due) chained into their inboxes, in delivery order; the others
+    // were absorbed and count as instants. Returns how many were chained.
+    std::uint32_t chain_marked(input* in, std::uint32_t n, std::uint32_t r0) {
         inbox* const boxes = boxes_;
         const std::uint32_t box_base = box_first_;
+        const std::uint64_t* const bits = active_bits_.raw();
+        const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
+        std::uint32_t chained = 0;
+        for (std::uint32_t j = 0; j < n; ++j) {
+            input& x = in[j];
+            if (((bits[(x.target >> 6) - bits_base] >> (x.target & 63)) & 1) == 0) continue;
+            inbox& box = boxes[x.target - box_base];
+            x.next = box.count != 0 ? box.at : none;
+            box.at = r0 + j;
+            ++box.count;
+            ++chained;
+        }
+        return chained;
+    }
+
+    // Partitioned delivery, second pass: block blk's inputs, in delivery order, absorbed by their
+    // targets or marking them active (their slots fetched ahead: beyond the caches a miss each),
+    // then the marked ones' chained into their inboxes (the same sums, in the same order, as an
+    // unpartitioned delivery).
+    void file_block(std::uint32_t blk, sim_time T1) {
         std::uint64_t* const bits = active_bits_.raw();
         const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
+        neuron_slot* const slots = neurons_.raw();
+        const std::uint32_t slot_base = static_cast<std::uint32_t>(neurons_.base());
+        constexpr std::uint32_t ahead = 8;
+        bool marked = false;
+        std::uint64_t count = 0;
         for (std::uint32_t c = block_head_[blk]; c != none; c = chunk_next_[c]) {
             input* const in = chunk_ptr_[c];
             const std::uint32_t n = c == block_tail_[blk] ? static_cast<std::uint32_t>(block_cur_[blk] - in) : chunk_inputs;
-            const std::uint32_t r0 = c << chunk_shift;
+            for (std::uint32_t j = 0; j < n && j < ahead; ++j) __builtin_prefetch(&slots[in[j].target - slot_base]);
             for (std::uint32_t j = 0; j < n; ++j) {
-                input& x = in[j];
-                inbox& box = boxes[x.target - box_base];
-                x.next = box.count != 0 ? box.at : none;
-                box.at = r0 + j;
-                ++box.count;
-                box.sum += x.value;
-                box.rise += x.value > 0.0 ? x.value : 0.0;
-                bits[(x.target >> 6) - bits_base] |= std::uint64_t{1} << (x.target & 63);
+                if (j + ahead < n) __builtin_prefetch(&slots[in[j + ahead].target - slot_base]);
+                const input& x = in[j];
+                neuron_slot& s = slots[x.target - slot_base];
+                if (!in_exp_time_[s.model] || !absorbs(s, x.value, T1)) {
+                    bits[(x.target >> 6) - bits_base] |= std::uint64_t{1} << (x.target & 63);
+                    marked = true;
+                }
             }
+            count += n;
         }
+        std::uint64_t chained = 0;
+        if (marked)
+            for (std::uint32_t c = block_head_[blk]; c != none; c = chunk_next_[c]) {
+                input* const in = chunk_ptr_[c];
+                const std::uint32_t n = c == block_tail_[blk] ? static_cast<std::uint32_t>(block_cur_[blk] - in) : chunk_inputs;
+                chained += chain_marked(in, n, c << chunk_shift);
+            }
+        stats_.instants += count - chained;
         block_head_[blk] = block_tail_[blk] = none;
         block_cur_[blk] = block_end_[blk] = nullptr;
     }
@@ -938,8 +991,8 @@ private:
         input* const* const cur_end = block_end_.data();
         const std::uint32_t block_shift = block_shift_, first_block = first_block_;
         // Indexed by global id minus the rank's first (block_array).
-        inbox* const boxes = inbox_.raw();
-        const std::uint32_t box_base = static_cast<std::uint32_t>(inbox_.base());
+        neuron_slot* const slots = neurons_.raw();
+        const std::uint32_t slot_base = static_cast<std::uint32_t>(neurons_.base());
         std::uint64_t* const bits = active_bits_.raw();
         const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
         const std::uint32_t* const tg = net_.targets.data();
@@ -970,6 +1023,7 @@ private:
             do {
                 std::uint32_t target;
                 double value;
+                bool exp_time = true;  // a lif_delta target
                 if constexpr (OnePalette) {
                     const std::uint32_t t = tg[k];
                     target = t & network::target_mask;
@@ -984,6 +1038,8 @@ private:
                             class_factor_[c] = epoch_factor(c, a);
                         }
                         value *= class_factor_[c];
+                    } else {
+                        exp_time = false;
                     }
                 }
                 if constexpr (Partitioned) {
@@ -996,14 +1052,14 @@ private:
                         ++r;
                     }
                 } else {
-                    inbox& box = boxes[target - box_base];
-                    in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), box.count != 0 ? box.at : none};
-                    box.at = static_cast<std::uint32_t>(r);
-                    ++box.count;
-                    box.sum += value;
-                    box.rise += value > 0.0 ? value : 0.0;
-                    bits[(target >> 6) - bits_base] |= std::uint64_t{1} << (target & 63);
+                    // Absorbed at once (invariant 8), or marked active: then its inputs of the
+                    // epoch are chained (chain_marked) and it is swept.
+                    in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), none};
                     ++r;
+                    if (!exp_time || !absorbs(slots[target - slot_base], value, T1)) {
+                        bits[(target >> 6) - bits_base] |= std::uint64_t{1} << (target & 63);
+                        marked_ = true;
+                    }
                 }
                 ++k;
             } while (k < end && (rest || delay_[k] == d));
@@ -1168,9 +1224,9 @@ private:
 
     double voltage(const exp_time_params& P, const neuron_slot& n, sim_time t) const {
         const exp_time_state& x = n.x;
-        if (n.released) return P.v_inf + x.u / factor(P, t);
-        if (x.free_at - t > refractory_tolerance_ms) return P.v_inf + x.held;
-        return P.v_inf + x.held * std::exp(-(t - x.free_at) * P.inv_tau);
+        if (n.released) return P.v_inf + (x.pending.epoch == no_epoch ? x.u : x.u + x.pending.sum) / factor(P, t);
+        if (x.refractory.free_at - t > refractory_tolerance_ms) return P.v_inf + x.refractory.held;
+        return P.v_inf + x.refractory.held * std::exp(-(t - x.refractory.free_at) * P.inv_tau);
     }
 
     // At the neuron's first instant T from the end of its refractoriness on: u from the held
@@ -1178,12 +1234,13 @@ private:
     // overflow; by T the reference has caught up.)
     void release(const exp_time_params& P, neuron_slot& n, sim_time T) const {
         exp_time_state& x = n.x;
-        if (n.released || x.free_at - T > refractory_tolerance_ms) return;
-        x.u = x.held * factor(P, x.free_at);
+        if (n.released || x.refractory.free_at - T > refractory_tolerance_ms) return;
+        x.u = x.refractory.held * factor(P, x.refractory.free_at);
         // The queued crossing, computed from `held`, is that of this u; but a neuron held at or
         // above V_th fires as soon as it is free (at the instant T, which may precede free_at by
         // the tolerance): no u_q, so the threshold is tested at T whatever the inputs.
-        x.u_q = x.held >= P.theta ? -std::numeric_limits<double>::infinity() : x.u;
+        x.u_q = x.refractory.held >= P.theta ? -std::numeric_limits<double>::infinity() : x.u;
+        x.pending = {0.0, 0.0, no_epoch};
         n.released = 1;
     }
 
@@ -1192,11 +1249,11 @@ private:
         const exp_time_state& x = n.x;
         sim_time t;
         if (!n.released) {
-            if (x.held >= P.theta) {
-                t = x.free_at;  // held above threshold: fires when free
+            if (x.refractory.held >= P.theta) {
+                t = x.refractory.free_at;  // held above threshold: fires when free
             } else {
                 if (!P.drifts_up) return sim_time::never();
-                t = x.free_at + P.tau * std::log(x.held / P.theta);
+                t = x.refractory.free_at + P.tau * std::log(x.refractory.held / P.theta);
             }
         } else {
             if (!P.drifts_up) return sim_time::never();
@@ -1242,30 +1299,56 @@ private:
         schedule_exact_time(id, n, P, t, now);
     }
 
-    // The common case of process_exp_time (invariant 8): no crossing due in the epoch and no
-    // threshold test that can succeed in it, so the order of the inputs does not matter and they
-    // are not sorted. Either the neuron stays refractory through the epoch (every input is lost),
-    // or it is free and u plus all its positive inputs stays below what could fire it, so every
-    // partial sum does, in any order; then u takes the sum of the inputs. What could fire it:
-    // with v_inf > V_th, u above u_q (the queued crossing would come earlier; at or below u_q it
-    // stays valid and nothing is re-predicted); with v_inf <= V_th (no crossing on its own),
-    // u >= theta e^{(T - t_ref)/tau_m} at an input time T, whose smallest value in the epoch is
-    // at its start (theta >= 0). False: the neuron is left untouched.
-    bool inputs_absorbed(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
-        const inbox& box = box_of(id);
-        if (box.count == 0 || n.probed || (n.live && n.pred_t < T1)) return false;
+    // The common case (invariant 8), decided input by input as the epoch's inputs are delivered:
+    // no crossing due in the epoch and no threshold test that can succeed in it, so the order of
+    // the inputs does not matter and they are not sorted. Either the neuron stays refractory
+    // through the epoch (the input is lost), or it is free and u plus all its positive inputs so
+    // far stays below what could fire it, so every partial sum does, in any order; then the input
+    // joins its pending sum. What could fire it: with v_inf > V_th, u above u_q (the queued
+    // crossing would come earlier; at or below u_q it stays valid and nothing is re-predicted);
+    // with v_inf <= V_th (no crossing on its own), u >= theta e^{(T - t_ref)/tau_m} at an input
+    // time T, whose smallest value in the epoch is at its start (theta >= 0). The positive part
+    // only grows, so once false for an input the test is false for every later one of the epoch,
+    // and the decision is that of the epoch's whole sum. False: the neuron goes through the epoch
+    // in time order (its inputs are chained by chain_marked), and this epoch's pending sum is
+    // dropped (settle_pending).
+    [[gnu::always_inline]] bool absorbs(neuron_slot& n, double value, sim_time T1) {
+        if (n.probed || (n.live && n.pred_t < T1)) return false;
         exp_time_state& x = n.x;
-        if (!n.released) {
-            if (!(x.free_at - T1 > refractory_tolerance_ms)) return false;  // released in the epoch
-        } else if (P.drifts_up) {
-            if (!n.live || x.u + box.rise > x.u_q) return false;
-            x.u += box.sum;
-            if (x.u != x.u_q) n.exact = 0;
-        } else {
-            if (n.live || !(x.u + box.rise < P.theta * class_base_[P.tau_class])) return false;
-            x.u += box.sum;
+        if (!n.released) return x.refractory.free_at - T1 > refractory_tolerance_ms;  // lost
+        const exp_time_params& P = exp_time_[n.model];
+        if (P.drifts_up != static_cast<bool>(n.live)) return false;
+        pending_inputs& p = x.pending;
+        if (p.epoch != k_) {
+            add_pending(n, P);
+            p = {0.0, 0.0, k_};
         }
-        stats_.instants += box.count;
+        p.sum += value;
+        p.rise += value > 0.0 ? value : 0.0;
+        return P.drifts_up ? !(x.u + p.rise > x.u_q) : x.u + p.rise < P.theta * class_base_[P.tau_class];
+    }
+
+    // A released neuron's pending sum (of an earlier epoch) goes into u.
+    void add_pending(neuron_slot& n, const exp_time_params& P) {
+        pending_inputs& p = n.x.pending;
+        if (p.epoch == no_epoch) return;
+        n.x.u += p.sum;
+        if (P.drifts_up && n.x.u != n.x.u_q) n.exact = 0;
+        p = {0.0, 0.0, no_epoch};
+    }
+
+    // Before a lif_delta neuron's own processing in the epoch: an earlier epoch's pending sum goes
+    // into u; this epoch's is dropped, as its inputs are processed in time order (chained). False:
+    // every input of the epoch was absorbed (it had inputs, but none chained), nothing to process.
+    bool settle_pending(std::uint32_t id, neuron_slot& n, const exp_time_params& P) {
+        if (!n.released) return true;
+        pending_inputs& p = n.x.pending;
+        if (p.epoch == k_) {
+            if (box_of(id).count == 0) return false;
+            p = {0.0, 0.0, no_epoch};
+            return true;
+        }
+        add_pending(n, P);
         return true;
     }
 
@@ -1311,8 +1394,8 @@ private:
             }
             if (fire && fired != T) {
                 const double D = P.hard_reset ? P.V_reset - P.v_inf : x.u / E - (P.V_th - P.V_reset);
-                x.held = D;
-                x.free_at = T + P.t_ref;
+                x.refractory.held = D;
+                x.refractory.free_at = T + P.t_ref;
                 n.released = 0;
                 fired = T;
                 spikes_.push_back({T, id});
@@ -1328,6 +1411,7 @@ private:
         for (std::size_t c = 0; c < class_tau_.size(); ++c) scale[c] = std::exp(-(T - t_ref_) / class_tau_[c]);
         for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) {
             if (!in_exp_time_[neurons_[id].model] || !neurons_[id].released) continue;
+            add_pending(neurons_[id], exp_time_[neurons_[id].model]);  // in the old reference's terms
             const std::uint32_t c = exp_time_[neurons_[id].model].tau_class;
             neurons_[id].x.u *= scale[c];
             neurons_[id].x.u_q *= scale[c];
@@ -1649,6 +1733,7 @@ private:
     std::vector<std::uint32_t> moved_;        // partitioned: the block's neurons to sync (sync_moved)
     std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
     std::size_t n_inputs_ = 0;
+    bool marked_ = false;                     // unpartitioned: an input of the epoch marked its target active
     std::vector<input> grouped_;              // one neuron's inputs, sorted (gather)
     // Partitioned delivery (invariant 10): block b holds global ids from (first_block_ + b) <<
     // block_shift_; its inputs are in a list of chunks (block_head_ .. block_tail_, linked by
