@@ -74,6 +74,7 @@
 #include <array>
 #include <bit>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -152,6 +153,10 @@ struct alignas(64) neuron_slot {
     std::uint8_t probed = 0;      // it has voltage probe columns (probe_head_)
 };
 static_assert(sizeof(neuron_slot) == 64);
+// absorb's fast path reads the flags as one little-endian word: released = 1, live = 1, probed = 0.
+static_assert(offsetof(neuron_slot, model) == 56 && offsetof(neuron_slot, released) == 58 &&
+              offsetof(neuron_slot, live) == 59 && offsetof(neuron_slot, probed) == 63);
+constexpr std::uint64_t fast_flags_mask = 0xff000000ffff0000u, fast_flags = 0x0000000001010000u;
 
 // Where a neuron's prediction is queued: in the calendar's ring (within its horizon) or in the
 // prediction queue (`--queue`, beyond it).
@@ -217,12 +222,23 @@ struct input {
     std::uint32_t next;      // the target's previous input of the epoch (a chain), or none
 };
 
-// A neuron's inputs of the current epoch, when it goes through the epoch in time order (marked
-// active): how many, and the head of their chain.
+// A neuron's inputs of the current epoch (of the current block, partitioned): how many, and the
+// head of their chain. Current only when `stamp` is the engine's box_stamp_, so that the inboxes
+// of the neurons that absorbed their inputs (not swept) need no reset.
 struct inbox {
+    std::uint32_t stamp = 0;
     std::uint32_t count = 0;
     std::uint32_t at = 0;  // its last input in inputs_ (the head of its chain)
 };
+
+// Input number r of the epoch chained into box (current from `stamp` on): returns the input's
+// `next`.
+[[gnu::always_inline]] inline std::uint32_t chain_input(inbox& box, std::uint32_t r, std::uint32_t stamp) {
+    const bool fresh = box.stamp != stamp;
+    const std::uint32_t next = fresh ? none : box.at;
+    box = {stamp, fresh ? 1 : box.count + 1, r};
+    return next;
+}
 
 struct spike_out {
     sim_time t;
@@ -391,6 +407,9 @@ private:
             }
         }
         if (!class_tau_.empty()) min_class_tau_ = *std::min_element(class_tau_.begin(), class_tau_.end());
+        all_drift_up_ = true;
+        for (std::size_t p = 0; p < exp_time_.size(); ++p)
+            if (in_exp_time_[p] && !exp_time_[p].drifts_up) all_drift_up_ = false;
         class_group_.assign(class_tau_.size(), 0);
         class_factor_.assign(class_tau_.size(), 0.0);
         class_base_.assign(class_tau_.size(), 0.0);
@@ -711,10 +730,9 @@ private:
         }
         const std::size_t first_word = net_.owned_begin / 64, last_word = (net_.owned_end + 63) / 64;
         if (!partitioned_) {
+            next_box_stamp();
             deliver_bucket(bucket, T1, 0, 0, true);
-            const std::uint32_t chained = marked_ ? chain_marked(inputs_.data(), static_cast<std::uint32_t>(n_inputs_), 0) : 0;
-            marked_ = false;
-            stats_.instants += n_inputs_ - chained;
+            stats_.instants += n_inputs_;  // less those of the neurons swept (sweep)
             stats_.deliveries += n_inputs_;
             stats_.events += n_inputs_;
             sweep<false>(first_word, last_word, T1);
@@ -738,6 +756,7 @@ private:
                 deliver_bucket(bucket, T1, lo, hi, sl + 1 == slices);
                 for (std::uint32_t blk = lo; blk < hi; ++blk) {
                     box_first_ = (first_block_ + blk) << block_shift_;
+                    next_box_stamp();
                     if (block_head_[blk] != none) file_block(blk, T1);
                     const std::size_t w0 = (std::size_t{first_block_ + blk} << block_shift_) / 64;
                     const std::size_t w1 = (std::size_t{first_block_ + blk + 1} << block_shift_) / 64;
@@ -834,11 +853,12 @@ private:
             if (Partitioned && ((due_bits_[id >> 6] >> (id & 63)) & 1)) n.queued = not_queued;
             if (in_exp_time_[n.model]) {  // class_of_[id] != generic_class, without its cache line
                 const exp_time_params& P = exp_time_[n.model];
-                if (settle_pending(id, n, P)) process_exp_time(id, n, P, T1);
+                settle_pending(n, P);
+                process_exp_time(id, n, P, T1);
             } else {
                 process(id, n, std::get<lif_exp>(models_[n.model]), T1);
             }
-            box_of(id) = inbox{};
+            stats_.instants -= inputs_of(id);  // counted per instant instead
             if (n.moved | (n.live != (n.queued != not_queued))) {
                 if constexpr (Partitioned)
                     moved_.push_back(id);
@@ -874,64 +894,43 @@ private:
         moved_.clear();
     }
 
-    // The epoch's inputs in[0, n) (numbered from r0) whose targets are marked active (not
-    // absorbed: invariant 8, or due) chained into their inboxes, in delivery order; the others
-    // were absorbed and count as instants. Returns how many were chained.
-    std::uint32_t chain_marked(input* in, std::uint32_t n, std::uint32_t r0) {
-        inbox* const boxes = boxes_;
-        const std::uint32_t box_base = box_first_;
-        const std::uint64_t* const bits = active_bits_.raw();
-        const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
-        std::uint32_t chained = 0;
-        for (std::uint32_t j = 0; j < n; ++j) {
-            input& x = in[j];
-            if (((bits[(x.target >> 6) - bits_base] >> (x.target & 63)) & 1) == 0) continue;
-            inbox& box = boxes[x.target - box_base];
-            x.next = box.count != 0 ? box.at : none;
-            box.at = r0 + j;
-            ++box.count;
-            ++chained;
-        }
-        return chained;
-    }
-
-    // Partitioned delivery, second pass: block blk's inputs, in delivery order, absorbed by their
-    // targets or marking them active (their slots fetched ahead: beyond the caches a miss each),
-    // then the marked ones' chained into their inboxes (the same sums, in the same order, as an
-    // unpartitioned delivery).
+    // Partitioned delivery, second pass: block blk's inputs, in delivery order, chained into their
+    // targets' inboxes (the same order as an unpartitioned delivery) and absorbed by their targets
+    // or marking them active (their slots fetched ahead: beyond the caches a miss each).
     void file_block(std::uint32_t blk, sim_time T1) {
+        inbox* const boxes = boxes_;
+        const std::uint32_t box_base = box_first_, stamp = box_stamp_;
         std::uint64_t* const bits = active_bits_.raw();
         const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
         neuron_slot* const slots = neurons_.raw();
         const std::uint32_t slot_base = static_cast<std::uint32_t>(neurons_.base());
-        constexpr std::uint32_t ahead = 8;
-        bool marked = false;
-        std::uint64_t count = 0;
+        constexpr std::uint32_t ahead = 32;
+        const absorb_rule rule = absorb_rule_for(T1);
         for (std::uint32_t c = block_head_[blk]; c != none; c = chunk_next_[c]) {
             input* const in = chunk_ptr_[c];
             const std::uint32_t n = c == block_tail_[blk] ? static_cast<std::uint32_t>(block_cur_[blk] - in) : chunk_inputs;
+            const std::uint32_t r0 = c << chunk_shift;
             for (std::uint32_t j = 0; j < n && j < ahead; ++j) __builtin_prefetch(&slots[in[j].target - slot_base]);
             for (std::uint32_t j = 0; j < n; ++j) {
                 if (j + ahead < n) __builtin_prefetch(&slots[in[j + ahead].target - slot_base]);
-                const input& x = in[j];
+                input& x = in[j];
+                x.next = chain_input(boxes[x.target - box_base], r0 + j, stamp);
                 neuron_slot& s = slots[x.target - slot_base];
-                if (!in_exp_time_[s.model] || !absorbs(s, x.value, T1)) {
-                    bits[(x.target >> 6) - bits_base] |= std::uint64_t{1} << (x.target & 63);
-                    marked = true;
-                }
+                const bool active = !in_exp_time_[s.model] || !absorb(rule, s, x.value);
+                bits[(x.target >> 6) - bits_base] |= std::uint64_t{active} << (x.target & 63);
             }
-            count += n;
+            stats_.instants += n;  // less those of the neurons swept (sweep)
         }
-        std::uint64_t chained = 0;
-        if (marked)
-            for (std::uint32_t c = block_head_[blk]; c != none; c = chunk_next_[c]) {
-                input* const in = chunk_ptr_[c];
-                const std::uint32_t n = c == block_tail_[blk] ? static_cast<std::uint32_t>(block_cur_[blk] - in) : chunk_inputs;
-                chained += chain_marked(in, n, c << chunk_shift);
-            }
-        stats_.instants += count - chained;
         block_head_[blk] = block_tail_[blk] = none;
         block_cur_[blk] = block_end_[blk] = nullptr;
+    }
+
+    // A new box_stamp_: every inbox is empty (on wrap-around, after 2^32 stamps, reset for real).
+    void next_box_stamp() {
+        if (++box_stamp_ != 0) return;
+        std::fill(inbox_.raw(), inbox_.raw() + inbox_.size(), inbox{});
+        std::fill(block_boxes_.begin(), block_boxes_.end(), inbox{});
+        box_stamp_ = 1;
     }
 
     // Partitioned delivery: a new chunk at the end of block blk's list (its current one is full).
@@ -993,10 +992,14 @@ private:
         // Indexed by global id minus the rank's first (block_array).
         neuron_slot* const slots = neurons_.raw();
         const std::uint32_t slot_base = static_cast<std::uint32_t>(neurons_.base());
+        inbox* const boxes = inbox_.raw();
+        const std::uint32_t box_base = static_cast<std::uint32_t>(inbox_.base()), stamp = box_stamp_;
         std::uint64_t* const bits = active_bits_.raw();
         const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
         const std::uint32_t* const tg = net_.targets.data();
         const double* const palette = net_.weight_palette.data();
+        const double* const delay = delay_;
+        const absorb_rule rule = absorb_rule_for(T1);
         std::size_t r = n_inputs_;
         // epoch_factor(0, a) with its operands in registers (the stores below are doubles too, so
         // the compiler could not keep them there): the same expression, the same value.
@@ -1025,6 +1028,11 @@ private:
                 double value;
                 bool exp_time = true;  // a lif_delta target
                 if constexpr (OnePalette) {
+                    if (!Partitioned && k + 16 < end) {
+                        const std::uint32_t ahead = (tg[k + 16] & network::target_mask);
+                        __builtin_prefetch(&slots[ahead - slot_base]);
+                        __builtin_prefetch(&boxes[ahead - box_base]);
+                    }
                     const std::uint32_t t = tg[k];
                     target = t & network::target_mask;
                     value = palette[t >> 24] * f;
@@ -1052,19 +1060,18 @@ private:
                         ++r;
                     }
                 } else {
-                    // Absorbed at once (invariant 8), or marked active: then its inputs of the
-                    // epoch are chained (chain_marked) and it is swept.
-                    in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), none};
+                    // Chained (for the sweep, if the target is marked active), then absorbed
+                    // at once (invariant 8) or marking the target active.
+                    const std::uint32_t next = chain_input(boxes[target - box_base], static_cast<std::uint32_t>(r), stamp);
+                    in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), next};
                     ++r;
-                    if (!exp_time || !absorbs(slots[target - slot_base], value, T1)) {
-                        bits[(target >> 6) - bits_base] |= std::uint64_t{1} << (target & 63);
-                        marked_ = true;
-                    }
+                    const bool active = !exp_time || !absorb(rule, slots[target - slot_base], value);
+                    bits[(target >> 6) - bits_base] |= std::uint64_t{active} << (target & 63);
                 }
                 ++k;
-            } while (k < end && (rest || delay_[k] == d));
+            } while (k < end && (rest || delay[k] == d));
             if (k == end) break;
-            d = delay_[k];
+            d = delay[k];
             a = w.t_emit + d;
         }
         n_inputs_ = r;
@@ -1090,7 +1097,7 @@ private:
     // Neuron id's inputs of the epoch, sorted (invariant 3): usually zero to two of them.
     std::span<const input> gather(std::uint32_t id) {
         const inbox& box = box_of(id);
-        if (box.count == 0) return {};
+        if (box.stamp != box_stamp_) return {};
         if (box.count == 1) return {&input_at(box.at), 1};
         // Several: copied out of their chain and sorted (a total order, so the chain's order
         // does not matter).
@@ -1101,6 +1108,10 @@ private:
     }
 
     inbox& box_of(std::uint32_t id) { return boxes_[id - box_first_]; }
+    std::uint32_t inputs_of(std::uint32_t id) {
+        const inbox& box = box_of(id);
+        return box.stamp == box_stamp_ ? box.count : 0;
+    }
 
     // Input r of the epoch: inputs_[r], or with partitioned delivery entry r % 512 of chunk r / 512.
     input& input_at(std::uint64_t r) { return chunk_ptr_[r >> chunk_shift_][r & chunk_mask_]; }
@@ -1310,22 +1321,59 @@ private:
     // time T, whose smallest value in the epoch is at its start (theta >= 0). The positive part
     // only grows, so once false for an input the test is false for every later one of the epoch,
     // and the decision is that of the epoch's whole sum. False: the neuron goes through the epoch
-    // in time order (its inputs are chained by chain_marked), and this epoch's pending sum is
+    // in time order (its inputs are chained in its inbox), and this epoch's pending sum is
     // dropped (settle_pending).
-    [[gnu::always_inline]] bool absorbs(neuron_slot& n, double value, sim_time T1) {
-        if (n.probed || (n.live && n.pred_t < T1)) return false;
-        exp_time_state& x = n.x;
-        if (!n.released) return x.refractory.free_at - T1 > refractory_tolerance_ms;  // lost
-        const exp_time_params& P = exp_time_[n.model];
-        if (P.drifts_up != static_cast<bool>(n.live)) return false;
-        pending_inputs& p = x.pending;
-        if (p.epoch != k_) {
-            add_pending(n, P);
-            p = {0.0, 0.0, k_};
+    // What absorb needs, copied out of the engine into the hot loops' registers (a uint8_t store
+    // to a slot's flags could alias any member, so the compiler reloads members after it).
+    struct absorb_rule {
+        sim_time T1;                    // the epoch's end
+        std::uint64_t epoch;            // k_
+        bool all_drift_up;              // all_drift_up_: no look-up of the parameters
+        const exp_time_params* params;  // exp_time_, by population
+        const double* class_base;       // class_base_
+    };
+    absorb_rule absorb_rule_for(sim_time T1) const {
+        return {T1, k_, all_drift_up_, exp_time_.data(), class_base_.data()};
+    }
+
+    [[gnu::always_inline]] static bool absorb(const absorb_rule& rule, neuron_slot& n, double value) {
+        // The common case without branches on the data (they mispredict): a free, live neuron
+        // of a population drifting up, not probed and not due.
+        std::uint64_t flags;
+        std::memcpy(&flags, &n.model, sizeof flags);
+        if (rule.all_drift_up && (flags & fast_flags_mask) == fast_flags && !(n.pred_t < rule.T1)) {
+            exp_time_state& x = n.x;
+            pending_inputs& p = x.pending;
+            const bool same = p.epoch == rule.epoch;
+            // An earlier epoch's pending sum goes into u (add_pending; with nothing pending its
+            // sum is 0.0, and u + 0.0 is u but for the sign of a zero u).
+            const double u = same ? x.u : x.u + p.sum;
+            n.exact &= static_cast<std::uint8_t>(same | (p.epoch == no_epoch) | (u == x.u_q));
+            x.u = u;
+            const double sum = (same ? p.sum : 0.0) + value;  // as sums from 0.0
+            const double rise = (same ? p.rise : 0.0) + (value > 0.0 ? value : 0.0);
+            p = {sum, rise, rule.epoch};
+            return !(u + rise > x.u_q);
         }
-        p.sum += value;
-        p.rise += value > 0.0 ? value : 0.0;
-        return P.drifts_up ? !(x.u + p.rise > x.u_q) : x.u + p.rise < P.theta * class_base_[P.tau_class];
+        if (n.probed || (n.live && n.pred_t < rule.T1)) return false;
+        exp_time_state& x = n.x;
+        if (!n.released) return x.refractory.free_at - rule.T1 > refractory_tolerance_ms;  // lost
+        const exp_time_params* const P = rule.all_drift_up ? nullptr : rule.params + n.model;
+        const bool drifts_up = rule.all_drift_up || P->drifts_up;
+        if (drifts_up != static_cast<bool>(n.live)) return false;
+        pending_inputs& p = x.pending;
+        const double rise = value > 0.0 ? value : 0.0;
+        if (p.epoch != rule.epoch) {
+            if (p.epoch != no_epoch) {  // add_pending
+                x.u += p.sum;
+                if (drifts_up && x.u != x.u_q) n.exact = 0;
+            }
+            p = {0.0 + value, 0.0 + rise, rule.epoch};  // as sums from 0.0 (-0.0 + 0.0 is +0.0)
+        } else {
+            p.sum += value;
+            p.rise += rise;
+        }
+        return drifts_up ? !(x.u + p.rise > x.u_q) : x.u + p.rise < P->theta * rule.class_base[P->tau_class];
     }
 
     // A released neuron's pending sum (of an earlier epoch) goes into u.
@@ -1338,18 +1386,13 @@ private:
     }
 
     // Before a lif_delta neuron's own processing in the epoch: an earlier epoch's pending sum goes
-    // into u; this epoch's is dropped, as its inputs are processed in time order (chained). False:
-    // every input of the epoch was absorbed (it had inputs, but none chained), nothing to process.
-    bool settle_pending(std::uint32_t id, neuron_slot& n, const exp_time_params& P) {
-        if (!n.released) return true;
-        pending_inputs& p = n.x.pending;
-        if (p.epoch == k_) {
-            if (box_of(id).count == 0) return false;
-            p = {0.0, 0.0, no_epoch};
-            return true;
-        }
-        add_pending(n, P);
-        return true;
+    // into u; this epoch's is dropped, as its inputs are processed in time order (chained).
+    void settle_pending(neuron_slot& n, const exp_time_params& P) {
+        if (!n.released) return;
+        if (n.x.pending.epoch == k_)
+            n.x.pending = {0.0, 0.0, no_epoch};
+        else
+            add_pending(n, P);
     }
 
     void process_exp_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
@@ -1733,7 +1776,8 @@ private:
     std::vector<std::uint32_t> moved_;        // partitioned: the block's neurons to sync (sync_moved)
     std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
     std::size_t n_inputs_ = 0;
-    bool marked_ = false;                     // unpartitioned: an input of the epoch marked its target active
+    std::uint32_t box_stamp_ = 0;             // inboxes with this stamp are current (inbox)
+    bool all_drift_up_ = false;               // every lif_delta population has v_inf > V_th
     std::vector<input> grouped_;              // one neuron's inputs, sorted (gather)
     // Partitioned delivery (invariant 10): block b holds global ids from (first_block_ + b) <<
     // block_shift_; its inputs are in a list of chunks (block_head_ .. block_tail_, linked by
