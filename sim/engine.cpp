@@ -60,12 +60,15 @@
 //    calendar order, each walk by fan-out position), a function of the spikes alone, so still
 //    independent of partitioning. Only the rounding of u differs from a time-ordered sum (~1e-16
 //    relative). ~85 % of neuron-epochs on Benchmark 4 with delays in [1, 3] ms take this path.
+//    The test is made as the inputs are delivered (absorb), and the sum waits in the neuron's
+//    slot (pending_inputs) until it is next touched, so such a neuron is not swept at all.
 //
 // 10. Partitioned delivery (a rank owning more than 16384 neurons). Beyond the caches, a walk's
 //    input to a random target and then that target's update cost a memory access each. So the
 //    walks first append each input to the chunk list of its target's block (8192 neurons, in
 //    global id order); then block by block, the block's inputs are filed into inboxes that only
-//    this block uses (one scratch array, hot in L2) and its neurons are brought through the epoch.
+//    this block uses (one scratch array, hot in L2) or absorbed (invariant 8), and its active
+//    neurons are brought through the epoch.
 //    A target's inputs keep their delivery order (a block's list is in delivery order), so the
 //    sums of invariant 8 and everything else are the same as with one list: bit-identical.
 #include "sim/engine.hpp"
