@@ -501,6 +501,7 @@ private:
         for (const auto& pr : out_.probes) epoch_ms_ = std::min(epoch_ms_, 64.0 * pr.interval_ms);
         // Exponential-time factors stay below e^(16 + 32) within an epoch (invariant 7).
         if (!class_tau_.empty()) epoch_ms_ = std::min(epoch_ms_, 32.0 * min_class_tau_);
+        inv_epoch_ms_ = 1.0 / epoch_ms_;
         class_small_.assign(class_tau_.size(), 0);
         for (std::size_t c = 0; c < class_tau_.size(); ++c) class_small_[c] = epoch_ms_ * class_inv_tau_[c] <= small_exp_limit;
         const double span = no_synapses ? 0.0 : std::ceil(-delay_range[1] / epoch_ms_);
@@ -1519,7 +1520,7 @@ private:
 
     // The ring slot j (epoch k_ + j) holding time t, for bound(0) <= t < horizon_.
     std::size_t slot_of(sim_time t) const {
-        const double guess = (t - bounds_[k_ & mask_]) / epoch_ms_;
+        const double guess = (t - bounds_[k_ & mask_]) * inv_epoch_ms_;  // corrected below
         std::size_t j = guess <= 0 ? 0 : std::min(static_cast<std::size_t>(guess), ring_ - 1);
         while (j > 0 && t < bound(j)) --j;
         while (j + 1 < ring_ && !(t < bound(j + 1))) ++j;
@@ -1754,6 +1755,7 @@ private:
     // next due in epoch k_ + j.
     static constexpr std::size_t max_ring = std::size_t{1} << 16;
     double epoch_ms_ = 1.0;
+    double inv_epoch_ms_ = 1.0;  // slot_of's first guess only
     std::size_t ring_ = 4, mask_ = 3;
     std::uint64_t k_ = 0;
     std::vector<sim_time> bounds_;
