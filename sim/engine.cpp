@@ -1018,7 +1018,7 @@ private:
         while (a < T1) {
             // One delay group: one arrival time, so one factor e^{(a - t_ref)/tau_m} per
             // tau_m class of lif_delta targets (invariant 7).
-            ++group_;
+            if constexpr (!OnePalette) ++group_;  // (the class factors' validity)
             double f = 0.0;
             if constexpr (OnePalette) {
                 const double x = (a - B0) * inv_tau0;
@@ -1032,7 +1032,9 @@ private:
                 double value;
                 bool exp_time = true;  // a lif_delta target
                 if constexpr (OnePalette) {
-                    if (!Partitioned && k + 16 < end) {
+                    // (Only where the rest of the fan-out arrives together: with delays spread
+                    // over many epochs, k + 16 is delivered in a later one.)
+                    if (!Partitioned && rest && k + 16 < end) {
                         const std::uint32_t ahead = (tg[k + 16] & network::target_mask);
                         __builtin_prefetch(&slots[ahead - slot_base]);
                         __builtin_prefetch(&boxes[ahead - box_base]);
