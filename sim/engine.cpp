@@ -157,6 +157,7 @@ struct alignas(64) neuron_slot {
 };
 static_assert(sizeof(neuron_slot) == 64);
 // absorb's fast path reads the flags as one little-endian word: released = 1, live = 1, probed = 0.
+static_assert(std::endian::native == std::endian::little);
 static_assert(offsetof(neuron_slot, model) == 56 && offsetof(neuron_slot, released) == 58 &&
               offsetof(neuron_slot, live) == 59 && offsetof(neuron_slot, probed) == 63);
 constexpr std::uint64_t fast_flags_mask = 0xff000000ffff0000u, fast_flags = 0x0000000001010000u;
@@ -857,12 +858,17 @@ private:
             if (Partitioned && ((due_bits_[id >> 6] >> (id & 63)) & 1)) n.queued = not_queued;
             if (in_exp_time_[n.model]) {  // class_of_[id] != generic_class, without its cache line
                 const exp_time_params& P = exp_time_[n.model];
-                settle_pending(n, P);
-                process_exp_time(id, n, P, T1);
+                if (n.probed && order_free_in_epoch(n, T1)) {
+                    sample_order_free(id, n);
+                } else {
+                    stats_.instants -= inputs_of(id);  // counted per instant instead
+                    settle_pending(n, P);
+                    process_exp_time(id, n, P, T1);
+                }
             } else {
+                stats_.instants -= inputs_of(id);
                 process(id, n, std::get<lif_exp>(models_[n.model]), T1);
             }
-            stats_.instants -= inputs_of(id);  // counted per instant instead
             if (n.moved | (n.live != (n.queued != not_queued))) {
                 if constexpr (Partitioned)
                     moved_.push_back(id);
@@ -1241,6 +1247,8 @@ private:
 
     double voltage(const exp_time_params& P, const neuron_slot& n, sim_time t) const {
         const exp_time_state& x = n.x;
+        // (pending: an earlier epoch's sum, or this epoch's when t is after its last input, as
+        // end_samples asks after sample_order_free.)
         if (n.released) return P.v_inf + (x.pending.epoch == no_epoch ? x.u : x.u + x.pending.sum) / factor(P, t);
         if (x.refractory.free_at - t > refractory_tolerance_ms) return P.v_inf + x.refractory.held;
         return P.v_inf + x.refractory.held * std::exp(-(t - x.refractory.free_at) * P.inv_tau);
@@ -1346,7 +1354,7 @@ private:
         // The common case without branches on the data (they mispredict): a free, live neuron
         // of a population drifting up, not probed and not due.
         std::uint64_t flags;
-        std::memcpy(&flags, &n.model, sizeof flags);
+        std::memcpy(&flags, reinterpret_cast<const std::byte*>(&n) + offsetof(neuron_slot, model), sizeof flags);
         if (rule.all_drift_up && (flags & fast_flags_mask) == fast_flags && !(n.pred_t < rule.T1)) {
             exp_time_state& x = n.x;
             pending_inputs& p = x.pending;
@@ -1361,9 +1369,12 @@ private:
             p = {sum, rise, rule.epoch};
             return !(u + rise > x.u_q);
         }
-        if (n.probed || (n.live && n.pred_t < rule.T1)) return false;
+        // (A probed neuron is decided as any other, so that a probe does not change the
+        // simulation, but always swept: its samples in the epoch need its inputs in time order.
+        // A failed test leaves an infinite rise, which tells the sweep: order_free_in_epoch.)
+        if (n.live && n.pred_t < rule.T1) return false;
         exp_time_state& x = n.x;
-        if (!n.released) return x.refractory.free_at - rule.T1 > refractory_tolerance_ms;  // lost
+        if (!n.released) return !n.probed && x.refractory.free_at - rule.T1 > refractory_tolerance_ms;  // lost
         const exp_time_params* const P = rule.all_drift_up ? nullptr : rule.params + n.model;
         const bool drifts_up = rule.all_drift_up || P->drifts_up;
         if (drifts_up != static_cast<bool>(n.live)) return false;
@@ -1379,7 +1390,37 @@ private:
             p.sum += value;
             p.rise += rise;
         }
-        return drifts_up ? !(x.u + p.rise > x.u_q) : x.u + p.rise < P->theta * rule.class_base[P->tau_class];
+        const bool order_free = drifts_up ? !(x.u + p.rise > x.u_q) : x.u + p.rise < P->theta * rule.class_base[P->tau_class];
+        if (!n.probed) return order_free;
+        if (!order_free) p.rise = inf;
+        return false;
+    }
+
+    // A probed lif_delta neuron swept in the epoch: did it take its inputs order-free (absorb)?
+    bool order_free_in_epoch(const neuron_slot& n, sim_time T1) const {
+        if (n.live && n.pred_t < T1) return false;
+        if (!n.released) return n.x.refractory.free_at - T1 > refractory_tolerance_ms;
+        return n.x.pending.epoch == k_ && n.x.pending.rise != inf;
+    }
+
+    // Its samples in the epoch, from its inputs in time order (the state keeps their order-free
+    // sum, pending, as an unprobed neuron's: the samples after the last input see that state).
+    void sample_order_free(std::uint32_t id, neuron_slot& n) {
+        if (!n.released) return;  // refractory through the epoch: held, the inputs lost
+        exp_time_state& x = n.x;
+        const double u = x.u;
+        const pending_inputs p = x.pending;
+        x.pending = {0.0, 0.0, no_epoch};
+        const std::span<const input> in = gather(id);
+        for (std::size_t i = 0; i < in.size();) {
+            const sim_time T = in[i].t;
+            fill_samples(probe_head_[id], T);
+            double at_T = 0.0;
+            for (; i < in.size() && in[i].t == T; ++i) at_T += in[i].value;
+            x.u += at_T;
+        }
+        x.u = u;
+        x.pending = p;
     }
 
     // A released neuron's pending sum (of an earlier epoch) goes into u.
