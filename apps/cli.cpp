@@ -175,8 +175,6 @@ void add_max_memory(po::options_description& options, std::uint64_t* limit) {
                           "default: the machine's physical memory)");
 }
 
-
-
 void note_output_size(const std::string& path, double bytes, const std::string& detail) {
     if (bytes > large_output_bytes)
         std::fprintf(stderr, "note: %s will be about %s (%s)\n", path.c_str(), human_bytes(bytes).c_str(), detail.c_str());

@@ -87,17 +87,12 @@ int run_simulate(const args& a) {
                 declare_input(s.path, "source '" + s.name + "'" +
                                           (s.kind == source_kind::spike_file ? " (spike_file)" : " (rate_file)"));
             check_output(spec.output.spikes);
-            for (const auto& v : spec.output.voltage)
-                check_output(v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path);
+            for (const auto& v : spec.output.voltage) check_output(spec.output.report_path(v));
             // Up-front sizes (SPEC §8): refused here, in microseconds, rather than after a long
             // build that runs out of memory. All ranks agree (the estimate is for one process
             // holding the whole network, an upper bound for each rank's share).
             const simulation_estimate e = estimate_simulation(spec);
-            char detail[200];
-            std::snprintf(detail, sizeof detail, "%.3g synapses x %g B, %.3g neurons x %g B, %.3g recorded x %g B",
-                          e.synapses, bytes_per_synapse, e.nodes, bytes_per_node, e.recorded,
-                          report_bytes_per_node);
-            check_memory(config_path + ": the network", e.memory_bytes, detail, max_memory);
+            check_memory(config_path + ": the network", e.memory_bytes, e.detail(), max_memory);
             if (root)
                 for (const auto& [path, bytes] : e.report_bytes) check_output_size(path, bytes, "voltage samples");
         },

@@ -129,7 +129,7 @@ simulation_result run_simulation(const simulation_spec& spec, const simulation_o
             const std::vector<std::uint64_t>& ids = v.node_ids.empty() ? every : v.node_ids;
             voltage_output::target target{nullptr, 0, nullptr};
             if (write_files) {
-                const std::string path = v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path;
+                const std::string path = spec.output.report_path(v);
                 auto& writer = reports[path];
                 if (!writer) writer = std::make_unique<voltage_report_writer>(path, info);
                 try {

@@ -252,11 +252,8 @@ double check_time(const char* name, double ms) {
 // max_memory bytes (0: the machine's memory), before anything is built.
 void check_network_memory(const simulation_spec& spec, const std::string& name, std::uint64_t max_memory) {
     const simulation_estimate e = estimate_simulation(spec);
-    char detail[200];
-    std::snprintf(detail, sizeof detail, "%.3g synapses x %g B, %.3g neurons x %g B", e.synapses, bytes_per_synapse,
-                  e.nodes, bytes_per_node);
     try {
-        check_memory(name + ": the network", e.memory_bytes, detail, max_memory, "max_memory");
+        check_memory(name + ": the network", e.memory_bytes, e.detail(), max_memory, "max_memory");
     } catch (const error& refused) {
         throw memory_refusal(refused.what());
     }
@@ -266,7 +263,7 @@ void check_network_memory(const simulation_spec& spec, const std::string& name, 
 // config file or a source's file.
 void check_simulation_outputs(const simulation_spec& spec, const std::optional<std::string>& config_path) {
     std::vector<std::string> outputs{spec.output.spikes};
-    for (const auto& v : spec.output.voltage) outputs.push_back(v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path);
+    for (const auto& v : spec.output.voltage) outputs.push_back(spec.output.report_path(v));
     for (const auto& out : outputs) {
         check_output_against(out, {{config_path.value_or(""), "config"}});
         for (const auto& src : spec.sources) check_output_against(out, {{src.path, "source '" + src.name + "'"}});

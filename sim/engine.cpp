@@ -279,7 +279,7 @@ private:
 constexpr std::size_t prefetch_distance = 16;
 constexpr std::size_t spike_prefetch_distance = 8;
 
-// Partitioned delivery (invariant 10): target blocks of 8192 neurons (their inboxes, 192 KB, and
+// Partitioned delivery (invariant 10): target blocks of 8192 neurons (their inboxes, 96 KB, and
 // an epoch's inputs to them stay in a 1 MB L2), used when a rank owns more than two blocks.
 constexpr std::uint32_t default_block_shift = 13;
 constexpr std::uint32_t partition_min_neurons = 2u << default_block_shift;
@@ -1337,8 +1337,10 @@ private:
     // and the decision is that of the epoch's whole sum. False: the neuron goes through the epoch
     // in time order (its inputs are chained in its inbox), and this epoch's pending sum is
     // dropped (settle_pending).
-    // What absorb needs, copied out of the engine into the hot loops' registers (a uint8_t store
-    // to a slot's flags could alias any member, so the compiler reloads members after it).
+    //
+    // absorb_rule: what absorb needs, copied out of the engine into the hot loops' registers (a
+    // uint8_t store to a slot's flags could alias any member, so the compiler reloads members
+    // after it).
     struct absorb_rule {
         sim_time T1;                    // the epoch's end
         std::uint64_t epoch;            // k_
@@ -1381,10 +1383,7 @@ private:
         pending_inputs& p = x.pending;
         const double rise = value > 0.0 ? value : 0.0;
         if (p.epoch != rule.epoch) {
-            if (p.epoch != no_epoch) {  // add_pending
-                x.u += p.sum;
-                if (drifts_up && x.u != x.u_q) n.exact = 0;
-            }
+            add_pending(n, drifts_up);
             p = {0.0 + value, 0.0 + rise, rule.epoch};  // as sums from 0.0 (-0.0 + 0.0 is +0.0)
         } else {
             p.sum += value;
@@ -1423,12 +1422,13 @@ private:
         x.pending = p;
     }
 
-    // A released neuron's pending sum (of an earlier epoch) goes into u.
-    void add_pending(neuron_slot& n, const exp_time_params& P) {
+    // A released neuron's pending sum (of an earlier epoch) goes into u. (absorb's common case
+    // does the same without branches.)
+    static void add_pending(neuron_slot& n, bool drifts_up) {
         pending_inputs& p = n.x.pending;
         if (p.epoch == no_epoch) return;
         n.x.u += p.sum;
-        if (P.drifts_up && n.x.u != n.x.u_q) n.exact = 0;
+        if (drifts_up && n.x.u != n.x.u_q) n.exact = 0;
         p = {0.0, 0.0, no_epoch};
     }
 
@@ -1439,7 +1439,7 @@ private:
         if (n.x.pending.epoch == k_)
             n.x.pending = {0.0, 0.0, no_epoch};
         else
-            add_pending(n, P);
+            add_pending(n, P.drifts_up);
     }
 
     void process_exp_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
@@ -1501,7 +1501,7 @@ private:
         for (std::size_t c = 0; c < class_tau_.size(); ++c) scale[c] = std::exp(-(T - t_ref_) / class_tau_[c]);
         for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) {
             if (!in_exp_time_[neurons_[id].model] || !neurons_[id].released) continue;
-            add_pending(neurons_[id], exp_time_[neurons_[id].model]);  // in the old reference's terms
+            add_pending(neurons_[id], exp_time_[neurons_[id].model].drifts_up);  // in the old reference's terms
             const std::uint32_t c = exp_time_[neurons_[id].model].tau_class;
             neurons_[id].x.u *= scale[c];
             neurons_[id].x.u_q *= scale[c];
@@ -1818,7 +1818,7 @@ private:
     std::uint64_t epochs_ = 0;
 
     // The current epoch.
-    block_array<std::uint64_t> active_bits_;  // neurons with an input or a crossing in it
+    block_array<std::uint64_t> active_bits_;  // neurons to sweep: an input not absorbed, or a crossing
     block_array<std::uint64_t> due_bits_;     // neurons taken out of the ring's slot of the epoch
     std::vector<std::uint32_t> active_;       // the same, as a list in id order
     std::vector<std::uint32_t> moved_;        // partitioned: the block's neurons to sync (sync_moved)

@@ -2,6 +2,7 @@
 // the build code in connect.cpp.
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <variant>
 
 #include "sim/estimate.hpp"
@@ -47,6 +48,13 @@ double estimate_synapses(const simulation_spec& spec) {
 
 namespace evspike {
 
+std::string simulation_estimate::detail() const {
+    char text[200];
+    std::snprintf(text, sizeof text, "%.3g synapses x %g B, %.3g neurons x %g B, %.3g recorded x %g B", synapses,
+                  bytes_per_synapse, nodes, bytes_per_node, recorded, report_bytes_per_node);
+    return text;
+}
+
 simulation_estimate estimate_simulation(const simulation_spec& spec) {
     simulation_estimate e;
     for (const auto& p : spec.populations) e.nodes += static_cast<double>(p.size);
@@ -60,7 +68,7 @@ simulation_estimate estimate_simulation(const simulation_spec& spec) {
         e.recorded += nodes;
         // Rows: #{k : k * interval < t_stop}, as the writer counts them (to within one).
         const double samples = v.interval_ms > 0 ? std::ceil(spec.t_stop_ms / v.interval_ms) : 0.0;
-        e.report_bytes[v.path.empty() ? spec.output.spikes + ".voltage.h5" : v.path] +=
+        e.report_bytes[spec.output.report_path(v)] +=
             samples * nodes * (v.float64 ? 8.0 : 4.0);
     }
     e.memory_bytes = e.synapses * bytes_per_synapse + e.nodes * bytes_per_node +

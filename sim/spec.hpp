@@ -77,6 +77,8 @@ struct output_spec {
     std::string spikes;
     std::vector<std::string> record;  // empty: all neuron populations
     std::vector<voltage_spec> voltage;
+    // The file of voltage report v: its path, or "<spikes>.voltage.h5".
+    std::string report_path(const voltage_spec& v) const { return v.path.empty() ? spikes + ".voltage.h5" : v.path; }
 };
 
 struct simulation_spec {

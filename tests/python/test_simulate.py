@@ -92,7 +92,7 @@ def test_simulate_refuses_a_network_beyond_memory_before_building_it():
     config["connection"][0]["multapses"] = True
     start = time.monotonic()
     with pytest.raises(MemoryError, match=r"<dict>: the network needs about 13 TB of memory \(8e\+11 synapses "
-                                          r"x 16 B, 110 neurons x 160 B\), more than the .* of this machine; "
+                                          r"x 16 B, 110 neurons x 160 B, 3 recorded x 24 B\), more than the .* of this machine; "
                                           r"nothing was started"):
         evspike.simulate(config, write=False)
     assert time.monotonic() - start < 30.0  # (it did not build: that would take hours)
