@@ -237,10 +237,12 @@ struct inbox {
 
 // Input number r of the epoch chained into box (current from `stamp` on): returns the input's
 // `next`.
+// (Without branches: whether an inbox is fresh is as random as the targets, and compilers turn
+// the selects into jumps.)
 [[gnu::always_inline]] inline std::uint32_t chain_input(inbox& box, std::uint32_t r, std::uint32_t stamp) {
-    const bool fresh = box.stamp != stamp;
-    const std::uint32_t next = fresh ? none : box.at;
-    box = {stamp, fresh ? 1 : box.count + 1, r};
+    const std::uint32_t fresh = box.stamp != stamp;
+    const std::uint32_t next = box.at | (0u - fresh);  // none when fresh
+    box = {stamp, (box.count & (fresh - 1u)) + 1, r};
     return next;
 }
 
@@ -358,7 +360,10 @@ private:
         if (std::any_of(spec_.populations.begin(), spec_.populations.end(),
                         [](const population_spec& p) { return p.model != model_kind::lif_delta; }))
             gen_.assign(b, n, generic_state{});
-        if (!partitioned_) inbox_.assign(b, n, inbox{});  // else one block's (build_blocks)
+        if (!partitioned_) {
+            inbox_.assign(b, n, inbox{});  // else one block's (build_blocks)
+            late_at_.assign(b, n, 0);
+        }
         active_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
         if (partitioned_) due_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
@@ -392,10 +397,12 @@ private:
                     n.x.u_q = 0.0;
                     n.x.pending = {0.0, 0.0, no_epoch};
                     n.released = 1;
-                    if (V >= P.V_th)
+                    if (V >= P.V_th) {
                         schedule(id, sim_time{});
-                    else
+                        n.x.u_q = n.x.u;  // (exact: the prediction of this u, exact_now)
+                    } else {
                         predict_exact_time(id, n, P, sim_time{}, false);
+                    }
                 } else {
                     const lif_exp& m = std::get<lif_exp>(models_.back());
                     generic_state& g = gen_[id];
@@ -736,10 +743,13 @@ private:
         const std::size_t first_word = net_.owned_begin / 64, last_word = (net_.owned_end + 63) / 64;
         if (!partitioned_) {
             next_box_stamp();
+            n_delivered_ = 0;
             deliver_bucket(bucket, T1, 0, 0, true);
-            stats_.instants += n_inputs_;  // less those of the neurons swept (sweep)
-            stats_.deliveries += n_inputs_;
-            stats_.events += n_inputs_;
+            if (!late_.empty()) replay_late();
+            walked_.clear();
+            stats_.instants += n_delivered_;  // less those of the neurons swept (sweep)
+            stats_.deliveries += n_delivered_;
+            stats_.events += n_delivered_;
             sweep<false>(first_word, last_word, T1);
         } else {
             // Block by block (invariant 10): file the block's inputs into its inboxes, then bring
@@ -793,8 +803,10 @@ private:
                 // Each walk reads a stretch of the CSR: start fetching the next walks' stretches.
                 if (b + 2 < size) {
                     const std::uint64_t ahead = off_[bucket[b + 2].source] + bucket[b + 2].position;
-                    __builtin_prefetch(delay_ + ahead);
-                    __builtin_prefetch(delay_ + ahead + 8);
+                    if (!one_delay_) {  // (else no delay is read)
+                        __builtin_prefetch(delay_ + ahead);
+                        __builtin_prefetch(delay_ + ahead + 8);
+                    }
                     __builtin_prefetch(net_.targets.data() + ahead);
                 }
                 one_class_palette_ ? deliver<true, false>(bucket[b], T1, 0, 0, true)
@@ -926,7 +938,7 @@ private:
                 input& x = in[j];
                 x.next = chain_input(boxes[x.target - box_base], r0 + j, stamp);
                 neuron_slot& s = slots[x.target - slot_base];
-                const bool active = !in_exp_time_[s.model] || !absorb(rule, s, x.value);
+                const bool active = !in_exp_time_[s.model] || absorb(rule, s, x.value) != taken;
                 bits[(x.target >> 6) - bits_base] |= std::uint64_t{active} << (x.target & 63);
             }
             stats_.instants += n;  // less those of the neurons swept (sweep)
@@ -1011,6 +1023,9 @@ private:
         const double* const delay = delay_;
         const absorb_rule rule = absorb_rule_for(T1);
         std::size_t r = n_inputs_;
+        // Unpartitioned: synapse k's input is the epoch's input number q0 + k (its delivery
+        // index), and take_slow records inputs at n_inputs_.
+        const std::uint64_t q0 = n_delivered_ - k;
         // epoch_factor(0, a) with its operands in registers (the stores below are doubles too, so
         // the compiler could not keep them there): the same expression, the same value.
         const sim_time B0 = bound(0);
@@ -1033,35 +1048,18 @@ private:
             // The fan-out is sorted by delay: when its last delay is d, so is every one left, and
             // the group needs no delay read per synapse (a constant delay: one group per walk).
             const bool rest = last_delay == d;
+            if constexpr (!Partitioned) {
+                if (rest) {  // (then a < T1 for all of them)
+                    n_inputs_ = r;
+                    k = deliver_at_once<OnePalette>(w, base, k, end, a, f, rule, q0);
+                    r = n_inputs_;
+                    break;
+                }
+            }
             do {
                 std::uint32_t target;
-                double value;
-                bool exp_time = true;  // a lif_delta target
-                if constexpr (OnePalette) {
-                    // (Only where the rest of the fan-out arrives together: with delays spread
-                    // over many epochs, k + 16 is delivered in a later one.)
-                    if (!Partitioned && rest && k + 16 < end) {
-                        const std::uint32_t ahead = (tg[k + 16] & network::target_mask);
-                        __builtin_prefetch(&slots[ahead - slot_base]);
-                        __builtin_prefetch(&boxes[ahead - box_base]);
-                    }
-                    const std::uint32_t t = tg[k];
-                    target = t & network::target_mask;
-                    value = palette[t >> 24] * f;
-                } else {
-                    target = net_.target(k);
-                    value = net_.weight(k);
-                    const std::uint32_t c = class_of_[target];
-                    if (c != generic_class) {
-                        if (class_group_[c] != group_) {
-                            class_group_[c] = group_;
-                            class_factor_[c] = epoch_factor(c, a);
-                        }
-                        value *= class_factor_[c];
-                    } else {
-                        exp_time = false;
-                    }
-                }
+                bool exp_time;
+                const double value = synapse_input<OnePalette>(k, a, f, tg, palette, target, exp_time);
                 if constexpr (Partitioned) {
                     const std::uint32_t blk = (target >> block_shift) - first_block;
                     if (blk - lo < hi - lo) {  // in this slice's blocks
@@ -1072,13 +1070,18 @@ private:
                         ++r;
                     }
                 } else {
-                    // Chained (for the sweep, if the target is marked active), then absorbed
-                    // at once (invariant 8) or marking the target active.
+                    // Recorded (chained into the target's inbox, for the sweep if the target is
+                    // marked active), then absorbed at once (invariant 8) or marking the target
+                    // active.
                     const std::uint32_t next = chain_input(boxes[target - box_base], static_cast<std::uint32_t>(r), stamp);
                     in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), next};
                     ++r;
-                    const bool active = !exp_time || !absorb(rule, slots[target - slot_base], value);
-                    bits[(target >> 6) - bits_base] |= std::uint64_t{active} << (target & 63);
+                    const absorbed result = exp_time ? absorb(rule, slots[target - slot_base], value) : refused;
+                    std::uint64_t& word = bits[(target >> 6) - bits_base];
+                    const std::uint64_t bit = std::uint64_t{result != taken} << (target & 63);
+                    if ((result == refused_late) & !(word & bit)) [[unlikely]]
+                        late_.push_back({target, static_cast<std::uint32_t>(q0 + k)});
+                    word |= bit;
                 }
                 ++k;
             } while (k < end && (rest || delay[k] == d));
@@ -1087,10 +1090,42 @@ private:
             a = w.t_emit + d;
         }
         n_inputs_ = r;
+        if constexpr (!Partitioned) n_delivered_ = q0 + k;
         if (requeue && k < end && a < t_stop_) {
             w.position = static_cast<std::uint32_t>(k - base);
             queue_walk(w, a);
         }
+    }
+
+    // Unpartitioned delivery: the inputs that the late targets took before refusing one and that
+    // were not recorded, recorded now (the unrecorded stretches of the epoch's walks again; each
+    // input's time and value computed by the same expressions as deliver's). A target's inputs
+    // are sorted when gathered, so the order of its chain does not matter.
+    [[gnu::noinline]] void replay_late() {
+        for (const late_target& l : late_) late_at_[l.id] = l.refused_at;
+        if (inputs_.size() < n_inputs_ + n_delivered_) {
+            inputs_.resize(n_inputs_ + n_delivered_);
+            chunk_ptr_[0] = inputs_.data();
+        }
+        const std::uint32_t stamp = box_stamp_;
+        const std::uint32_t* const tg = net_.targets.data();
+        const std::uint32_t mask = net_.uses_palette() ? network::target_mask : ~0u;
+        const std::uint32_t* const late_at = late_at_.raw();
+        const std::uint32_t late_base = static_cast<std::uint32_t>(late_at_.base());
+        for (const walked& w : walked_) {
+            const std::uint64_t base = off_[w.source];
+            for (std::uint64_t k = w.first, q = w.q_first; k < w.end; ++k, ++q) {
+                const std::uint32_t target = tg[k] & mask;
+                if (!(q < late_at[target - late_base])) [[likely]] continue;
+                const sim_time a = w.t_emit + (one_delay_ ? net_.min_delay_ms : delay_[k]);
+                const std::uint32_t c = one_class_palette_ ? 0 : class_of_[target];
+                const double value = net_.weight(k) * epoch_factor(c, a);
+                const std::uint32_t next = chain_input(box_of(target), static_cast<std::uint32_t>(n_inputs_), stamp);
+                inputs_[n_inputs_++] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), next};
+            }
+        }
+        for (const late_target& l : late_) late_at_[l.id] = 0;
+        late_.clear();
     }
 
     void activate(std::uint32_t id) { active_bits_[id >> 6] |= std::uint64_t{1} << (id & 63); }
@@ -1156,13 +1191,13 @@ private:
     // is settled first (invariant 4): `exact()` recomputes the prediction from the neuron's state;
     // the neuron is due at the queued time if that is it, else `requeue(t)` queues it again. At
     // the instant found, the neuron's voltage samples up to it are taken.
-    template <class Exact, class Requeue>
+    template <class IsExact, class Exact, class Requeue>
     bool next_instant(std::uint32_t id, neuron_slot& n, const sim_time& qt, std::span<const input> in, std::size_t i, sim_time T1,
-                      Exact&& exact, Requeue&& requeue, sim_time& T, bool& due) {
+                      IsExact&& is_exact, Exact&& exact, Requeue&& requeue, sim_time& T, bool& due) {
         for (;;) {
             const bool has_input = i < in.size();
             if (n.live && qt < T1 && (!has_input || !(in[i].t < qt))) {
-                if (!n.exact) {
+                if (!is_exact()) {
                     const sim_time t = exact();
                     if (t.is_never()) {
                         n.live = 0;
@@ -1208,7 +1243,8 @@ private:
         std::size_t i = 0;
         sim_time T;
         bool due = false;
-        while (next_instant(id, n, qt, in, i, T1, exact, requeue, T, due)) {
+        const auto is_exact = [&] { return n.exact != 0; };
+        while (next_instant(id, n, qt, in, i, T1, is_exact, exact, requeue, T, due)) {
             const double h = T - g.t_last;
             if (h > 0) m.advance(g.s, h);
             g.t_last = T;
@@ -1352,37 +1388,55 @@ private:
         return {T1, k_, all_drift_up_, exp_time_.data(), class_base_.data()};
     }
 
-    [[gnu::always_inline]] static bool absorb(const absorb_rule& rule, neuron_slot& n, double value) {
-        // The common case without branches on the data (they mispredict): a free, live neuron
-        // of a population drifting up, not probed and not due.
+    // What absorb says of an input: taken into the pending sum, or not (the neuron goes through
+    // the epoch in time order), and then whether it had taken earlier inputs of the epoch (which
+    // the unpartitioned delivery did not record: replay_late).
+    enum absorbed : int { taken = 0, refused = 1, refused_late = 2, not_tried = 3 };
+
+    // absorb's common case: a free, live neuron of a population drifting up, not probed, and
+    // not due in the epoch (its crossing is not before T1; in deliver, its active bit is clear).
+    [[gnu::always_inline]] static bool fast_case(const absorb_rule& rule, const neuron_slot& n) {
         std::uint64_t flags;
         std::memcpy(&flags, reinterpret_cast<const std::byte*>(&n) + offsetof(neuron_slot, model), sizeof flags);
-        if (rule.all_drift_up && (flags & fast_flags_mask) == fast_flags && !(n.pred_t < rule.T1)) {
-            exp_time_state& x = n.x;
-            pending_inputs& p = x.pending;
-            const bool same = p.epoch == rule.epoch;
-            // An earlier epoch's pending sum goes into u (add_pending; with nothing pending its
-            // sum is 0.0, and u + 0.0 is u but for the sign of a zero u).
-            const double u = same ? x.u : x.u + p.sum;
-            n.exact &= static_cast<std::uint8_t>(same | (p.epoch == no_epoch) | (u == x.u_q));
-            x.u = u;
-            const double sum = (same ? p.sum : 0.0) + value;  // as sums from 0.0
-            const double rise = (same ? p.rise : 0.0) + (value > 0.0 ? value : 0.0);
-            p = {sum, rise, rule.epoch};
-            return !(u + rise > x.u_q);
-        }
+        return rule.all_drift_up && (flags & fast_flags_mask) == fast_flags;
+    }
+
+    // The common case without branches on the data (they mispredict). An earlier epoch's pending
+    // sum goes into u (add_pending; with nothing pending its sum is 0.0, and u + 0.0 is u but for
+    // the sign of a zero u). The prediction's exactness needs no update: it is read as "exact
+    // and u still u_q" (exact_now).
+    [[gnu::always_inline]] static absorbed absorb_fast(const absorb_rule& rule, neuron_slot& n, double value) {
+        exp_time_state& x = n.x;
+        pending_inputs& p = x.pending;
+        const bool same = p.epoch == rule.epoch;
+        // (The selects as masks: compilers turn them into jumps, which mispredict. u + 0.0 is u
+        // but for a zero u, which a neuron drifting up to a threshold below v_inf never has.)
+        const std::uint64_t keep = 0 - static_cast<std::uint64_t>(same);
+        const auto masked = [](double v, std::uint64_t mask) { return std::bit_cast<double>(std::bit_cast<std::uint64_t>(v) & mask); };
+        const double u = x.u + masked(p.sum, ~keep);
+        x.u = u;
+        const double sum = masked(p.sum, keep) + value;  // as sums from 0.0
+        const double rise = masked(p.rise, keep) + (value > 0.0 ? value : 0.0);
+        p = {sum, rise, rule.epoch};
+        const bool free = !(u + rise > x.u_q);
+        return static_cast<absorbed>(!free + (!free & same));
+    }
+
+    [[gnu::always_inline]] static absorbed absorb(const absorb_rule& rule, neuron_slot& n, double value) {
+        if (fast_case(rule, n) && !(n.pred_t < rule.T1)) return absorb_fast(rule, n, value);
         // (A probed neuron is decided as any other, so that a probe does not change the
         // simulation, but always swept: its samples in the epoch need its inputs in time order.
         // A failed test leaves an infinite rise, which tells the sweep: order_free_in_epoch.)
-        if (n.live && n.pred_t < rule.T1) return false;
+        if (n.live && n.pred_t < rule.T1) return refused;
         exp_time_state& x = n.x;
-        if (!n.released) return !n.probed && x.refractory.free_at - rule.T1 > refractory_tolerance_ms;  // lost
+        if (!n.released) return !n.probed && x.refractory.free_at - rule.T1 > refractory_tolerance_ms ? taken : refused;  // lost
         const exp_time_params* const P = rule.all_drift_up ? nullptr : rule.params + n.model;
         const bool drifts_up = rule.all_drift_up || P->drifts_up;
-        if (drifts_up != static_cast<bool>(n.live)) return false;
+        if (drifts_up != static_cast<bool>(n.live)) return refused;
         pending_inputs& p = x.pending;
         const double rise = value > 0.0 ? value : 0.0;
-        if (p.epoch != rule.epoch) {
+        const bool same = p.epoch == rule.epoch;
+        if (!same) {
             add_pending(n, drifts_up);
             p = {0.0 + value, 0.0 + rise, rule.epoch};  // as sums from 0.0 (-0.0 + 0.0 is +0.0)
         } else {
@@ -1390,9 +1444,92 @@ private:
             p.rise += rise;
         }
         const bool order_free = drifts_up ? !(x.u + p.rise > x.u_q) : x.u + p.rise < P->theta * rule.class_base[P->tau_class];
-        if (!n.probed) return order_free;
+        if (!n.probed) return order_free ? taken : same ? refused_late : refused;
         if (!order_free) p.rise = inf;
-        return false;
+        return refused;
+    }
+
+    // An unpartitioned input that absorb_fast did not take (`result`: refused, refused_late) or
+    // that it was not tried on (not_tried: the target is active already, not in absorb's common
+    // case, or not lif_delta): recorded, chained into its target's inbox, and the target marked
+    // active, unless absorb takes it. A target that refuses an input after taking others is
+    // noted for replay_late.
+    [[gnu::noinline]] void take_slow(const absorb_rule& rule, absorbed result, bool exp_time, sim_time a, double value,
+                                     std::uint32_t target, std::uint32_t source, std::uint32_t position, std::uint64_t q) {
+        std::uint64_t& word = active_bits_[target >> 6];
+        const std::uint64_t bit = std::uint64_t{1} << (target & 63);
+        const bool before = (word & bit) != 0;
+        if (result == not_tried) {
+            result = exp_time ? absorb(rule, neurons_[target], value) : refused;
+            if (result == taken && !before) return;
+        }
+        const std::uint32_t r = static_cast<std::uint32_t>(n_inputs_++);
+        inputs_[r] = {a, value, target, source, position, chain_input(box_of(target), r, box_stamp_)};
+        if (!before) {
+            word |= bit;
+            if (result == refused_late) late_.push_back({target, static_cast<std::uint32_t>(q)});
+        }
+    }
+
+    // Synapse k's target and input value for an arrival at a (f: the group's factor, OnePalette).
+    template <bool OnePalette>
+    [[gnu::always_inline]] double synapse_input(std::uint64_t k, sim_time a, double f, const std::uint32_t* tg, const double* palette,
+                                                std::uint32_t& target, bool& exp_time) {
+        exp_time = true;  // a lif_delta target
+        if constexpr (OnePalette) {
+            const std::uint32_t t = tg[k];
+            target = t & network::target_mask;
+            return palette[t >> 24] * f;
+        } else {
+            target = net_.target(k);
+            double value = net_.weight(k);
+            const std::uint32_t c = class_of_[target];
+            if (c != generic_class) {
+                if (class_group_[c] != group_) {
+                    class_group_[c] = group_;
+                    class_factor_[c] = epoch_factor(c, a);
+                }
+                value *= class_factor_[c];
+            } else {
+                exp_time = false;
+            }
+            return value;
+        }
+    }
+
+    // Unpartitioned: synapses [k, end) of walk w, all arriving at a (the rest of the fan-out has
+    // one delay: a constant delay, or a walk's tail), absorbed at once (invariant 8): the common
+    // case inline, the rest (recorded for the sweep, the target marked active) out of line, in
+    // take_slow. Only here are inputs left unrecorded, and the stretch noted for replay_late,
+    // which records them when a target refuses an input after taking others. (With spread delays
+    // an epoch holds many inputs per target and would be replayed nearly every time, at a cost
+    // above what the records save: bench/README.md, Run 13.) Returns end.
+    template <bool OnePalette>
+    std::uint64_t deliver_at_once(const walk& w, std::uint64_t base, std::uint64_t k, const std::uint64_t end, sim_time a,
+                                  double f, const absorb_rule& rule, std::uint64_t q0) {
+        neuron_slot* const slots = neurons_.raw();
+        const std::uint32_t slot_base = static_cast<std::uint32_t>(neurons_.base());
+        const std::uint64_t* const bits = active_bits_.raw();
+        const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
+        const std::uint32_t* const tg = net_.targets.data();
+        const double* const palette = net_.weight_palette.data();
+        const std::uint64_t first = k, prefetch_end = end > 16 ? end - 16 : 0;
+        for (; k < end; ++k) {
+            if (OnePalette && k < prefetch_end) __builtin_prefetch(&slots[(tg[k + 16] & network::target_mask) - slot_base]);
+            std::uint32_t target;
+            bool exp_time;
+            const double value = synapse_input<OnePalette>(k, a, f, tg, palette, target, exp_time);
+            neuron_slot& s = slots[target - slot_base];
+            const std::uint64_t word = bits[(target >> 6) - bits_base];
+            absorbed result = not_tried;
+            if (exp_time && !((word >> (target & 63)) & 1) && fast_case(rule, s)) [[likely]] {
+                result = absorb_fast(rule, s, value);
+                if (result == taken) [[likely]] continue;
+            }
+            take_slow(rule, result, exp_time, a, value, target, w.source, static_cast<std::uint32_t>(k - base), q0 + k);
+        }
+        walked_.push_back({w.t_emit, w.source, first, end, q0 + first});
+        return end;
     }
 
     // A probed lif_delta neuron swept in the epoch: did it take its inputs order-free (absorb)?
@@ -1420,6 +1557,14 @@ private:
         }
         x.u = u;
         x.pending = p;
+    }
+
+    // Is a lif_delta neuron's queued crossing its exact prediction? `exact` says it was for the u
+    // of that prediction, which u_q then took (schedule_exact_time, predict_exact_time): so it
+    // still is while u == u_q. (absorb_fast adds to u without clearing `exact`; a u_q of -inf
+    // (held at or above V_th when released) always re-predicts at the neuron's next instant.)
+    static bool exact_now(const neuron_slot& n) {
+        return n.exact && (!n.released || n.x.u == n.x.u_q || n.x.u_q == -inf);
     }
 
     // A released neuron's pending sum (of an earlier epoch) goes into u. (absorb's common case
@@ -1455,7 +1600,8 @@ private:
         std::size_t i = 0;
         sim_time T;
         bool due = false;
-        while (next_instant(id, n, qt, in, i, T1, exact, requeue, T, due)) {
+        const auto is_exact = [&] { return exact_now(n); };
+        while (next_instant(id, n, qt, in, i, T1, is_exact, exact, requeue, T, due)) {
             double pending = 0.0;
             for (; i < count && in[i].t == T; ++i) pending += in[i].value;
             bool predict = due || !n.live;
@@ -1502,6 +1648,7 @@ private:
         for (std::uint32_t id = net_.owned_begin; id < net_.owned_end; ++id) {
             if (!in_exp_time_[neurons_[id].model] || !neurons_[id].released) continue;
             add_pending(neurons_[id], exp_time_[neurons_[id].model].drifts_up);  // in the old reference's terms
+            neurons_[id].exact = exact_now(neurons_[id]);  // (rescaling could make u == u_q)
             const std::uint32_t c = exp_time_[neurons_[id].model].tau_class;
             neurons_[id].x.u *= scale[c];
             neurons_[id].x.u_q *= scale[c];
@@ -1824,6 +1971,22 @@ private:
     std::vector<std::uint32_t> moved_;        // partitioned: the block's neurons to sync (sync_moved)
     std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
     std::size_t n_inputs_ = 0;
+    // Unpartitioned: the epoch's inputs delivered (n_inputs_ counts those recorded), the stretches
+    // of walks delivered without records, and the targets that refused an input after taking
+    // others (with the delivery index of that input; replay_late records the ones before it).
+    std::uint64_t n_delivered_ = 0;
+    struct walked {
+        sim_time t_emit;
+        std::uint32_t source;
+        std::uint64_t first, end;  // synapses [first, end) of the source's fan-out, unrecorded
+        std::uint64_t q_first;     // the delivery index of the first
+    };
+    std::vector<walked> walked_;
+    struct late_target {
+        std::uint32_t id, refused_at;
+    };
+    std::vector<late_target> late_;
+    block_array<std::uint32_t> late_at_;  // per neuron: refused_at of a late target, else 0
     std::uint32_t box_stamp_ = 0;             // inboxes with this stamp are current (inbox)
     bool all_drift_up_ = false;               // every lif_delta population has v_inf > V_th
     std::vector<input> grouped_;              // one neuron's inputs, sorted (gather)
