@@ -1035,59 +1035,84 @@ private:
         // One delay in the whole network (min = max: every stored delay is that double): no reads.
         double d = one_delay_ ? net_.min_delay_ms : delay_[k];
         const double last_delay = one_delay_ ? d : delay_[end - 1];
+        // Unpartitioned, an input not absorbed at once: recorded (chained into the target's inbox,
+        // for the sweep if the target is marked active), then absorbed at once (invariant 8) or
+        // marking the target active.
+        const auto record_and_absorb = [&](std::uint64_t k, sim_time a, std::uint32_t target, double value, bool exp_time)
+                                           __attribute__((always_inline)) {
+            const std::uint32_t next = chain_input(boxes[target - box_base], static_cast<std::uint32_t>(r), stamp);
+            in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), next};
+            ++r;
+            const absorbed result = exp_time ? absorb(rule, slots[target - slot_base], value) : refused;
+            std::uint64_t& word = bits[(target >> 6) - bits_base];
+            const std::uint64_t bit = std::uint64_t{result != taken} << (target & 63);
+            if ((result == refused_late) & !(word & bit)) [[unlikely]]
+                late_.push_back({target, static_cast<std::uint32_t>(q0 + k)});
+            word |= bit;
+        };
         sim_time a = w.t_emit + d;
-        while (a < T1) {
-            // One delay group: one arrival time, so one factor e^{(a - t_ref)/tau_m} per
-            // tau_m class of lif_delta targets (invariant 7).
-            if constexpr (!OnePalette) ++group_;  // (the class factors' validity)
-            double f = 0.0;
-            if constexpr (OnePalette) {
+        if constexpr (OnePalette && !Partitioned) {
+            // Synapse by synapse while the delays differ (the factor is a function of the arrival
+            // time alone, so equal delays get equal values without a group), then the rest of
+            // the fan-out, which arrives at once, in deliver_at_once.
+            while (a < T1) {
                 const double x = (a - B0) * inv_tau0;
-                f = base0 * (small0 ? small_exp(x) : std::exp(x));
-            }
-            // The fan-out is sorted by delay: when its last delay is d, so is every one left, and
-            // the group needs no delay read per synapse (a constant delay: one group per walk).
-            const bool rest = last_delay == d;
-            if constexpr (!Partitioned) {
-                if (rest) {  // (then a < T1 for all of them)
+                const double f = base0 * (small0 ? small_exp(x) : std::exp(x));
+                if (last_delay == d) {
                     n_inputs_ = r;
                     k = deliver_at_once<OnePalette>(w, base, k, end, a, f, rule, q0);
                     r = n_inputs_;
                     break;
                 }
+                const std::uint32_t t = tg[k];
+                record_and_absorb(k, a, t & network::target_mask, palette[t >> 24] * f, true);
+                d = delay[++k];  // (a later delay, last_delay, is still ahead)
+                a = w.t_emit + d;
             }
-            do {
-                std::uint32_t target;
-                bool exp_time;
-                const double value = synapse_input<OnePalette>(k, a, f, tg, palette, target, exp_time);
-                if constexpr (Partitioned) {
-                    const std::uint32_t blk = (target >> block_shift) - first_block;
-                    if (blk - lo < hi - lo) {  // in this slice's blocks
-                        input* p = cur[blk];
-                        if (p == cur_end[blk]) [[unlikely]] p = new_chunk(blk);
-                        *p = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), none};
-                        cur[blk] = p + 1;
-                        ++r;
-                    }
-                } else {
-                    // Recorded (chained into the target's inbox, for the sweep if the target is
-                    // marked active), then absorbed at once (invariant 8) or marking the target
-                    // active.
-                    const std::uint32_t next = chain_input(boxes[target - box_base], static_cast<std::uint32_t>(r), stamp);
-                    in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), next};
-                    ++r;
-                    const absorbed result = exp_time ? absorb(rule, slots[target - slot_base], value) : refused;
-                    std::uint64_t& word = bits[(target >> 6) - bits_base];
-                    const std::uint64_t bit = std::uint64_t{result != taken} << (target & 63);
-                    if ((result == refused_late) & !(word & bit)) [[unlikely]]
-                        late_.push_back({target, static_cast<std::uint32_t>(q0 + k)});
-                    word |= bit;
+        } else {
+            while (a < T1) {
+                // One delay group: one arrival time, so one factor e^{(a - t_ref)/tau_m} per
+                // tau_m class of lif_delta targets (invariant 7).
+                if constexpr (!OnePalette) ++group_;  // (the class factors' validity)
+                double f = 0.0;
+                if constexpr (OnePalette) {
+                    const double x = (a - B0) * inv_tau0;
+                    f = base0 * (small0 ? small_exp(x) : std::exp(x));
                 }
-                ++k;
-            } while (k < end && (rest || delay[k] == d));
-            if (k == end) break;
-            d = delay[k];
-            a = w.t_emit + d;
+                // The fan-out is sorted by delay: when its last delay is d, so is every one left,
+                // and the group needs no delay read per synapse (a constant delay: one group per
+                // walk).
+                const bool rest = last_delay == d;
+                if constexpr (!Partitioned) {
+                    if (rest) {  // (then a < T1 for all of them)
+                        n_inputs_ = r;
+                        k = deliver_at_once<OnePalette>(w, base, k, end, a, f, rule, q0);
+                        r = n_inputs_;
+                        break;
+                    }
+                }
+                do {
+                    std::uint32_t target;
+                    bool exp_time;
+                    const double value = synapse_input<OnePalette>(k, a, f, tg, palette, target, exp_time);
+                    if constexpr (Partitioned) {
+                        const std::uint32_t blk = (target >> block_shift) - first_block;
+                        if (blk - lo < hi - lo) {  // in this slice's blocks
+                            input* p = cur[blk];
+                            if (p == cur_end[blk]) [[unlikely]] p = new_chunk(blk);
+                            *p = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), none};
+                            cur[blk] = p + 1;
+                            ++r;
+                        }
+                    } else {
+                        record_and_absorb(k, a, target, value, exp_time);
+                    }
+                    ++k;
+                } while (k < end && (rest || delay[k] == d));
+                if (k == end) break;
+                d = delay[k];
+                a = w.t_emit + d;
+            }
         }
         n_inputs_ = r;
         if constexpr (!Partitioned) n_delivered_ = q0 + k;
@@ -1102,7 +1127,11 @@ private:
     // input's time and value computed by the same expressions as deliver's). A target's inputs
     // are sorted when gathered, so the order of its chain does not matter.
     [[gnu::noinline]] void replay_late() {
-        for (const late_target& l : late_) late_at_[l.id] = l.refused_at;
+        std::uint64_t q_end = 0;  // nothing to record from the last refusal on
+        for (const late_target& l : late_) {
+            late_at_[l.id] = l.refused_at;
+            q_end = std::max<std::uint64_t>(q_end, l.refused_at);
+        }
         if (inputs_.size() < n_inputs_ + n_delivered_) {
             inputs_.resize(n_inputs_ + n_delivered_);
             chunk_ptr_[0] = inputs_.data();
@@ -1113,15 +1142,18 @@ private:
         const std::uint32_t* const late_at = late_at_.raw();
         const std::uint32_t late_base = static_cast<std::uint32_t>(late_at_.base());
         for (const walked& w : walked_) {
-            const std::uint64_t base = off_[w.source];
-            for (std::uint64_t k = w.first, q = w.q_first; k < w.end; ++k, ++q) {
-                const std::uint32_t target = tg[k] & mask;
-                if (!(q < late_at[target - late_base])) [[likely]] continue;
+            if (w.q_first >= q_end) break;  // (walked_ is in delivery order)
+            const std::uint32_t* const stretch = tg + w.first;
+            const std::uint64_t count = std::min(w.end - w.first, q_end - w.q_first), q_first = w.q_first;
+            for (std::uint64_t i = 0; i < count; ++i) {
+                const std::uint32_t target = stretch[i] & mask;
+                if (!(q_first + i < late_at[target - late_base])) [[likely]] continue;
+                const std::uint64_t k = w.first + i;
                 const sim_time a = w.t_emit + (one_delay_ ? net_.min_delay_ms : delay_[k]);
                 const std::uint32_t c = one_class_palette_ ? 0 : class_of_[target];
                 const double value = net_.weight(k) * epoch_factor(c, a);
                 const std::uint32_t next = chain_input(box_of(target), static_cast<std::uint32_t>(n_inputs_), stamp);
-                inputs_[n_inputs_++] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), next};
+                inputs_[n_inputs_++] = {a, value, target, w.source, static_cast<std::uint32_t>(k - off_[w.source]), next};
             }
         }
         for (const late_target& l : late_) late_at_[l.id] = 0;
@@ -1328,8 +1360,10 @@ private:
     // that goes with the queued time (invariant 4).
     void schedule_exact_time(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time t, sim_time now) {
         const double ahead = t - now;
+        // The largest level below slack_frac * ahead (the levels increase): counted without a
+        // loop whose exit would mispredict.
         int k = -1;
-        while (k + 1 < slack_levels && slack_frac * ahead > P.slack_ms[k + 1]) ++k;
+        for (int j = 0; j < slack_levels; ++j) k += slack_frac * ahead > P.slack_ms[j];
         if (k >= 0 && n.released) {
             schedule(id, now + (ahead - P.slack_ms[k]));
             n.exact = 0;
