@@ -852,13 +852,24 @@ private:
     // neuron's arrays are touched once per epoch (beyond the caches that is a miss each).
     template <bool Partitioned>
     void sweep(std::size_t w0, std::size_t w1, sim_time T1) {
-        active_.clear();
+        // The active ids, in id order: a word's first two written whether they exist or not (and
+        // counted only if they do), so that the loop has no branch on how many bits a word holds
+        // (mostly 0 to 2, at random: a loop over them mispredicted once a word).
+        if (active_.size() < 64 * (w1 - w0) + 2) active_.resize(64 * (w1 - w0) + 2);
+        std::uint32_t* const out = active_.data();
+        std::size_t n_active = 0;
         for (std::size_t w = w0; w < w1; ++w) {
-            for (std::uint64_t bits = active_bits_[w]; bits != 0; bits &= bits - 1)
-                active_.push_back(static_cast<std::uint32_t>(64 * w + std::countr_zero(bits)));
+            std::uint64_t bits = active_bits_[w];
             active_bits_[w] = 0;
+            const auto id0 = static_cast<std::uint32_t>(64 * w);
+            out[n_active] = id0 + static_cast<std::uint32_t>(std::countr_zero(bits));
+            n_active += bits != 0;
+            bits &= bits - 1;
+            out[n_active] = id0 + static_cast<std::uint32_t>(std::countr_zero(bits));
+            n_active += bits != 0;
+            bits &= bits - 1;
+            for (; bits != 0; bits &= bits - 1) out[n_active++] = id0 + static_cast<std::uint32_t>(std::countr_zero(bits));
         }
-        const std::size_t n_active = active_.size();
         for (std::size_t a = 0; a < n_active; ++a) {
             if (a + prefetch_distance < n_active) {
                 const std::uint32_t ahead = active_[a + prefetch_distance];
@@ -1189,7 +1200,7 @@ private:
     inbox& box_of(std::uint32_t id) { return boxes_[id - box_first_]; }
     std::uint32_t inputs_of(std::uint32_t id) {
         const inbox& box = box_of(id);
-        return box.stamp == box_stamp_ ? box.count : 0;
+        return box.count & (0u - static_cast<std::uint32_t>(box.stamp == box_stamp_));  // (no branch)
     }
 
     // Input r of the epoch: inputs_[r], or with partitioned delivery entry r % 512 of chunk r / 512.
@@ -1547,9 +1558,10 @@ private:
         const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
         const std::uint32_t* const tg = net_.targets.data();
         const double* const palette = net_.weight_palette.data();
-        const std::uint64_t first = k, prefetch_end = end > 16 ? end - 16 : 0;
+        const std::uint64_t first = k;
         for (; k < end; ++k) {
-            if (OnePalette && k < prefetch_end) __builtin_prefetch(&slots[(tg[k + 16] & network::target_mask) - slot_base]);
+            // (The last 16 fetch the last slot again: no branch.)
+            if (OnePalette) __builtin_prefetch(&slots[(tg[std::min(k + 16, end - 1)] & network::target_mask) - slot_base]);
             std::uint32_t target;
             bool exp_time;
             const double value = synapse_input<OnePalette>(k, a, f, tg, palette, target, exp_time);
