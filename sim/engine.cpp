@@ -861,11 +861,13 @@ private:
         for (std::size_t w = w0; w < w1; ++w) {
             std::uint64_t bits = active_bits_[w];
             active_bits_[w] = 0;
+            // (| the top bit: countr_zero of a word known not to be 0 has no branch for 0.)
+            constexpr std::uint64_t top = std::uint64_t{1} << 63;
             const auto id0 = static_cast<std::uint32_t>(64 * w);
-            out[n_active] = id0 + static_cast<std::uint32_t>(std::countr_zero(bits));
+            out[n_active] = id0 + static_cast<std::uint32_t>(std::countr_zero(bits | top));
             n_active += bits != 0;
             bits &= bits - 1;
-            out[n_active] = id0 + static_cast<std::uint32_t>(std::countr_zero(bits));
+            out[n_active] = id0 + static_cast<std::uint32_t>(std::countr_zero(bits | top));
             n_active += bits != 0;
             bits &= bits - 1;
             for (; bits != 0; bits &= bits - 1) out[n_active++] = id0 + static_cast<std::uint32_t>(std::countr_zero(bits));
