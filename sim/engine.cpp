@@ -1063,7 +1063,7 @@ private:
                 late_.push_back({target, static_cast<std::uint32_t>(q0 + k)});
             word |= bit;
         };
-        sim_time a = w.t_emit + d;
+        sim_time a = w.t_emit.after(d);
         if constexpr (OnePalette && !Partitioned) {
             // Synapse by synapse while the delays differ (the factor is a function of the arrival
             // time alone, so equal delays get equal values without a group), then the rest of
@@ -1080,7 +1080,7 @@ private:
                 const std::uint32_t t = tg[k];
                 record_and_absorb(k, a, t & network::target_mask, palette[t >> 24] * f, true);
                 d = delay[++k];  // (a later delay, last_delay, is still ahead)
-                a = w.t_emit + d;
+                a = w.t_emit.after(d);
             }
         } else {
             while (a < T1) {
@@ -1124,7 +1124,7 @@ private:
                 } while (k < end && (rest || delay[k] == d));
                 if (k == end) break;
                 d = delay[k];
-                a = w.t_emit + d;
+                a = w.t_emit.after(d);
             }
         }
         n_inputs_ = r;
@@ -1145,8 +1145,8 @@ private:
             late_at_[l.id] = l.refused_at;
             q_end = std::max<std::uint64_t>(q_end, l.refused_at);
         }
-        if (inputs_.size() < n_inputs_ + n_delivered_) {
-            inputs_.resize(n_inputs_ + n_delivered_);
+        if (inputs_.size() < n_delivered_) {  // (at most every input of the epoch is recorded)
+            inputs_.resize(n_delivered_);
             chunk_ptr_[0] = inputs_.data();
         }
         const std::uint32_t stamp = box_stamp_;
@@ -1162,7 +1162,7 @@ private:
                 const std::uint32_t target = stretch[i] & mask;
                 if (!(q_first + i < late_at[target - late_base])) [[likely]] continue;
                 const std::uint64_t k = w.first + i;
-                const sim_time a = w.t_emit + (one_delay_ ? net_.min_delay_ms : delay_[k]);
+                const sim_time a = w.t_emit.after(one_delay_ ? net_.min_delay_ms : delay_[k]);
                 const std::uint32_t c = one_class_palette_ ? 0 : class_of_[target];
                 const double value = net_.weight(k) * epoch_factor(c, a);
                 const std::uint32_t next = chain_input(box_of(target), static_cast<std::uint32_t>(n_inputs_), stamp);

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <utility>
+#include <vector>
+
 #include "core/random.hpp"
 #include "core/time.hpp"
 
@@ -24,6 +28,28 @@ TEST_SUITE("core") {
         CHECK(sim_time::from_ms(3.0) + (-0.5) == sim_time::from_ms(2.5));
         CHECK(sim_time::never() > t1);
         CHECK(sim_time::never().is_never());
+    }
+
+    TEST_CASE("sim_time: after(delay) is + for every delay >= 0, carries and fractions alike") {
+        // after() skips the steps that only a negative sum needs; it must give the very same
+        // whole ms and fraction as + (the engine mixes both for one arrival time).
+        auto rng = evspike::make_stream(3, "after");
+        const double scales[] = {1e-9, 1e-3, 0.125, 1.0, 3.0, 1e3, 1e7};
+        for (int i = 0; i < 200000; ++i) {
+            const sim_time t = sim_time::from_ms(evspike::uniform01(rng) * 1e8);
+            const double d = scales[i % 7] * evspike::uniform01(rng);
+            const sim_time a = t.after(d), b = t + d;
+            REQUIRE(a.whole_ms == b.whole_ms);
+            REQUIRE(a.frac_ms == b.frac_ms);
+        }
+        // Edges: a zero delay, a fraction that reaches exactly 1, the largest fraction below 1.
+        const double below_one = std::nextafter(1.0, 0.0);
+        for (const auto& [t, d] : std::vector<std::pair<sim_time, double>>{
+                 {sim_time::from_ms(5.25), 0.0}, {sim_time::from_ms(5.25), 0.75}, {sim_time::from_ms(7.0 + below_one), 1e-300},
+                 {sim_time::from_ms(below_one), below_one}, {sim_time{}, 0.0}}) {
+            CHECK(t.after(d) == t + d);
+            CHECK(t.after(d).frac_ms < 1.0);
+        }
     }
 
     TEST_CASE("random streams: same seed and name repeat, other names or seeds differ") {
