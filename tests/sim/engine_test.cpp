@@ -739,6 +739,15 @@ TEST_SUITE("core") {
         return spikes;
     }
 
+    // The spike times of population 0, with one input list (block 0) or target blocks of 64.
+    std::vector<double> spikes_of(const simulation_spec& spec, std::uint32_t block) {
+        const auto r = run(spec, {}, default_queue, block);
+        std::vector<double> t;
+        for (const auto& sp : r->rec.spikes)
+            if (sp.group == 0) t.push_back(sp.t);
+        return t;
+    }
+
     TEST_CASE("absorbed inputs wait in the neuron across epochs and reference moves: spikes on the closed form") {
         // Neuron d: v_inf = 40 mV > V_th = 15, tau_m 10, t_ref 2, fires every ~4.7 ms on its own
         // and receives +0.05 mV at 1.1 + 0.37 k and -0.04 mV at 1.2 + 0.37 k (delay 1 ms: epochs of
@@ -824,10 +833,7 @@ TEST_SUITE("core") {
             REQUIRE(expected.size() == 1);
             for (const std::uint32_t block : {0u, 64u}) {
                 CAPTURE(block);
-                const auto r = run(spec, {}, default_queue, block);
-                std::vector<double> t;
-                for (const auto& sp : r->rec.spikes)
-                    if (sp.group == 0) t.push_back(sp.t);
+                const std::vector<double> t = spikes_of(spec, block);
                 REQUIRE(t.size() == 1);
                 CHECK(std::abs(t[0] - expected[0]) < 1e-12);
             }
@@ -865,10 +871,7 @@ TEST_SUITE("core") {
         REQUIRE(expected.size() > 40);
         for (const std::uint32_t block : {0u, 64u}) {
             CAPTURE(block);
-            const auto r = run(spec, {}, default_queue, block);
-            std::vector<double> t;
-            for (const auto& sp : r->rec.spikes)
-                if (sp.group == 0) t.push_back(sp.t);
+            const std::vector<double> t = spikes_of(spec, block);
             REQUIRE(t.size() == expected.size());
             double worst = 0.0;
             for (std::size_t k = 0; k < expected.size(); ++k) worst = std::max(worst, std::abs(t[k] - expected[k]));
