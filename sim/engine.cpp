@@ -1378,7 +1378,7 @@ private:
         int k = -1;
         for (int j = 0; j < slack_levels; ++j) k += slack_frac * ahead > P.slack_ms[j];
         if (k >= 0 && n.released) {
-            schedule(id, now + (ahead - P.slack_ms[k]));
+            schedule(id, now.after(ahead - P.slack_ms[k]));  // (> 0: the slack is < 0.3 ahead)
             n.exact = 0;
             n.x.u_q = n.x.u * P.slack_factor[k];
         } else {
@@ -1679,7 +1679,7 @@ private:
             if (fire && fired != T) {
                 const double D = P.hard_reset ? P.V_reset - P.v_inf : x.u / E - (P.V_th - P.V_reset);
                 x.refractory.held = D;
-                x.refractory.free_at = T + P.t_ref;
+                x.refractory.free_at = T.after(P.t_ref);
                 n.released = 0;
                 fired = T;
                 spikes_.push_back({T, id});
@@ -1760,8 +1760,9 @@ private:
     std::size_t slot_of(sim_time t) const {
         const double guess = (t - bounds_[k_ & mask_]) * inv_epoch_ms_;  // corrected below
         std::size_t j = guess <= 0 ? 0 : std::min(static_cast<std::size_t>(guess), ring_ - 1);
-        while (j > 0 && t < bound(j)) --j;
-        while (j + 1 < ring_ && !(t < bound(j + 1))) ++j;
+        // (bound(j) for j < ring_, read directly.)
+        while (j > 0 && t < bounds_[(k_ + j) & mask_]) --j;
+        while (j + 1 < ring_ && !(t < bounds_[(k_ + j + 1) & mask_])) ++j;
         return j;
     }
 
