@@ -1364,7 +1364,8 @@ private:
         } else {
             if (!P.drifts_up) return sim_time::never();
             // u < theta e^{...} < 0 here (below threshold, v_inf above it): the ratio is > 1.
-            t = t_ref_ + P.tau * std::log(x.u / P.theta);
+            const double ahead = P.tau * std::log(x.u / P.theta);  // (< 0 only at or above V_th)
+            t = ahead >= 0 ? t_ref_.after(ahead) : t_ref_ + ahead;
         }
         return t < t_stop_ ? t : sim_time::never();
     }
@@ -1570,9 +1571,13 @@ private:
             neuron_slot& s = slots[target - slot_base];
             const std::uint64_t word = bits[(target >> 6) - bits_base];
             absorbed result = not_tried;
-            if (exp_time && !((word >> (target & 63)) & 1) && fast_case(rule, s)) [[likely]] {
+            const bool before = (word >> (target & 63)) & 1;
+            if (exp_time && !before && fast_case(rule, s)) [[likely]] {
                 result = absorb_fast(rule, s, value);
                 if (result == taken) [[likely]] continue;
+            } else if (exp_time && !before && !s.released && !s.probed &&
+                       s.x.refractory.free_at - rule.T1 > refractory_tolerance_ms) {
+                continue;  // refractory through the epoch: lost (absorb's answer, inline)
             }
             take_slow(rule, result, exp_time, a, value, target, w.source, static_cast<std::uint32_t>(k - base), q0 + k);
         }
