@@ -1436,6 +1436,12 @@ private:
         return {T1, k_, all_drift_up_, exp_time_.data(), class_base_.data()};
     }
 
+    // A neuron not released (refractory) stays so through the epoch ending at T1: its inputs in
+    // the epoch are lost.
+    [[gnu::always_inline]] static bool refractory_through(const neuron_slot& n, sim_time T1) {
+        return n.x.refractory.free_at - T1 > refractory_tolerance_ms;
+    }
+
     // What absorb says of an input: taken into the pending sum, or not (the neuron goes through
     // the epoch in time order), and then whether it had taken earlier inputs of the epoch (which
     // the unpartitioned delivery did not record: replay_late).
@@ -1477,7 +1483,7 @@ private:
         // A failed test leaves an infinite rise, which tells the sweep: order_free_in_epoch.)
         if (n.live && n.pred_t < rule.T1) return refused;
         exp_time_state& x = n.x;
-        if (!n.released) return !n.probed && x.refractory.free_at - rule.T1 > refractory_tolerance_ms ? taken : refused;  // lost
+        if (!n.released) return !n.probed && refractory_through(n, rule.T1) ? taken : refused;  // lost
         const exp_time_params* const P = rule.all_drift_up ? nullptr : rule.params + n.model;
         const bool drifts_up = rule.all_drift_up || P->drifts_up;
         if (drifts_up != static_cast<bool>(n.live)) return refused;
@@ -1575,9 +1581,8 @@ private:
             if (exp_time && !before && fast_case(rule, s)) [[likely]] {
                 result = absorb_fast(rule, s, value);
                 if (result == taken) [[likely]] continue;
-            } else if (exp_time && !before && !s.released && !s.probed &&
-                       s.x.refractory.free_at - rule.T1 > refractory_tolerance_ms) {
-                continue;  // refractory through the epoch: lost (absorb's answer, inline)
+            } else if (exp_time && !before && !s.released && !s.probed && refractory_through(s, rule.T1)) {
+                continue;  // lost (absorb's answer for it, inline)
             }
             take_slow(rule, result, exp_time, a, value, target, w.source, static_cast<std::uint32_t>(k - base), q0 + k);
         }
@@ -1588,7 +1593,7 @@ private:
     // A probed lif_delta neuron swept in the epoch: did it take its inputs order-free (absorb)?
     bool order_free_in_epoch(const neuron_slot& n, sim_time T1) const {
         if (n.live && n.pred_t < T1) return false;
-        if (!n.released) return n.x.refractory.free_at - T1 > refractory_tolerance_ms;
+        if (!n.released) return refractory_through(n, T1);
         return n.x.pending.epoch == k_ && n.x.pending.rise != inf;
     }
 
