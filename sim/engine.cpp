@@ -89,6 +89,7 @@
 #include "sim/connect.hpp"
 #include "core/big_vector.hpp"
 #include "core/error.hpp"
+#include "core/sort_runs.hpp"
 #include "sim/sources.hpp"
 #include "core/comm.hpp"
 #include "models/lif_delta.hpp"
@@ -550,6 +551,7 @@ private:
         if (!partitioned_) return;
         const std::uint32_t shift = block_shift_;
         block_boxes_.assign(std::size_t{1} << shift, inbox{});
+        block_late_at_.assign(std::size_t{1} << shift, 0);
         first_block_ = net_.owned_begin >> shift;
         const std::uint32_t blocks = ((net_.owned_end - 1) >> shift) - first_block_ + 1;
         block_cur_.assign(blocks, nullptr);
@@ -599,7 +601,9 @@ private:
     // Invariant 9: a bucket's walks are delivered in (emission time, source) order, whatever
     // order they were queued in (on a rank, a walk skips the epochs in which it has no synapse
     // there, so it reaches a bucket in another order than in one process). A bucket notes when a
-    // walk arrives out of order and is sorted before its epoch only then.
+    // walk arrives out of order and is sorted before its epoch only then, by merging its runs
+    // (core/sort_runs.hpp: each epoch appends its re-queued walks, then its new spikes', each lot
+    // in order; with spread delays nearly every bucket has a few runs).
     static bool walk_before(const walk& a, const walk& b) {
         return a.t_emit != b.t_emit ? a.t_emit < b.t_emit : a.source < b.source;
     }
@@ -737,7 +741,7 @@ private:
 
         auto& bucket = buckets_[k_ & mask_];
         if (unsorted_[k_ & mask_]) {
-            std::sort(bucket.begin(), bucket.end(), walk_before);
+            sort_runs(bucket, walk_scratch_, walk_runs_, walk_before);
             unsorted_[k_ & mask_] = 0;
         }
         const std::size_t first_word = net_.owned_begin / 64, last_word = (net_.owned_end + 63) / 64;
@@ -929,9 +933,11 @@ private:
         moved_.clear();
     }
 
-    // Partitioned delivery, second pass: block blk's inputs, in delivery order, chained into their
-    // targets' inboxes (the same order as an unpartitioned delivery) and absorbed by their targets
-    // or marking them active (their slots fetched ahead: beyond the caches a miss each).
+    // Partitioned delivery, second pass: block blk's inputs, in delivery order, absorbed by their
+    // targets or marking them active (their slots fetched ahead: beyond the caches a miss each).
+    // As in the unpartitioned delivery (take_one), only the inputs of active targets are chained
+    // into their inboxes; a target that takes inputs and then refuses a later one has those
+    // chained afterwards (a second pass over the block's inputs, up to the last such refusal).
     void file_block(std::uint32_t blk, sim_time T1) {
         inbox* const boxes = boxes_;
         const std::uint32_t box_base = box_first_, stamp = box_stamp_;
@@ -941,6 +947,7 @@ private:
         const std::uint32_t slot_base = static_cast<std::uint32_t>(neurons_.base());
         constexpr std::uint32_t ahead = 32;
         const absorb_rule rule = absorb_rule_for(T1);
+        std::uint32_t* const late_at = block_late_at_.data();
         for (std::uint32_t c = block_head_[blk]; c != none; c = chunk_next_[c]) {
             input* const in = chunk_ptr_[c];
             const std::uint32_t n = c == block_tail_[blk] ? static_cast<std::uint32_t>(block_cur_[blk] - in) : chunk_inputs;
@@ -949,12 +956,46 @@ private:
             for (std::uint32_t j = 0; j < n; ++j) {
                 if (j + ahead < n) __builtin_prefetch(&slots[in[j + ahead].target - slot_base]);
                 input& x = in[j];
-                x.next = chain_input(boxes[x.target - box_base], r0 + j, stamp);
-                neuron_slot& s = slots[x.target - slot_base];
-                const bool active = !in_exp_time_[s.model] || absorb(rule, s, x.value) != taken;
-                bits[(x.target >> 6) - bits_base] |= std::uint64_t{active} << (x.target & 63);
+                const std::uint32_t target = x.target;
+                neuron_slot& s = slots[target - slot_base];
+                std::uint64_t& word = bits[(target >> 6) - bits_base];
+                const std::uint64_t bit = std::uint64_t{1} << (target & 63);
+                const bool before = (word & bit) != 0;
+                absorbed result = refused;
+                if (!in_exp_time_[s.model]) {
+                    // (not lif_delta: always recorded)
+                } else if (!before && fast_case(rule, s)) [[likely]] {
+                    result = absorb_fast(rule, s, x.value);
+                    if (result == taken) [[likely]] continue;
+                } else if (!before && !s.released && !s.probed && refractory_through(s, rule.T1)) {
+                    continue;  // lost (absorb's answer for it)
+                } else {
+                    result = absorb(rule, s, x.value);
+                    if (result == taken && !before) continue;
+                }
+                x.next = chain_input(boxes[target - box_base], r0 + j, stamp);
+                if (!before) {
+                    word |= bit;
+                    if (result == refused_late) [[unlikely]] late_.push_back({target, r0 + j});
+                }
             }
             stats_.instants += n;  // less those of the neurons swept (sweep)
+        }
+        if (!late_.empty()) {
+            for (const late_target& l : late_) late_at[l.id - box_base] = l.refused_at;
+            const std::uint32_t late_end = late_.back().refused_at;  // (in input order)
+            for (std::uint32_t c = block_head_[blk]; c != none && (c << chunk_shift) < late_end; c = chunk_next_[c]) {
+                input* const in = chunk_ptr_[c];
+                const std::uint32_t n = c == block_tail_[blk] ? static_cast<std::uint32_t>(block_cur_[blk] - in) : chunk_inputs;
+                const std::uint32_t r0 = c << chunk_shift;
+                for (std::uint32_t j = 0; j < n && r0 + j < late_end; ++j) {
+                    const std::uint32_t target = in[j].target;
+                    if (!(r0 + j < late_at[target - box_base])) [[likely]] continue;
+                    in[j].next = chain_input(boxes[target - box_base], r0 + j, stamp);
+                }
+            }
+            for (const late_target& l : late_) late_at[l.id - box_base] = 0;
+            late_.clear();
         }
         block_head_[blk] = block_tail_[blk] = none;
         block_cur_[blk] = block_end_[blk] = nullptr;
@@ -1020,24 +1061,21 @@ private:
             inputs_.resize(2 * inputs_.size() + (end - k) + 1024);
             chunk_ptr_[0] = inputs_.data();
         }
-        input* const in = inputs_.data();
         input** const cur = block_cur_.data();
         input* const* const cur_end = block_end_.data();
         const std::uint32_t block_shift = block_shift_, first_block = first_block_;
         // Indexed by global id minus the rank's first (block_array).
         neuron_slot* const slots = neurons_.raw();
         const std::uint32_t slot_base = static_cast<std::uint32_t>(neurons_.base());
-        inbox* const boxes = inbox_.raw();
-        const std::uint32_t box_base = static_cast<std::uint32_t>(inbox_.base()), stamp = box_stamp_;
-        std::uint64_t* const bits = active_bits_.raw();
-        const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
+        const std::uint64_t* const bits = active_bits_.raw();
+        const auto bits_base = static_cast<std::uint32_t>(active_bits_.base());
         const std::uint32_t* const tg = net_.targets.data();
         const double* const palette = net_.weight_palette.data();
         const double* const delay = delay_;
         const absorb_rule rule = absorb_rule_for(T1);
-        std::size_t r = n_inputs_;
+        std::size_t r = n_inputs_;  // (partitioned: the inputs written)
         // Unpartitioned: synapse k's input is the epoch's input number q0 + k (its delivery
-        // index), and take_slow records inputs at n_inputs_.
+        // index), and take_slow records inputs at n_inputs_ (room checked above).
         const std::uint64_t q0 = n_delivered_ - k;
         // epoch_factor(0, a) with its operands in registers (the stores below are doubles too, so
         // the compiler could not keep them there): the same expression, the same value.
@@ -1048,37 +1086,29 @@ private:
         // One delay in the whole network (min = max: every stored delay is that double): no reads.
         double d = one_delay_ ? net_.min_delay_ms : delay_[k];
         const double last_delay = one_delay_ ? d : delay_[end - 1];
-        // Unpartitioned, an input not absorbed at once: recorded (chained into the target's inbox,
-        // for the sweep if the target is marked active), then absorbed at once (invariant 8) or
-        // marking the target active.
-        const auto record_and_absorb = [&](std::uint64_t k, sim_time a, std::uint32_t target, double value, bool exp_time)
-                                           __attribute__((always_inline)) {
-            const std::uint32_t next = chain_input(boxes[target - box_base], static_cast<std::uint32_t>(r), stamp);
-            in[r] = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), next};
-            ++r;
-            const absorbed result = exp_time ? absorb(rule, slots[target - slot_base], value) : refused;
-            std::uint64_t& word = bits[(target >> 6) - bits_base];
-            const std::uint64_t bit = std::uint64_t{result != taken} << (target & 63);
-            if ((result == refused_late) & !(word & bit)) [[unlikely]]
-                late_.push_back({target, static_cast<std::uint32_t>(q0 + k)});
-            word |= bit;
-        };
         sim_time a = w.t_emit.after(d);
+        // Unpartitioned: the rest of the fan-out from synapse k arrives at once (f: its factor,
+        // OnePalette), delivered by deliver_at_once after the loops.
+        bool at_once = false;
+        double f = 0.0;
+        const std::uint64_t first = k;
         if constexpr (OnePalette && !Partitioned) {
             // Synapse by synapse while the delays differ (the factor is a function of the arrival
-            // time alone, so equal delays get equal values without a group), then the rest of
-            // the fan-out, which arrives at once, in deliver_at_once.
+            // time alone, so equal delays get equal values without a group).
             while (a < T1) {
                 const double x = (a - B0) * inv_tau0;
-                const double f = base0 * (small0 ? small_exp(x) : std::exp(x));
+                f = base0 * (small0 ? small_exp(x) : std::exp(x));
                 if (last_delay == d) {
-                    n_inputs_ = r;
-                    k = deliver_at_once<OnePalette>(w, base, k, end, a, f, rule, q0);
-                    r = n_inputs_;
+                    at_once = true;
                     break;
                 }
+                __builtin_prefetch(&slots[(tg[std::min(k + 16, end - 1)] & network::target_mask) - slot_base]);
                 const std::uint32_t t = tg[k];
-                record_and_absorb(k, a, t & network::target_mask, palette[t >> 24] * f, true);
+                const std::uint32_t target = t & network::target_mask;
+                const double value = palette[t >> 24] * f;
+                const absorbed result = take_fast(rule, slots[target - slot_base], bits, bits_base, target, value);
+                if (result != taken) [[unlikely]]
+                    take_slow(rule, result, true, a, value, target, w.source, static_cast<std::uint32_t>(k - base), q0 + k);
                 d = delay[++k];  // (a later delay, last_delay, is still ahead)
                 a = w.t_emit.after(d);
             }
@@ -1087,7 +1117,6 @@ private:
                 // One delay group: one arrival time, so one factor e^{(a - t_ref)/tau_m} per
                 // tau_m class of lif_delta targets (invariant 7).
                 if constexpr (!OnePalette) ++group_;  // (the class factors' validity)
-                double f = 0.0;
                 if constexpr (OnePalette) {
                     const double x = (a - B0) * inv_tau0;
                     f = base0 * (small0 ? small_exp(x) : std::exp(x));
@@ -1096,29 +1125,27 @@ private:
                 // and the group needs no delay read per synapse (a constant delay: one group per
                 // walk).
                 const bool rest = last_delay == d;
-                if constexpr (!Partitioned) {
-                    if (rest) {  // (then a < T1 for all of them)
-                        n_inputs_ = r;
-                        k = deliver_at_once<OnePalette>(w, base, k, end, a, f, rule, q0);
-                        r = n_inputs_;
-                        break;
-                    }
+                if (!Partitioned && rest) {  // (then a < T1 for all of them)
+                    at_once = true;
+                    break;
                 }
                 do {
                     std::uint32_t target;
                     bool exp_time;
                     const double value = synapse_input<OnePalette>(k, a, f, tg, palette, target, exp_time);
+                    const auto position = static_cast<std::uint32_t>(k - base);
                     if constexpr (Partitioned) {
                         const std::uint32_t blk = (target >> block_shift) - first_block;
                         if (blk - lo < hi - lo) {  // in this slice's blocks
                             input* p = cur[blk];
                             if (p == cur_end[blk]) [[unlikely]] p = new_chunk(blk);
-                            *p = {a, value, target, w.source, static_cast<std::uint32_t>(k - base), none};
+                            *p = {a, value, target, w.source, position, none};
                             cur[blk] = p + 1;
                             ++r;
                         }
                     } else {
-                        record_and_absorb(k, a, target, value, exp_time);
+                        const absorbed result = exp_time ? take_fast(rule, slots[target - slot_base], bits, bits_base, target, value) : not_tried;
+                        if (result != taken) take_slow(rule, result, exp_time, a, value, target, w.source, position, q0 + k);
                     }
                     ++k;
                 } while (k < end && (rest || delay[k] == d));
@@ -1127,8 +1154,14 @@ private:
                 a = w.t_emit.after(d);
             }
         }
-        n_inputs_ = r;
-        if constexpr (!Partitioned) n_delivered_ = q0 + k;
+        if constexpr (Partitioned) {
+            n_inputs_ = r;
+        } else {
+            // The stretch walked, for replay_late (deliver_at_once notes its own).
+            if (k > first) walked_.push_back({w.t_emit, w.source, first, k, q0 + first});
+            if (at_once) k = deliver_at_once<OnePalette>(w, base, k, end, a, f, rule, q0);
+            n_delivered_ = q0 + k;
+        }
         if (requeue && k < end && a < t_stop_) {
             w.position = static_cast<std::uint32_t>(k - base);
             queue_walk(w, a);
@@ -1551,22 +1584,36 @@ private:
         }
     }
 
+    // Unpartitioned, an input to a lif_delta target: taken by it order-free without a record in
+    // the common case (absorb_fast, or lost while refractory), which returns taken; else what
+    // the caller passes on to take_slow (refused, refused_late, or not_tried).
+    // (bits, bits_base: active_bits_'s, hoisted by the caller: the stores to the slots could alias
+    // the array's members, which the loop would then reload per input.)
+    [[gnu::always_inline]] static absorbed take_fast(const absorb_rule& rule, neuron_slot& s, const std::uint64_t* bits,
+                                                     std::uint32_t bits_base, std::uint32_t target, double value) {
+        const std::uint64_t word = bits[(target >> 6) - bits_base];
+        const bool before = (word >> (target & 63)) & 1;
+        if (!before && fast_case(rule, s)) [[likely]]
+            return absorb_fast(rule, s, value);
+        if (!before && !s.released && !s.probed && refractory_through(s, rule.T1)) return taken;  // lost (absorb's answer)
+        return not_tried;
+    }
+
     // Unpartitioned: synapses [k, end) of walk w, all arriving at a (the rest of the fan-out has
     // one delay: a constant delay, or a walk's tail), absorbed at once (invariant 8): the common
-    // case inline, the rest (recorded for the sweep, the target marked active) out of line, in
-    // take_slow. Only here are inputs left unrecorded, and the stretch noted for replay_late,
-    // which records them when a target refuses an input after taking others. (With spread delays
-    // an epoch holds many inputs per target and would be replayed nearly every time, at a cost
-    // above what the records save: bench/README.md, Run 13.) Returns end.
+    // case inline (take_fast), the rest (recorded for the sweep, the target marked active) out of
+    // line, in take_slow. The inputs taken are not recorded: the stretch is noted for replay_late,
+    // which records them when a target refuses an input after taking others (deliver's loop for
+    // spread delays does the same, synapse by synapse). Returns end.
     template <bool OnePalette>
     std::uint64_t deliver_at_once(const walk& w, std::uint64_t base, std::uint64_t k, const std::uint64_t end, sim_time a,
                                   double f, const absorb_rule& rule, std::uint64_t q0) {
         neuron_slot* const slots = neurons_.raw();
         const std::uint32_t slot_base = static_cast<std::uint32_t>(neurons_.base());
-        const std::uint64_t* const bits = active_bits_.raw();
-        const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
         const std::uint32_t* const tg = net_.targets.data();
         const double* const palette = net_.weight_palette.data();
+        const std::uint64_t* const bits = active_bits_.raw();
+        const auto bits_base = static_cast<std::uint32_t>(active_bits_.base());
         const std::uint64_t first = k;
         for (; k < end; ++k) {
             // (The last 16 fetch the last slot again: no branch.)
@@ -1574,17 +1621,9 @@ private:
             std::uint32_t target;
             bool exp_time;
             const double value = synapse_input<OnePalette>(k, a, f, tg, palette, target, exp_time);
-            neuron_slot& s = slots[target - slot_base];
-            const std::uint64_t word = bits[(target >> 6) - bits_base];
-            absorbed result = not_tried;
-            const bool before = (word >> (target & 63)) & 1;
-            if (exp_time && !before && fast_case(rule, s)) [[likely]] {
-                result = absorb_fast(rule, s, value);
-                if (result == taken) [[likely]] continue;
-            } else if (exp_time && !before && !s.released && !s.probed && refractory_through(s, rule.T1)) {
-                continue;  // lost (absorb's answer for it, inline)
-            }
-            take_slow(rule, result, exp_time, a, value, target, w.source, static_cast<std::uint32_t>(k - base), q0 + k);
+            const absorbed result = exp_time ? take_fast(rule, slots[target - slot_base], bits, bits_base, target, value) : not_tried;
+            if (result != taken) [[unlikely]]
+                take_slow(rule, result, exp_time, a, value, target, w.source, static_cast<std::uint32_t>(k - base), q0 + k);
         }
         walked_.push_back({w.t_emit, w.source, first, end, q0 + first});
         return end;
@@ -2010,6 +2049,8 @@ private:
     std::vector<sim_time> bounds_;
     sim_time horizon_;  // bound(ring_)
     std::vector<std::vector<walk>> buckets_;
+    std::vector<std::size_t> walk_runs_;   // sort_runs' scratch
+    std::vector<walk> walk_scratch_;
     std::vector<std::uint8_t> unsorted_;    // per ring slot: a walk came out of order (invariant 9)
     std::vector<std::vector<std::uint32_t>> slot_ids_;  // per ring slot: the neurons predicted to cross in it
     block_array<ring_link> ring_links_;     // per neuron
@@ -2046,6 +2087,7 @@ private:
     };
     std::vector<late_target> late_;
     block_array<std::uint32_t> late_at_;  // per neuron: refused_at of a late target, else 0
+    std::vector<std::uint32_t> block_late_at_;  // partitioned: the same for the block being filed
     std::uint32_t box_stamp_ = 0;             // inboxes with this stamp are current (inbox)
     bool all_drift_up_ = false;               // every lif_delta population has v_inf > V_th
     std::vector<input> grouped_;              // one neuron's inputs, sorted (gather)
