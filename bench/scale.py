@@ -11,11 +11,15 @@ neurons: its simulation time and the wall time of its whole binary (synapse crea
 
     /usr/bin/python3 bench/scale.py [--build-dir build] [--sizes 4e3,4e4,4e5,4e6]
         [--variants constant,hetero] [--events 3e7] [--ranks 1] [--brian] [--brian-max 4e5]
-        [--build-only] [--pairs N]
+        [--build-only] [--pairs N] [--t-stop MS]
 
 With --brian --pairs N, after the first run of each, evspike and Brian2's compiled binary run
 alternately N more times and the medians of the paired ratios (whole process, run phase) are
 printed: on a shared machine, pairs cancel slow drifts of its speed.
+--t-stop MS simulates the same window at every size instead (overrides --events): each run then
+starts with the same transient (Benchmark 4's V_m is uniform below threshold and every neuron
+drifts up to it, so the first ~50 ms are one synchronous wave), which weighs on a short run (4e5
+neurons reach 3e7 events in ~124 ms) and not on a long one (4e3 neurons: ~12.4 s).
 --build-only runs t_stop = 0.001 ms (network build and engine set-up; --t-stop must be > 0). Prints one line per run
 and a Markdown table at the end. Every run is a fresh process; on a shared machine repeat and
 compare paired runs (the load average is printed).
@@ -184,6 +188,7 @@ def main():
     parser.add_argument("--brian", action="store_true")
     parser.add_argument("--brian-max", type=float, default=4e5)
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--t-stop", type=float, default=0.0, help="the same window (ms) at every size")
     parser.add_argument("--pairs", type=int, default=0,
                         help="with --brian: then N alternated runs of evspike and Brian2's binary, median ratios")
     parser.add_argument("--brian-child", choices=["constant", "hetero"], help=argparse.SUPPRESS)
@@ -199,7 +204,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for variant in args.variants.split(","):
             for n in sizes:
-                t_stop = 0.001 if args.build_only else round(1.3 * args.events / (n * 80 * RATE_HZ / 1000), 3)
+                t_stop = (0.001 if args.build_only else args.t_stop if args.t_stop > 0
+                          else round(1.3 * args.events / (n * 80 * RATE_HZ / 1000), 3))
                 r = run_evspike(binary, scaled_config(variant, n, tmp), t_stop, args.ranks, tmp)
                 r.update(variant=variant, n=n, t_stop=t_stop)
                 ev_rate = r["events"] / r["run_s"] if r["run_s"] > 0 else 0.0
