@@ -66,9 +66,10 @@
 // 10. Partitioned delivery (a rank owning more than 16384 neurons). Beyond the caches, a walk's
 //    input to a random target and then that target's update cost a memory access each. So the
 //    walks first append each input to the chunk list of its target's block (8192 neurons, in
-//    global id order); then block by block, the block's inputs are filed into inboxes that only
-//    this block uses (one scratch array, hot in L2) or absorbed (invariant 8), and its active
-//    neurons are brought through the epoch.
+//    global id order); then block by block, the block's inputs are absorbed (invariant 8) or,
+//    those of its active targets, filed into inboxes that only this block uses (one scratch
+//    array, hot in L2; a target that takes inputs and then refuses one has them filed by a second
+//    pass), and its active neurons are brought through the epoch.
 //    A target's inputs keep their delivery order (a block's list is in delivery order), so the
 //    sums of invariant 8 and everything else are the same as with one list: bit-identical.
 #include "sim/engine.hpp"
@@ -935,7 +936,7 @@ private:
 
     // Partitioned delivery, second pass: block blk's inputs, in delivery order, absorbed by their
     // targets or marking them active (their slots fetched ahead: beyond the caches a miss each).
-    // As in the unpartitioned delivery (take_one), only the inputs of active targets are chained
+    // As in the unpartitioned delivery (take_fast, take_slow), only the inputs of active targets are chained
     // into their inboxes; a target that takes inputs and then refuses a later one has those
     // chained afterwards (a second pass over the block's inputs, up to the last such refusal).
     void file_block(std::uint32_t blk, sim_time T1) {
@@ -958,19 +959,15 @@ private:
                 input& x = in[j];
                 const std::uint32_t target = x.target;
                 neuron_slot& s = slots[target - slot_base];
+                // As in the unpartitioned delivery: take_fast, then take_slow's decision.
+                const bool exp_time = in_exp_time_[s.model];
+                absorbed result = exp_time ? take_fast(rule, s, bits, bits_base, target, x.value) : not_tried;
+                if (result == taken) [[likely]] continue;
                 std::uint64_t& word = bits[(target >> 6) - bits_base];
                 const std::uint64_t bit = std::uint64_t{1} << (target & 63);
                 const bool before = (word & bit) != 0;
-                absorbed result = refused;
-                if (!in_exp_time_[s.model]) {
-                    // (not lif_delta: always recorded)
-                } else if (!before && fast_case(rule, s)) [[likely]] {
-                    result = absorb_fast(rule, s, x.value);
-                    if (result == taken) [[likely]] continue;
-                } else if (!before && !s.released && !s.probed && refractory_through(s, rule.T1)) {
-                    continue;  // lost (absorb's answer for it)
-                } else {
-                    result = absorb(rule, s, x.value);
+                if (result == not_tried) {
+                    result = exp_time ? absorb(rule, s, x.value) : refused;
                     if (result == taken && !before) continue;
                 }
                 x.next = chain_input(boxes[target - box_base], r0 + j, stamp);
@@ -1050,8 +1047,9 @@ private:
     // arrival. OnePalette: every neuron is lif_delta of one tau_m class and the weights come from
     // the palette, so a delay group's value per synapse is palette weight x one factor, with no
     // per-target class look-up (the same products as the general path: bit-identical inputs).
-    // Partitioned (invariant 10): each input is appended to its target block's chunk, and filed
-    // into the inbox later (file_block); else it goes straight to the one list and the inbox.
+    // Partitioned (invariant 10): each input is appended to its target block's chunk, and taken
+    // or filed later (file_block); else it is taken by its target at once (take_fast) or
+    // recorded into the one list and the target's inbox (take_slow).
     template <bool OnePalette, bool Partitioned>
     void deliver(walk w, sim_time T1, std::uint32_t lo, std::uint32_t hi, bool requeue) {
         const std::uint64_t base = off_[w.source], end = off_[w.source + 1];
@@ -2074,6 +2072,8 @@ private:
     // Unpartitioned: the epoch's inputs delivered (n_inputs_ counts those recorded), the stretches
     // of walks delivered without records, and the targets that refused an input after taking
     // others (with the delivery index of that input; replay_late records the ones before it).
+    // Partitioned, late_ and block_late_at_ serve file_block's second pass, for one block at a
+    // time, with the inputs' chunk-numbered indices instead.
     std::uint64_t n_delivered_ = 0;
     struct walked {
         sim_time t_emit;
