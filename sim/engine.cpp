@@ -1786,7 +1786,9 @@ private:
         }
     }
 
-    void link(std::uint32_t id, std::uint32_t slot) {
+    // (flatten: g++ keeps vector::push_back out of line here, a call per queued prediction;
+    // inlined, Benchmark 4 runs 0.9 % fewer instructions.)
+    [[gnu::flatten]] void link(std::uint32_t id, std::uint32_t slot) {
         auto& ids = slot_ids_[slot];
         ring_links_[id] = {slot, static_cast<std::uint32_t>(ids.size())};
         ids.push_back(id);
