@@ -936,9 +936,10 @@ private:
 
     // Partitioned delivery, second pass: block blk's inputs, in delivery order, absorbed by their
     // targets or marking them active (their slots fetched ahead: beyond the caches a miss each).
-    // As in the unpartitioned delivery (take_fast, take_slow), only the inputs of active targets are chained
-    // into their inboxes; a target that takes inputs and then refuses a later one has those
-    // chained afterwards (a second pass over the block's inputs, up to the last such refusal).
+    // As in the unpartitioned delivery (take_fast, take_slow), only the inputs of active targets
+    // are chained into their inboxes; a target that takes inputs and then refuses a later one has
+    // those chained afterwards (a second pass over the block's inputs, up to the last such
+    // refusal).
     void file_block(std::uint32_t blk, sim_time T1) {
         inbox* const boxes = boxes_;
         const std::uint32_t box_base = box_first_, stamp = box_stamp_;
@@ -1582,9 +1583,10 @@ private:
         }
     }
 
-    // Unpartitioned, an input to a lif_delta target: taken by it order-free without a record in
-    // the common case (absorb_fast, or lost while refractory), which returns taken; else what
-    // the caller passes on to take_slow (refused, refused_late, or not_tried).
+    // An input to a lif_delta target (deliver, deliver_at_once, file_block): taken by it
+    // order-free without a record in the common case (absorb_fast, or lost while refractory),
+    // which returns taken; else what the caller passes on to take_slow's decision (refused,
+    // refused_late, or not_tried).
     // (bits, bits_base: active_bits_'s, hoisted by the caller: the stores to the slots could alias
     // the array's members, which the loop would then reload per input.)
     [[gnu::always_inline]] static absorbed take_fast(const absorb_rule& rule, neuron_slot& s, const std::uint64_t* bits,
