@@ -833,13 +833,13 @@ private:
             const std::size_t b1 = std::min(size, b0 + batch);
             for (std::size_t j = b0; j < b1; ++j) __builtin_prefetch(off_ + bucket[j].source);
             for (std::size_t b = b0; b < b1; ++b) {
-                if (b + 2 < size) {
-                    const std::uint32_t source = bucket[b + 2].source;
-                    const std::uint64_t ahead = off_[source] + bucket[b + 2].position;
-                    __builtin_prefetch(net_.targets.data() + ahead);
+                if (b + 4 < size) {
+                    const std::uint32_t source = bucket[b + 4].source;
+                    const std::uint64_t ahead = off_[source] + bucket[b + 4].position;
+                    const std::uint64_t row_end = std::min<std::uint64_t>(off_[source + 1], ahead + 96);
+                    for (std::uint64_t q = ahead; q < row_end; q += 16) __builtin_prefetch(net_.targets.data() + q);
                     if (!one_delay_) {
-                        __builtin_prefetch(delay_ + ahead);
-                        __builtin_prefetch(delay_ + ahead + 8);
+                        for (std::uint64_t q = ahead; q < std::min<std::uint64_t>(row_end, ahead + 48); q += 8) __builtin_prefetch(delay_ + q);
                         __builtin_prefetch(delay_ + off_[source + 1] - 1);
                     }
                 }
@@ -877,6 +877,7 @@ private:
             bits &= bits - 1;
             for (; bits != 0; bits &= bits - 1) out[n_active++] = id0 + static_cast<std::uint32_t>(std::countr_zero(bits));
         }
+        for (std::size_t a = 0; a < n_active && a < prefetch_distance; ++a) __builtin_prefetch(&neurons_[active_[a]]);
         for (std::size_t a = 0; a < n_active; ++a) {
             if (a + prefetch_distance < n_active) {
                 const std::uint32_t ahead = active_[a + prefetch_distance];
@@ -1865,21 +1866,19 @@ private:
         }
         had_spikes_ = !spikes_.empty();
         if (spikes_.empty()) return;
-        // Each spike reads the first delay of its fan-out: fetch a few spikes ahead.
-        // Beyond the caches (partitioned), a batch's offsets and then first delays are fetched in
-        // two passes before it is walked, so that their misses overlap instead of waiting in turn.
-        constexpr std::size_t batch = 1024;
-        for (std::size_t i = 0; i < spikes_.size() && i < spike_prefetch_distance && !one_delay_; ++i)
+        // Each spike reads its fan-out's offsets and first delay: fetched a few spikes ahead
+        // (beyond the caches, partitioned, the offsets further ahead than the delay they locate).
+        // (A pass fetching a whole epoch's offsets first left the first spikes waiting for it.)
+        const std::size_t count = spikes_.size();
+        for (std::size_t i = 0; i < count && i < 2 * spike_prefetch_distance && partitioned_; ++i)
+            __builtin_prefetch(off_ + spikes_[i].id);
+        for (std::size_t i = 0; i < count && i < spike_prefetch_distance && !one_delay_; ++i)
             __builtin_prefetch(delay_ + off_[spikes_[i].id]);
-        for (std::size_t i = 0; i < spikes_.size(); ++i) {
+        for (std::size_t i = 0; i < count; ++i) {
             const auto [t, id] = spikes_[i];
-            if (partitioned_ && i % batch == 0) {
-                const std::size_t end = std::min(spikes_.size(), i + batch);
-                for (std::size_t j = i; j < end; ++j) __builtin_prefetch(off_ + spikes_[j].id);
-                if (!one_delay_)
-                    for (std::size_t j = i; j < end; ++j) __builtin_prefetch(delay_ + off_[spikes_[j].id]);
-            }
-            if (!partitioned_ && !one_delay_ && i + spike_prefetch_distance < spikes_.size())
+            if (partitioned_ && i + 2 * spike_prefetch_distance < count)
+                __builtin_prefetch(off_ + spikes_[i + 2 * spike_prefetch_distance].id);
+            if (!one_delay_ && i + spike_prefetch_distance < count)
                 __builtin_prefetch(delay_ + off_[spikes_[i + spike_prefetch_distance].id]);
             if (out_.spikes != nullptr) {
                 const std::size_t g = group_index(id);
