@@ -65,8 +65,8 @@
 //
 // 10. Partitioned delivery (a rank owning more than 16384 neurons). Beyond the caches, a walk's
 //    input to a random target and then that target's update cost a memory access each. So the
-//    walks first append each input to the chunk list of its target's block (8192 neurons, in
-//    global id order); then block by block, the block's inputs are absorbed (invariant 8) or,
+//    walks first append each input to the chunk list of its target's block (1024-8192 neurons,
+//    in global id order); then block by block, the block's inputs are absorbed (invariant 8) or,
 //    those of its active targets, filed into inboxes that only this block uses (one scratch
 //    array, hot in L2; a target that takes inputs and then refuses one has them filed by a second
 //    pass), and its active neurons are brought through the epoch.
@@ -283,9 +283,16 @@ private:
 constexpr std::size_t prefetch_distance = 16;
 constexpr std::size_t spike_prefetch_distance = 8;
 
-// Partitioned delivery (invariant 10): target blocks of 8192 neurons (their inboxes, 96 KB, and
-// an epoch's inputs to them stay in a 1 MB L2), used when a rank owns more than two blocks.
+// Partitioned delivery (invariant 10): target blocks of up to 8192 neurons (their inboxes, 96 KB,
+// and an epoch's inputs to them stay in a 1 MB L2), used when a rank owns more than 16384.
+// A block's slots touched by its inputs should still be in L2 when it is swept: at 4e5 neurons
+// the run was fastest with ~400-1600 inputs per block and epoch, whatever the delays (bench/README.md,
+// Run 15). The rate is not known before the run, so the block shrinks with the synapse-ms per
+// neuron (in-degree x epoch length) beyond Benchmark 4's 80 x 0.125 ms: one halving per
+// doubling, down to 1024 neurons (fewer was slower).
 constexpr std::uint32_t default_block_shift = 13;
+constexpr std::uint32_t min_block_shift = 10;
+constexpr double block_synapse_ms = 10.0;
 constexpr std::uint32_t partition_min_neurons = 2u << default_block_shift;
 // A block's inputs go to chunks of 512 (20 KB), taken from 2 MB slabs (huge pages: the chunks
 // of many blocks are written at once) of 102 chunks each.
@@ -344,7 +351,7 @@ public:
             comm_.allreduce_sum(sums);
             std::uint64_t peak[] = {stats_.peak_queue};
             comm_.allreduce_max(peak);
-            stats_ = {sums[0], sums[1], sums[2], sums[3], sums[4], static_cast<std::size_t>(peak[0])};
+            stats_ = {sums[0], sums[1], sums[2], sums[3], sums[4], static_cast<std::size_t>(peak[0]), stats_.delivery_block};
         }
         return stats_;
     }
@@ -550,7 +557,15 @@ private:
         boxes_ = inbox_.raw();
         box_first_ = static_cast<std::uint32_t>(inbox_.base());
         if (!partitioned_) return;
+        if (out_.delivery_block == 0) {
+            const double synapse_ms = static_cast<double>(net_.targets.size()) /
+                                      static_cast<double>(net_.owned_end - net_.owned_begin) * epoch_ms_;
+            const double halvings = synapse_ms > block_synapse_ms ? std::round(std::log2(synapse_ms / block_synapse_ms)) : 0.0;
+            block_shift_ = default_block_shift - static_cast<std::uint32_t>(
+                                                     std::min<double>(halvings, default_block_shift - min_block_shift));
+        }
         const std::uint32_t shift = block_shift_;
+        stats_.delivery_block = std::uint32_t{1} << shift;
         block_boxes_.assign(std::size_t{1} << shift, inbox{});
         block_late_at_.assign(std::size_t{1} << shift, 0);
         first_block_ = net_.owned_begin >> shift;

@@ -69,6 +69,7 @@ struct run_stats {
     std::uint64_t stale = 0;       // queued predictions taken out that had been superseded
     std::uint64_t instants = 0;    // neuron updates (a neuron at one time) + source emissions
     std::size_t peak_queue = 0;    // queued predictions + spikes in flight, at epoch ends
+    std::uint32_t delivery_block = 1;  // neurons per target block, rank 0's (1: not partitioned)
 };
 
 // Runs spec over [0, spec.t_stop_ms) on `net` (built from the same spec). Throws config_error

@@ -411,6 +411,43 @@ TEST_SUITE("core") {
         CHECK_THROWS_AS(run(mixed, {}, default_queue, 100), internal_error);
     }
 
+    TEST_CASE("default target blocks shrink with in-degree x epoch length, and the spikes do not change") {
+        // 20,000 neurons (over the 16,384 that partition by default), in-degree 10: 8192-neuron
+        // blocks up to 10 synapse-ms per neuron, one halving per doubling beyond, down to 1024.
+        auto spec = random_network(3);
+        spec.populations.resize(2);
+        spec.populations[0].size = 16000;
+        spec.populations[1].size = 4000;
+        spec.sources.clear();
+        spec.t_stop_ms = 150.0;
+        spec.connections.resize(4);
+        for (std::size_t i = 0; i < 4; ++i)
+            spec.connections[i].rule = fixed_indegree_rule{i % 2 == 0 ? 8u : 2u};
+        const auto with_delays = [&](distribution d) {
+            auto s = spec;
+            for (auto& c : s.connections) c.delay = d;
+            return s;
+        };
+        const std::pair<distribution, std::uint32_t> cases[] = {
+            {constant_dist{0.5}, 8192}, {constant_dist{1.0}, 8192}, {constant_dist{2.0}, 4096},
+            {uniform_dist{4.0, 6.0}, 2048}, {uniform_dist{8.0, 9.0}, 1024}, {constant_dist{50.0}, 1024}};
+        for (const auto& [delay, block] : cases) {
+            const auto s = with_delays(delay);
+            const auto chosen = run(s);
+            CHECK(chosen->stats.delivery_block == block);
+            if (block == 2048) {
+                const auto one = run(s, {}, default_queue, 1);
+                CHECK(one->stats.delivery_block == 1);
+                REQUIRE(one->rec.spikes.size() > 40000);
+                CHECK(chosen->rec.spikes == one->rec.spikes);
+                CHECK(chosen->stats.instants == one->stats.instants);
+            }
+        }
+        // Forced sizes are kept; under 16,385 neurons nothing is partitioned.
+        CHECK(run(with_delays(constant_dist{8.0}), {}, default_queue, 256)->stats.delivery_block == 256);
+        CHECK(run(random_network(3))->stats.delivery_block == 1);
+    }
+
     TEST_CASE("a probed neuron's order-free epoch is sampled in time order, on the closed form to 1e-12 mV") {
         // Inputs +6 mV at 1.3, -3 at 1.55, +8 at 1.8, all in the epoch [1, 2) (delay >= 1 ms) and
         // delivered in the order 1.55, 1.3, 1.8 (walks by emission time); nothing can fire it
