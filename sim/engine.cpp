@@ -288,8 +288,9 @@ constexpr std::size_t spike_prefetch_distance = 8;
 // A block's slots touched by its inputs should still be in L2 when it is swept: at 4e5 neurons
 // the run was fastest with ~400-1600 inputs per block and epoch, whatever the delays (bench/README.md,
 // Run 15). The rate is not known before the run, so the block shrinks with the synapse-ms per
-// neuron (in-degree x epoch length) beyond Benchmark 4's 80 x 0.125 ms: one halving per
-// doubling, down to 1024 neurons (fewer was slower).
+// neuron x (in-degree x epoch length) beyond Benchmark 4's 80 x 0.125 ms: halved
+// round(log2(x / 10)) times (8192 up to x ~ 14.1, 4096 up to ~28.3, 2048 up to ~56.6), down to
+// 1024 neurons (fewer was slower).
 constexpr std::uint32_t default_block_shift = 13;
 constexpr std::uint32_t min_block_shift = 10;
 constexpr double block_synapse_ms = 10.0;

@@ -48,8 +48,9 @@ struct engine_outputs {
     // Called now and then with the simulated time reached (ms), e.g. for a progress bar.
     std::function<void(double)> progress;
     // Neurons per target block of the partitioned delivery (sim/engine.cpp, invariant 10): 0
-    // chooses (blocks of 8192 when a rank owns more than 16384 neurons), 1 never partitions, a
-    // power of 2 >= 64 forces that block size. Results do not depend on it (tests vary it).
+    // chooses (when a rank owns more than 16384 neurons: 1024-8192 by its synapses per neuron x
+    // the epoch length), 1 never partitions, a power of 2 >= 64 forces that block size. Results
+    // do not depend on it (tests vary it).
     std::uint32_t delivery_block = 0;
     // Inputs held at once by the partitioned delivery (a larger epoch goes in slices of blocks):
     // 0 means 2^20 (40 MB). Results do not depend on it (tests vary it).
@@ -69,7 +70,7 @@ struct run_stats {
     std::uint64_t stale = 0;       // queued predictions taken out that had been superseded
     std::uint64_t instants = 0;    // neuron updates (a neuron at one time) + source emissions
     std::size_t peak_queue = 0;    // queued predictions + spikes in flight, at epoch ends
-    std::uint32_t delivery_block = 1;  // neurons per target block, rank 0's (1: not partitioned)
+    std::uint32_t delivery_block = 1;  // neurons per target block on this rank (1: not partitioned)
 };
 
 // Runs spec over [0, spec.t_stop_ms) on `net` (built from the same spec). Throws config_error
