@@ -626,7 +626,12 @@ private:
     }
     void push_walk(std::size_t slot, const walk& w) {
         auto& bucket = buckets_[slot];
-        if (!bucket.empty() && walk_before(w, bucket.back())) unsorted_[slot] = 1;
+        if (!bucket.empty()) {
+            if (walk_before(w, bucket.back())) unsorted_[slot] = 1;
+        } else if (bucket.capacity() == 0 && !spare_buckets_.empty()) {
+            bucket.swap(spare_buckets_.back());  // the storage freed last: still in the caches
+            spare_buckets_.pop_back();
+        }
         bucket.push_back(w);
         ++ring_walks_;
     }
@@ -804,12 +809,16 @@ private:
             stats_.events += n_inputs_;
         }
         ring_walks_ -= bucket.size();
-        // A bucket keeps its capacity for the next time round the ring, but not a burst's
-        // (the initial synchronous firing): peak memory stays that of the current activity.
-        if (bucket.capacity() > 2 * bucket.size() + 1024)
+        // The bucket's storage goes to the next bucket that is started (push_walk), not round the
+        // ring with its slot: a ring slot's storage came back every ring_ epochs, out of the caches
+        // by then (at 4e5 neurons each walk queued was a store miss). A burst's capacity (the
+        // initial synchronous firing) is given back: peak memory stays that of the current activity.
+        if (bucket.capacity() > 2 * bucket.size() + 1024 || spare_buckets_.size() == max_spare_buckets) {
             std::vector<walk>().swap(bucket);
-        else
+        } else {
             bucket.clear();
+            spare_buckets_.emplace_back().swap(bucket);
+        }
         end_samples();
         report_spikes();
         stats_.peak_queue = std::max(stats_.peak_queue, p_.size() + ring_preds_ + ring_walks_ + far_.size());
@@ -1155,6 +1164,12 @@ private:
                             input* p = cur[blk];
                             if (p == cur_end[blk]) [[unlikely]] p = new_chunk(blk);
                             *p = {a, value, target, w.source, position, none};
+                            // Each block's chunk is a stream of stores (hundreds at once, too many
+                            // for the hardware's stream prefetchers): its lines two ahead are
+                            // fetched for writing, else a store that misses stalls the loop once
+                            // the store buffer is full (at 4e5 neurons, 1,024-neuron blocks:
+                            // bench/README.md, Run 16). (Past a chunk's end: an unused fetch.)
+                            __builtin_prefetch(reinterpret_cast<const char*>(p) + 128, 1);
                             cur[blk] = p + 1;
                             ++r;
                         }
@@ -2065,6 +2080,9 @@ private:
     std::vector<sim_time> bounds_;
     sim_time horizon_;  // bound(ring_)
     std::vector<std::vector<walk>> buckets_;
+    // Storage of delivered buckets for the next ones started, the last freed on top (epoch()).
+    static constexpr std::size_t max_spare_buckets = 16;
+    std::vector<std::vector<walk>> spare_buckets_;
     std::vector<std::size_t> walk_runs_;   // sort_runs' scratch
     std::vector<walk> walk_scratch_;
     std::vector<std::uint8_t> unsorted_;    // per ring slot: a walk came out of order (invariant 9)
