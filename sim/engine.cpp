@@ -810,12 +810,13 @@ private:
         }
         ring_walks_ -= bucket.size();
         // The bucket's storage goes to the next bucket that is started (push_walk), not round the
-        // ring with its slot: a ring slot's storage came back every ring_ epochs, out of the caches
-        // by then (at 4e5 neurons each walk queued was a store miss). A burst's capacity (the
-        // initial synchronous firing) is given back: peak memory stays that of the current activity.
+        // ring with its slot, which kept every slot's capacity (-8 % peak RSS at 4e5 neurons with
+        // delays in [1, 3) ms: bench/README.md, Run 16). A burst's capacity (the initial
+        // synchronous firing) is given back, and so is storage the pool has no room for: peak
+        // memory stays that of the current activity.
         if (bucket.capacity() > 2 * bucket.size() + 1024 || spare_buckets_.size() == max_spare_buckets) {
             std::vector<walk>().swap(bucket);
-        } else {
+        } else if (bucket.capacity() != 0) {
             bucket.clear();
             spare_buckets_.emplace_back().swap(bucket);
         }
@@ -1165,10 +1166,11 @@ private:
                             if (p == cur_end[blk]) [[unlikely]] p = new_chunk(blk);
                             *p = {a, value, target, w.source, position, none};
                             // Each block's chunk is a stream of stores (hundreds at once, too many
-                            // for the hardware's stream prefetchers): its lines two ahead are
-                            // fetched for writing, else a store that misses stalls the loop once
-                            // the store buffer is full (at 4e5 neurons, 1,024-neuron blocks:
-                            // bench/README.md, Run 16). (Past a chunk's end: an unused fetch.)
+                            // for the hardware's stream prefetchers): its line two ahead is
+                            // fetched, else a store that misses stalls the loop once the store
+                            // buffer is full (at 4e5 neurons, 1,024-neuron blocks: bench/README.md,
+                            // Run 16). (The baseline x86-64 build emits PREFETCHT0 for this; with
+                            // -mprfchw, PREFETCHW ran the same. Past a chunk's end: an unused fetch.)
                             __builtin_prefetch(reinterpret_cast<const char*>(p) + 128, 1);
                             cur[blk] = p + 1;
                             ++r;
