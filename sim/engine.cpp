@@ -561,9 +561,9 @@ private:
         if (out_.delivery_block == 0) {
             const double synapse_ms = static_cast<double>(net_.targets.size()) /
                                       static_cast<double>(net_.owned_end - net_.owned_begin) * epoch_ms_;
-            const double halvings = synapse_ms > block_synapse_ms ? std::round(std::log2(synapse_ms / block_synapse_ms)) : 0.0;
-            block_shift_ = default_block_shift - static_cast<std::uint32_t>(
-                                                     std::min<double>(halvings, default_block_shift - min_block_shift));
+            const double halvings = std::clamp(std::round(std::log2(synapse_ms / block_synapse_ms)), 0.0,
+                                               static_cast<double>(default_block_shift - min_block_shift));
+            block_shift_ = default_block_shift - static_cast<std::uint32_t>(halvings);
         }
         const std::uint32_t shift = block_shift_;
         stats_.delivery_block = std::uint32_t{1} << shift;
