@@ -833,10 +833,12 @@ private:
             for (std::size_t b = 0; b < size; ++b) {
                 // Each walk reads a stretch of the CSR: start fetching the next walks' stretches.
                 if (b + 2 < size) {
-                    const std::uint64_t ahead = off_[bucket[b + 2].source] + bucket[b + 2].position;
+                    const std::uint32_t source = bucket[b + 2].source;
+                    const std::uint64_t ahead = off_[source] + bucket[b + 2].position;
                     if (!one_delay_) {  // (else no delay is read)
                         __builtin_prefetch(delay_ + ahead);
                         __builtin_prefetch(delay_ + ahead + 8);
+                        __builtin_prefetch(delay_ + off_[source + 1] - 1);
                     }
                     __builtin_prefetch(net_.targets.data() + ahead);
                 }
