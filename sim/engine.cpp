@@ -52,16 +52,20 @@
 //    advanced by the model's exact propagator (models/lif_exp.hpp) at each of their events.
 //
 // 8. Order-free epochs (lif_delta). When no threshold test of a neuron can succeed in an epoch
-//    (no crossing due in it, and u plus every positive input of the epoch stays at or below u_q
-//    when v_inf > V_th, below theta e^{(B_k - t_ref)/tau_m} when v_inf <= V_th, or it stays
-//    refractory through the epoch), the order of its
+//    (no crossing due in it, and u plus every positive input of the epoch stays below
+//    theta e^{(B_k+1 - t_ref)/tau_m} (1 + 1e-9) when v_inf > V_th, below
+//    theta e^{(B_k - t_ref)/tau_m} when v_inf <= V_th, or it stays refractory through the
+//    epoch), the order of its
 //    inputs cannot change what happens: none fires it, none is lost by one and kept by another.
 //    Its inputs are then not sorted: u takes their sum, accumulated in delivery order (walks in
 //    calendar order, each walk by fan-out position), a function of the spikes alone, so still
 //    independent of partitioning. Only the rounding of u differs from a time-ordered sum (~1e-16
 //    relative). ~85 % of neuron-epochs on Benchmark 4 with delays in [1, 3] ms take this path.
 //    The test is made as the inputs are delivered (absorb), and the sum waits in the neuron's
-//    slot (pending_inputs) until it is next touched, so such a neuron is not swept at all.
+//    slot (pending_inputs) until it is next touched, so such a neuron is not swept at all. When
+//    such inputs move the crossing of a neuron drifting up before its queued time (u + their sum
+//    > u_q), it is queued again after the epoch (invariant 4: stale_bits_, requeue_if_stale),
+//    still without time order.
 //
 // 10. Partitioned delivery (a rank owning more than 16384 neurons). Beyond the caches, a walk's
 //    input to a random target and then that target's update cost a memory access each. So the
@@ -375,6 +379,7 @@ private:
             late_at_.assign(b, n, 0);
         }
         active_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
+        stale_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
         if (partitioned_) due_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
             const auto& ps = spec_.populations[p];
@@ -723,6 +728,9 @@ private:
         if (!class_tau_.empty() && bound(0) - t_ref_ > 16.0 * min_class_tau_) move_reference(bound(0));
         for (std::size_t c = 0; c < class_tau_.size(); ++c)
             class_base_[c] = std::exp((bound(0) - t_ref_) * class_inv_tau_[c]);
+        fire_u_.resize(exp_time_.size());
+        for (std::size_t p = 0; p < exp_time_.size(); ++p)
+            if (in_exp_time_[p] && exp_time_[p].drifts_up) fire_u_[p] = exp_time_[p].theta * factor(exp_time_[p], T1) * (1 + 1e-9);
         begin_samples(T1, std::numeric_limits<std::size_t>::max());
 
         while (!emissions_.empty() && emissions_.top().time < T1) {
@@ -890,9 +898,15 @@ private:
         if (active_.size() < 64 * (w1 - w0) + 2) active_.resize(64 * (w1 - w0) + 2);
         std::uint32_t* const out = active_.data();
         std::size_t n_active = 0;
+        stale_.clear();
         for (std::size_t w = w0; w < w1; ++w) {
             std::uint64_t bits = active_bits_[w];
             active_bits_[w] = 0;
+            // The neurons that took their inputs order-free but moved their crossings before
+            // their queued times (the active ones go through the epoch anyway).
+            for (std::uint64_t stale = stale_bits_[w] & ~bits; stale != 0; stale &= stale - 1)
+                stale_.push_back(static_cast<std::uint32_t>(64 * w) + static_cast<std::uint32_t>(std::countr_zero(stale)));
+            stale_bits_[w] = 0;
             // (| the top bit: countr_zero of a word known not to be 0 has no branch for 0.)
             constexpr std::uint64_t top = std::uint64_t{1} << 63;
             const auto id0 = static_cast<std::uint32_t>(64 * w);
@@ -918,6 +932,7 @@ private:
                 const exp_time_params& P = exp_time_[n.model];
                 if (n.probed && order_free_in_epoch(n, T1)) {
                     sample_order_free(id, n);
+                    requeue_if_stale(id, n, P, T1);
                 } else {
                     stats_.instants -= inputs_of(id);  // counted per instant instead
                     settle_pending(n, P);
@@ -934,10 +949,31 @@ private:
                     sync(id, n);
             }
         }
+        for (const std::uint32_t id : stale_) {
+            neuron_slot& n = neurons_[id];
+            requeue_if_stale(id, n, exp_time_[n.model], T1);
+            if (n.moved | (n.live != (n.queued != not_queued))) {
+                if constexpr (Partitioned)
+                    moved_.push_back(id);
+                else
+                    sync(id, n);
+            }
+        }
         if (Partitioned) {
             for (std::size_t w = w0; w < w1; ++w) due_bits_[w] = 0;
             sync_moved();
         }
+    }
+
+    // A lif_delta neuron drifting up that took its inputs of the epoch order-free (invariant 8:
+    // they cannot make it reach V_th before T1) but whose crossing they moved before its queued
+    // time (u + their sum > u_q): invariant 4 is restored before the next epoch, from u with the
+    // sum (as its next touch would take it) and a prediction made at T1. Its crossing is after T1
+    // (fire_u's margin), so the entry goes to a later epoch.
+    void requeue_if_stale(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
+        if (!n.released || !P.drifts_up || !(n.x.u + n.x.pending.sum > n.x.u_q)) return;
+        add_pending(n, true);
+        predict_exact_time(id, n, P, T1, false);
     }
 
     // Partitioned: the block's moved predictions are queued after its sweep, not one by one in
@@ -973,6 +1009,7 @@ private:
         const std::uint32_t box_base = box_first_, stamp = box_stamp_;
         std::uint64_t* const bits = active_bits_.raw();
         const std::uint32_t bits_base = static_cast<std::uint32_t>(active_bits_.base());
+        std::uint64_t* const stale_bits = stale_bits_.raw();
         neuron_slot* const slots = neurons_.raw();
         const std::uint32_t slot_base = static_cast<std::uint32_t>(neurons_.base());
         constexpr std::uint32_t ahead = 32;
@@ -990,14 +1027,18 @@ private:
                 neuron_slot& s = slots[target - slot_base];
                 // As in the unpartitioned delivery: take_fast, then take_slow's decision.
                 const bool exp_time = in_exp_time_[s.model];
-                absorbed result = exp_time ? take_fast(rule, s, bits, bits_base, target, x.value) : not_tried;
+                absorbed result = exp_time ? take_fast(rule, s, bits, stale_bits, bits_base, target, x.value) : not_tried;
                 if (result == taken) [[likely]] continue;
                 std::uint64_t& word = bits[(target >> 6) - bits_base];
                 const std::uint64_t bit = std::uint64_t{1} << (target & 63);
                 const bool before = (word & bit) != 0;
                 if (result == not_tried) {
-                    result = exp_time ? absorb(rule, s, x.value) : refused;
-                    if (result == taken && !before) continue;
+                    bool stale = false;
+                    result = exp_time ? absorb(rule, s, x.value, stale) : refused;
+                    if (result == taken && !before) {
+                        stale_bits[(target >> 6) - bits_base] |= std::uint64_t{stale} << (target & 63);
+                        continue;
+                    }
                 }
                 x.next = chain_input(boxes[target - box_base], r0 + j, stamp);
                 if (!before) {
@@ -1096,6 +1137,7 @@ private:
         const std::uint32_t slot_base = static_cast<std::uint32_t>(neurons_.base());
         const std::uint64_t* const bits = active_bits_.raw();
         const auto bits_base = static_cast<std::uint32_t>(active_bits_.base());
+        std::uint64_t* const stale_bits = stale_bits_.raw();
         const std::uint32_t* const tg = net_.targets.data();
         const double* const palette = net_.weight_palette.data();
         const double* const delay = delay_;
@@ -1133,7 +1175,7 @@ private:
                 const std::uint32_t t = tg[k];
                 const std::uint32_t target = t & network::target_mask;
                 const double value = palette[t >> 24] * f;
-                const absorbed result = take_fast(rule, slots[target - slot_base], bits, bits_base, target, value);
+                const absorbed result = take_fast(rule, slots[target - slot_base], bits, stale_bits, bits_base, target, value);
                 if (result != taken) [[unlikely]]
                     take_slow(rule, result, true, a, value, target, w.source, static_cast<std::uint32_t>(k - base), q0 + k);
                 d = delay[++k];  // (a later delay, last_delay, is still ahead)
@@ -1178,7 +1220,7 @@ private:
                             ++r;
                         }
                     } else {
-                        const absorbed result = exp_time ? take_fast(rule, slots[target - slot_base], bits, bits_base, target, value) : not_tried;
+                        const absorbed result = exp_time ? take_fast(rule, slots[target - slot_base], bits, stale_bits, bits_base, target, value) : not_tried;
                         if (result != taken) take_slow(rule, result, exp_time, a, value, target, w.source, position, q0 + k);
                     }
                     ++k;
@@ -1498,9 +1540,14 @@ private:
         bool all_drift_up;              // all_drift_up_: no look-up of the parameters
         const exp_time_params* params;  // exp_time_, by population
         const double* class_base;       // class_base_
+        // Per population drifting up: a u below which the neuron cannot reach V_th before T1,
+        // theta e^{(T1 - t_ref)/tau_m} (1 + 1e-9) (theta < 0: the threshold in u falls with time,
+        // so T1 is where it is lowest; the 1e-9 puts the exact crossing of such a u at least
+        // ~1e-9 tau_m after T1, far beyond the rounding of the log and the exponentials).
+        const double* fire_u;
     };
     absorb_rule absorb_rule_for(sim_time T1) const {
-        return {T1, k_, all_drift_up_, exp_time_.data(), class_base_.data()};
+        return {T1, k_, all_drift_up_, exp_time_.data(), class_base_.data(), fire_u_.data()};
     }
 
     // A neuron not released (refractory) stays so through the epoch ending at T1: its inputs in
@@ -1526,7 +1573,7 @@ private:
     // sum goes into u (add_pending; with nothing pending its sum is 0.0, and u + 0.0 is u but for
     // the sign of a zero u). The prediction's exactness needs no update: it is read as "exact
     // and u still u_q" (exact_now).
-    [[gnu::always_inline]] static absorbed absorb_fast(const absorb_rule& rule, neuron_slot& n, double value) {
+    [[gnu::always_inline]] static absorbed absorb_fast(const absorb_rule& rule, neuron_slot& n, double value, bool& stale) {
         exp_time_state& x = n.x;
         pending_inputs& p = x.pending;
         const bool same = p.epoch == rule.epoch;
@@ -1539,12 +1586,15 @@ private:
         const double sum = masked(p.sum, keep) + value;  // as sums from 0.0
         const double rise = masked(p.rise, keep) + (value > 0.0 ? value : 0.0);
         p = {sum, rise, rule.epoch};
-        const bool free = !(u + rise > x.u_q);
+        const double top = u + rise;
+        const bool free = top < rule.fire_u[n.model];
+        stale = top > x.u_q;
         return static_cast<absorbed>(!free + (!free & same));
     }
 
-    [[gnu::always_inline]] static absorbed absorb(const absorb_rule& rule, neuron_slot& n, double value) {
-        if (fast_case(rule, n) && !(n.pred_t < rule.T1)) return absorb_fast(rule, n, value);
+    [[gnu::always_inline]] static absorbed absorb(const absorb_rule& rule, neuron_slot& n, double value, bool& stale) {
+        stale = false;
+        if (fast_case(rule, n) && !(n.pred_t < rule.T1)) return absorb_fast(rule, n, value, stale);
         // (A probed neuron is decided as any other, so that a probe does not change the
         // simulation, but always swept: its samples in the epoch need its inputs in time order.
         // A failed test leaves an infinite rise, which tells the sweep: order_free_in_epoch.)
@@ -1564,7 +1614,8 @@ private:
             p.sum += value;
             p.rise += rise;
         }
-        const bool order_free = drifts_up ? !(x.u + p.rise > x.u_q) : x.u + p.rise < P->theta * rule.class_base[P->tau_class];
+        const bool order_free = x.u + p.rise < (drifts_up ? rule.fire_u[n.model] : P->theta * rule.class_base[P->tau_class]);
+        stale = drifts_up && x.u + p.rise > x.u_q;
         if (!n.probed) return order_free ? taken : same ? refused_late : refused;
         if (!order_free) p.rise = inf;
         return refused;
@@ -1581,8 +1632,12 @@ private:
         const std::uint64_t bit = std::uint64_t{1} << (target & 63);
         const bool before = (word & bit) != 0;
         if (result == not_tried) {
-            result = exp_time ? absorb(rule, neurons_[target], value) : refused;
-            if (result == taken && !before) return;
+            bool stale = false;
+            result = exp_time ? absorb(rule, neurons_[target], value, stale) : refused;
+            if (result == taken && !before) {
+                stale_bits_[target >> 6] |= std::uint64_t{stale} << (target & 63);
+                return;
+            }
         }
         const std::uint32_t r = static_cast<std::uint32_t>(n_inputs_++);
         inputs_[r] = {a, value, target, source, position, chain_input(box_of(target), r, box_stamp_)};
@@ -1625,11 +1680,16 @@ private:
     // (bits, bits_base: active_bits_'s, hoisted by the caller: the stores to the slots could alias
     // the array's members, which the loop would then reload per input.)
     [[gnu::always_inline]] static absorbed take_fast(const absorb_rule& rule, neuron_slot& s, const std::uint64_t* bits,
-                                                     std::uint32_t bits_base, std::uint32_t target, double value) {
+                                                     std::uint64_t* stale_bits, std::uint32_t bits_base, std::uint32_t target,
+                                                     double value) {
         const std::uint64_t word = bits[(target >> 6) - bits_base];
         const bool before = (word >> (target & 63)) & 1;
-        if (!before && fast_case(rule, s)) [[likely]]
-            return absorb_fast(rule, s, value);
+        if (!before && fast_case(rule, s)) [[likely]] {
+            bool stale;
+            const absorbed result = absorb_fast(rule, s, value, stale);
+            stale_bits[(target >> 6) - bits_base] |= std::uint64_t{stale} << (target & 63);
+            return result;
+        }
         if (!before && !s.released && !s.probed && refractory_through(s, rule.T1)) return taken;  // lost (absorb's answer)
         return not_tried;
     }
@@ -1650,13 +1710,14 @@ private:
         const std::uint64_t* const bits = active_bits_.raw();
         const auto bits_base = static_cast<std::uint32_t>(active_bits_.base());
         const std::uint64_t first = k;
+        std::uint64_t* const stale_bits = stale_bits_.raw();
         for (; k < end; ++k) {
             // (The last 16 fetch the last slot again: no branch.)
             if (OnePalette) __builtin_prefetch(&slots[(tg[std::min(k + 16, end - 1)] & network::target_mask) - slot_base]);
             std::uint32_t target;
             bool exp_time;
             const double value = synapse_input<OnePalette>(k, a, f, tg, palette, target, exp_time);
-            const absorbed result = exp_time ? take_fast(rule, slots[target - slot_base], bits, bits_base, target, value) : not_tried;
+            const absorbed result = exp_time ? take_fast(rule, slots[target - slot_base], bits, stale_bits, bits_base, target, value) : not_tried;
             if (result != taken) [[unlikely]]
                 take_slow(rule, result, exp_time, a, value, target, w.source, static_cast<std::uint32_t>(k - base), q0 + k);
         }
@@ -2104,6 +2165,9 @@ private:
 
     // The current epoch.
     block_array<std::uint64_t> active_bits_;  // neurons to sweep: an input not absorbed, or a crossing
+    block_array<std::uint64_t> stale_bits_;   // took inputs that moved its crossing before its queued time
+    std::vector<double> fire_u_;              // per population: absorb_rule::fire_u
+    std::vector<std::uint32_t> stale_;        // the sweep's stale neurons (stale_bits_ less the active)
     block_array<std::uint64_t> due_bits_;     // neurons taken out of the ring's slot of the epoch
     std::vector<std::uint32_t> active_;       // the same, as a list in id order
     std::vector<std::uint32_t> moved_;        // partitioned: the block's neurons to sync (sync_moved)

@@ -877,16 +877,63 @@ TEST_SUITE("core") {
         }
     }
 
+    TEST_CASE("inputs taken order-free that move the crossing before its queued time re-queue it: spikes on the closed form") {
+        // Neuron d (v_inf 40 > V_th 15, tau_m 10) from 0 mV crosses at 10 ln(40/25) = 4.70 ms; its
+        // prediction is queued 1 ms early (3.70). Delay 0.2 ms: epochs of 0.2 ms. +5 mV at 1.1
+        // moves the crossing to ~3.20, before the queued time, but cannot fire d in [1.0, 1.2):
+        // taken order-free (invariant 8), and d is queued again after the epoch (invariant 4).
+        // With -5 mV at 1.15 in the same epoch the sum moves the crossing later instead: the
+        // entry stays. One list, target blocks, and a voltage probe on d (swept, not re-queued
+        // by the same code).
+        struct scenario {
+            std::vector<double> emit, w;
+        };
+        for (const scenario& sc : {scenario{{0.9}, {5.0}}, scenario{{0.9, 0.95}, {5.0, -5.0}}, scenario{{0.9, 2.6}, {5.0, 0.5}}}) {
+            CAPTURE(sc.w.size());
+            simulation_spec spec;
+            spec.t_stop_ms = 12.0;
+            spec.populations = {dc_neuron(10.0, 1000.0, 2.0)};  // "n": d
+            std::vector<std::vector<double>> trains;
+            std::vector<std::uint64_t> sources;
+            std::vector<std::pair<double, double>> arrivals;
+            for (std::size_t i = 0; i < sc.emit.size(); ++i) {
+                trains.push_back({sc.emit[i]});
+                sources.push_back(i);
+                arrivals.emplace_back((sim_time::from_ms(sc.emit[i]) + 0.2).ms(), sc.w[i]);
+            }
+            spec.sources = {times_source("s", trains)};
+            spec.connections = {pairs("s", "n", sources, std::vector<std::uint64_t>(sources.size(), 0), sc.w,
+                                      std::vector<double>(sources.size(), 0.2))};
+            const auto expected = drifting_reference(10.0, 40.0, 15.0, 0.0, 2.0, arrivals, spec.t_stop_ms);
+            REQUIRE(expected.size() >= 2);
+            if (sc.w.size() == 1) CHECK(expected[0] < 3.5);  // before the first queued time, 3.70
+            for (const std::uint32_t block : {0u, 64u}) {
+                for (const bool probed : {false, true}) {
+                    CAPTURE(block);
+                    CAPTURE(probed);
+                    const auto r = run(spec, probed ? std::vector<voltage_probe>{{0, {0}, 0.5}} : std::vector<voltage_probe>{},
+                                       default_queue, block);
+                    std::vector<double> t;
+                    for (const auto& sp : r->rec.spikes)
+                        if (sp.group == 0) t.push_back(sp.t);
+                    REQUIRE(t.size() == expected.size());
+                    for (std::size_t k = 0; k < t.size(); ++k) CHECK(std::abs(t[k] - expected[k]) < 1e-12);
+                }
+            }
+        }
+    }
+
     // The unpartitioned delivery records only the inputs of targets that go through the epoch in
     // time order; a target that takes an input and then refuses a later one (delivered later,
     // arriving earlier) has the one it took recorded afterwards (replay_late).
     TEST_CASE("an input taken before the target refuses a later one is still applied in time order") {
         // Neuron d (v_inf 40 > V_th 15, tau_m 10, t_ref 2) fires every ~4.7 ms on its own. Source
         // 0 (k even, +0.5 mV) or 1 (k odd, -0.5 mV) emits at 0.1 + 1.73 k with delay 1.6, source 2
-        // at 0.4 + 1.73 k with delay 1.0 (+1 mV): about half of the pairs land in one ~1 ms epoch,
+        // at 0.4 + 1.73 k with delay 1.0 (+5 mV): about half of the pairs land in one ~1 ms epoch,
         // where the first walk is delivered first (earlier emission) but arrives 0.3 ms later.
-        // Its input is taken; +1 mV then moves the crossing earlier than the queued one, so the
-        // neuron is refused and brought through the epoch in time order, with both inputs.
+        // Its input is taken; when d is within ~5 mV of V_th, +5 mV can then make it reach V_th in
+        // the epoch, so the neuron is refused and brought through the epoch in time order, with
+        // both inputs (the first lost when the second fires it: it arrives in the refractory time).
         const double tau = 10.0, t_stop = 300.0;
         std::vector<double> late_plus, late_minus, early;
         std::vector<std::pair<double, double>> arrivals;
@@ -895,7 +942,7 @@ TEST_SUITE("core") {
             (k % 2 ? late_minus : late_plus).push_back(e);
             early.push_back(e + 0.3);
             arrivals.emplace_back((sim_time::from_ms(e) + 1.6).ms(), k % 2 ? -0.5 : 0.5);
-            arrivals.emplace_back((sim_time::from_ms(e + 0.3) + 1.0).ms(), 1.0);
+            arrivals.emplace_back((sim_time::from_ms(e + 0.3) + 1.0).ms(), 5.0);
         }
         auto d = dc_neuron(tau, 1000.0, 2.0);
         d.name = "d";
@@ -903,7 +950,7 @@ TEST_SUITE("core") {
         spec.t_stop_ms = t_stop;
         spec.populations = {d};
         spec.sources = {times_source("s", {late_plus, late_minus, early})};
-        spec.connections = {pairs("s", "d", {0, 1, 2}, {0, 0, 0}, {0.5, -0.5, 1.0}, {1.6, 1.6, 1.0})};
+        spec.connections = {pairs("s", "d", {0, 1, 2}, {0, 0, 0}, {0.5, -0.5, 5.0}, {1.6, 1.6, 1.0})};
         const auto expected = drifting_reference(tau, 40.0, 15.0, 0.0, 2.0, arrivals, t_stop);
         REQUIRE(expected.size() > 40);
         // spread: sources 0 and 1 also reach a second neuron 2 ms later, so their input to d is
