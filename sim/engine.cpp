@@ -29,7 +29,8 @@
 //    may be earlier: when an input moves the crossing later (or not earlier than the queued
 //    time), it is left alone (for lif_delta without even the log: the bound u_q below), and the
 //    exact prediction is recomputed from the neuron's unchanged state when the early time comes,
-//    which then only re-queues it without touching the neuron. The exact prediction is the value
+//    which then only re-queues it without touching the neuron (lif_delta drifting up: when its
+//    epoch starts, requeue_early, if the crossing is after the epoch). The exact prediction is the value
 //    an eager scheme computes, so a neuron is due at exactly the same instants whatever the
 //    queue. Predictions live in the neuron (its slot's pred_t); a queued entry only says in which epoch to
 //    look at it: the calendar's ring within its horizon (~128 ms), the prediction queue
@@ -380,7 +381,6 @@ private:
         }
         active_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
         stale_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
-        if (partitioned_) due_bits_.assign(b / 64, (net_.owned_end + 63) / 64 - b / 64, 0);
         for (std::size_t p = 0; p < spec_.populations.size(); ++p) {
             const auto& ps = spec_.populations[p];
             const std::string key = "population[" + std::to_string(p) + "]";
@@ -753,14 +753,16 @@ private:
             activate(id);
         }
         auto& due = slot_ids_[k_ & mask_];
-        // (Its entry leaves the ring: queued = not_queued. Partitioned, the sweep sets it, as it
-        // reads the neuron's line anyway; here it would be one more miss per due neuron.)
-        for (const std::uint32_t id : due) {
-            if (partitioned_)
-                due_bits_[id >> 6] |= std::uint64_t{1} << (id & 63);
-            else
-                neurons_[id].queued = not_queued;
-            activate(id);
+        // Each entry leaves the ring (queued = not_queued); an early one whose crossing is after
+        // the epoch is queued again at once (requeue_early), the others make their neurons due.
+        // (Beyond the caches each neuron is a miss: fetched ahead.)
+        constexpr std::size_t due_ahead = 8;
+        for (std::size_t i = 0; i < due.size(); ++i) {
+            if (partitioned_ && i + due_ahead < due.size()) __builtin_prefetch(&neurons_[due[i + due_ahead]]);
+            const std::uint32_t id = due[i];
+            neuron_slot& n = neurons_[id];
+            n.queued = not_queued;
+            if (!requeue_early(id, n, T1)) activate(id);
         }
         stats_.events += due.size();
         ring_preds_ -= due.size();
@@ -927,7 +929,6 @@ private:
             }
             const std::uint32_t id = active_[a];
             neuron_slot& n = neurons_[id];
-            if (Partitioned && ((due_bits_[id >> 6] >> (id & 63)) & 1)) n.queued = not_queued;
             if (in_exp_time_[n.model]) {  // class_of_[id] != generic_class, without its cache line
                 const exp_time_params& P = exp_time_[n.model];
                 if (n.probed && order_free_in_epoch(n, T1)) {
@@ -959,10 +960,25 @@ private:
                     sync(id, n);
             }
         }
-        if (Partitioned) {
-            for (std::size_t w = w0; w < w1; ++w) due_bits_[w] = 0;
-            sync_moved();
-        }
+        if constexpr (Partitioned) sync_moved();
+    }
+
+    // An early (lazy) ring entry of a free lif_delta neuron drifting up, come due at the start of
+    // the epoch ending at T1: when its exact crossing, from its state now (an earlier epoch's
+    // pending sum added to u), is after the epoch, it is queued again from T1 and not swept, so
+    // this epoch's inputs find it as any neuron not due (invariant 8). (The sweep would find the
+    // same crossing at the queued time, the neuron's state being the same then but for this
+    // epoch's inputs, which the new entry's u_q bounds.) Returns whether it was.
+    bool requeue_early(std::uint32_t id, neuron_slot& n, sim_time T1) {
+        if (exact_now(n) || !n.released || n.probed || !in_exp_time_[n.model]) return false;
+        const exp_time_params& P = exp_time_[n.model];
+        if (!P.drifts_up) return false;
+        add_pending(n, true);
+        const sim_time t = crossing_time(P, n);
+        if (t.is_never() || t < bound(1) || !(T1 < t)) return false;  // (then due_at's check in the sweep)
+        schedule_exact_time(id, n, P, t, T1);
+        sync(id, n);
+        return true;
     }
 
     // A lif_delta neuron drifting up that took its inputs of the epoch order-free (invariant 8:
@@ -2168,7 +2184,6 @@ private:
     block_array<std::uint64_t> stale_bits_;   // took inputs that moved its crossing before its queued time
     std::vector<double> fire_u_;              // per population: absorb_rule::fire_u
     std::vector<std::uint32_t> stale_;        // the sweep's stale neurons (stale_bits_ less the active)
-    block_array<std::uint64_t> due_bits_;     // neurons taken out of the ring's slot of the epoch
     std::vector<std::uint32_t> active_;       // the same, as a list in id order
     std::vector<std::uint32_t> moved_;        // partitioned: the block's neurons to sync (sync_moved)
     std::vector<input> inputs_;               // the first n_inputs_ are this epoch's, by walk
