@@ -987,7 +987,7 @@ private:
     // sum (as its next touch would take it) and a prediction made at T1. Its crossing is after T1
     // (fire_u's margin), so the entry goes to a later epoch.
     void requeue_if_stale(std::uint32_t id, neuron_slot& n, const exp_time_params& P, sim_time T1) {
-        if (!n.released || !P.drifts_up || !(n.x.u + n.x.pending.sum > n.x.u_q)) return;
+        if (!in_exp_time_[n.model] || !n.released || !P.drifts_up || !(n.x.u + n.x.pending.sum > n.x.u_q)) return;
         add_pending(n, true);
         predict_exact_time(id, n, P, T1, false);
     }
