@@ -970,7 +970,9 @@ private:
     // same crossing at the queued time, the neuron's state being the same then but for this
     // epoch's inputs, which the new entry's u_q bounds.) Returns whether it was.
     bool requeue_early(std::uint32_t id, neuron_slot& n, sim_time T1) {
-        if (exact_now(n) || !n.released || n.probed || !in_exp_time_[n.model]) return false;
+        // (A probed neuron too, so that a probe does not change the simulation: its inputs of the
+        // epoch are then decided by absorb as any other's, and its samples taken by the sweep.)
+        if (exact_now(n) || !n.released || !in_exp_time_[n.model]) return false;
         const exp_time_params& P = exp_time_[n.model];
         if (!P.drifts_up) return false;
         add_pending(n, true);

@@ -18,110 +18,14 @@
 #include <tuple>
 #include <vector>
 
-#include "sim/connect.hpp"
 #include "core/error.hpp"
+#include "engine_fixtures.hpp"
+#include "sim/connect.hpp"
 
 using namespace evspike;
+using namespace engine_fixtures;
 
 namespace {
-
-// (From tests/sim/engine_test.cpp, where they are file-local.)
-struct spike_record {
-    std::size_t group;
-    std::uint64_t node;
-    double t;
-    auto operator<=>(const spike_record&) const = default;
-};
-
-struct recorder : spike_sink, voltage_sink {
-    std::vector<spike_record> spikes;
-    std::vector<std::tuple<std::size_t, double, std::vector<double>>> samples;
-    void on_spike(std::size_t g, std::uint64_t n, double t) override { spikes.push_back({g, n, t}); }
-    void on_sample(std::size_t p, double t, std::span<const double> V) override {
-        samples.emplace_back(p, t, std::vector<double>(V.begin(), V.end()));
-    }
-};
-
-source_spec times_source(const std::string& name, std::vector<std::vector<double>> times) {
-    source_spec s;
-    s.name = name;
-    s.kind = source_kind::spike_times;
-    s.size = times.size();
-    s.times = std::move(times);
-    return s;
-}
-
-connection_spec pairs(const std::string& src, const std::string& tgt, std::vector<std::uint64_t> s,
-                      std::vector<std::uint64_t> t, std::vector<double> w, std::vector<double> d) {
-    connection_spec c;
-    c.source = src;
-    c.target = tgt;
-    c.rule = pairs_rule{std::move(s), std::move(t)};
-    c.weight = std::move(w);
-    c.delay = std::move(d);
-    c.autapses = true;
-    return c;
-}
-
-struct run_result {
-    recorder rec;
-    run_stats stats;
-};
-
-std::unique_ptr<run_result> run(const simulation_spec& spec, std::vector<voltage_probe> probes = {},
-                                queue_kind q = default_queue, std::uint32_t delivery_block = 0,
-                                std::uint64_t delivery_slice = 0) {
-    auto r = std::make_unique<run_result>();
-    const auto net = build_network(spec);
-    engine_outputs out;
-    out.record.assign(net.groups.size(), true);
-    out.spikes = &r->rec;
-    out.probes = std::move(probes);
-    out.voltages = &r->rec;
-    out.delivery_block = delivery_block;
-    out.delivery_slice = delivery_slice;
-    r->stats = simulate(spec, net, out, q);
-    return r;
-}
-
-// A lif_delta neuron with v_inf > V_th, simulated in closed form event by event (hard reset, from
-// V = 0 at t = 0): its spike times. (engine_test.cpp's drifting_reference, verbatim.)
-std::vector<double> drifting_reference(double tau, double v_inf, double V_th, double V_reset, double t_ref,
-                                       std::vector<std::pair<double, double>> inputs, double t_stop) {
-    std::sort(inputs.begin(), inputs.end());
-    inputs.emplace_back(t_stop, 0.0);
-    std::vector<double> spikes;
-    long double V = 0.0L, t = 0.0L, free_at = 0.0L;
-    bool held = false;
-    for (const auto& [ta, w] : inputs) {
-        for (;;) {
-            if (held) {
-                if (free_at > ta) break;  // still refractory at ta: the input is lost
-                held = false;
-                t = free_at;
-                V = V_reset;
-            }
-            const long double tc = t + tau * std::log((v_inf - V) / static_cast<long double>(v_inf - V_th));
-            if (tc < ta) {
-                spikes.push_back(static_cast<double>(tc));
-                held = true;
-                free_at = tc + t_ref;
-                continue;
-            }
-            V = v_inf + (V - v_inf) * std::exp(-(ta - t) / static_cast<long double>(tau));
-            t = ta;
-            break;
-        }
-        if (held || ta >= t_stop) continue;
-        V += w;
-        if (V >= V_th) {
-            spikes.push_back(ta);
-            held = true;
-            free_at = ta + t_ref;
-        }
-    }
-    return spikes;
-}
 
 struct neuron_params {
     double tau, E_L, V_th, V_reset, I_e, t_ref, V0;
@@ -413,18 +317,14 @@ TEST_SUITE("core") {
 
 
 TEST_SUITE("core") {
-    // Known bug (077a88e, requeue_early): a voltage probe changes the spike times in the last
-    // bits. An unprobed neuron drifting up whose early ring entry comes due in an epoch where its
-    // crossing is after the epoch is re-queued at the epoch's start (requeue_early), so its inputs
-    // of that epoch are absorbed order-free: u + (their sum in delivery order). requeue_early
-    // skips probed neurons (n.probed), so a probed one is made due, absorb refuses its inputs
-    // (pred_t < T1) and process_exp_time adds them to u one instant at a time in time order:
-    // another rounding of u, so of every later crossing. (Up to 661fd6e both went through the
-    // epoch in time order: identical.) Both stay within ~1e-14 ms of the closed form; what breaks
-    // is invariant 8's "a probe does not change the simulation" (absorb's comment; the test
-    // "voltage probes do not change the simulation" checks it on networks where it rarely shows).
-    TEST_CASE("BUG requeue_early: a probed neuron's early entry is swept in time order, an unprobed one's epoch absorbed: the probe changes the spikes" *
-              doctest::may_fail()) {
+    // A bug found in review (077a88e, fixed in the next commit): requeue_early skipped probed
+    // neurons, so an unprobed neuron drifting up whose early ring entry came due in an epoch its
+    // crossing is after was re-queued at the epoch's start (its inputs of the epoch absorbed
+    // order-free: u + their sum in delivery order), while a probed one was made due and took them
+    // one instant at a time in time order: another rounding of u, so of every later crossing.
+    // Both stayed within ~1e-14 ms of the closed form; what broke was invariant 8's "a probe
+    // does not change the simulation" (absorb's comment).
+    TEST_CASE("requeue_early treats a probed neuron as an unprobed one: the probe does not change the spikes") {
         // 50 neurons d_j (v_inf 40 > V_th 15, tau_m 10, t_ref 2, from 0 mV) cross at 4.70 ms on
         // their own; the first prediction is queued 1 ms early (3.70). Delays 0.5 to 0.9 ms:
         // epochs of ~0.5 ms, so the entry comes due in [3.5, 4.0), which the crossing is after.
@@ -485,7 +385,7 @@ TEST_SUITE("core") {
                 CHECK(std::abs(sorted_plain[k] - expected[k]) < 1e-12);
                 CHECK(std::abs(sorted_probed[k] - expected[k]) < 1e-12);
             }
-            // The bug: fails (28 of 203 spikes differ in the last bits at 077a88e; none at 661fd6e).
+            // (At 077a88e: 28 of 203 spikes differed in the last bits; none at 661fd6e.)
             CHECK(probed->rec.spikes == plain->rec.spikes);
         }
     }
