@@ -439,6 +439,7 @@ private:
         class_group_.assign(class_tau_.size(), 0);
         class_factor_.assign(class_tau_.size(), 0.0);
         class_base_.assign(class_tau_.size(), 0.0);
+        fire_u_.assign(exp_time_.size(), 0.0);
     }
 
     exp_time_params exp_time_of(const population_spec& ps) {
@@ -728,7 +729,6 @@ private:
         if (!class_tau_.empty() && bound(0) - t_ref_ > 16.0 * min_class_tau_) move_reference(bound(0));
         for (std::size_t c = 0; c < class_tau_.size(); ++c)
             class_base_[c] = std::exp((bound(0) - t_ref_) * class_inv_tau_[c]);
-        fire_u_.resize(exp_time_.size());
         for (std::size_t p = 0; p < exp_time_.size(); ++p)
             if (in_exp_time_[p] && exp_time_[p].drifts_up) fire_u_[p] = exp_time_[p].theta * factor(exp_time_[p], T1) * (1 + 1e-9);
         begin_samples(T1, std::numeric_limits<std::size_t>::max());
@@ -977,7 +977,7 @@ private:
         if (!P.drifts_up) return false;
         add_pending(n, true);
         const sim_time t = crossing_time(P, n);
-        if (t.is_never() || t < bound(1) || !(T1 < t)) return false;  // (then due_at's check in the sweep)
+        if (t.is_never() || t < bound(1)) return false;  // (then due_at's check in the sweep)
         schedule_exact_time(id, n, P, t, T1);
         sync(id, n);
         return true;
@@ -1054,7 +1054,7 @@ private:
                     bool stale = false;
                     result = exp_time ? absorb(rule, s, x.value, stale) : refused;
                     if (result == taken && !before) {
-                        stale_bits[(target >> 6) - bits_base] |= std::uint64_t{stale} << (target & 63);
+                        mark_stale(stale_bits, bits_base, target, stale);
                         continue;
                     }
                 }
@@ -1639,6 +1639,12 @@ private:
         return refused;
     }
 
+    // Marks a target that absorb said is stale (its crossing moved before its queued time), without
+    // a branch: for the sweep's requeue_if_stale. (stale_bits_ has active_bits_'s base.)
+    [[gnu::always_inline]] static void mark_stale(std::uint64_t* stale_bits, std::uint32_t bits_base, std::uint32_t target, bool stale) {
+        stale_bits[(target >> 6) - bits_base] |= std::uint64_t{stale} << (target & 63);
+    }
+
     // An unpartitioned input that absorb_fast did not take (`result`: refused, refused_late) or
     // that it was not tried on (not_tried: the target is active already, not in absorb's common
     // case, or not lif_delta): recorded, chained into its target's inbox, and the target marked
@@ -1653,7 +1659,7 @@ private:
             bool stale = false;
             result = exp_time ? absorb(rule, neurons_[target], value, stale) : refused;
             if (result == taken && !before) {
-                stale_bits_[target >> 6] |= std::uint64_t{stale} << (target & 63);
+                mark_stale(stale_bits_.raw(), static_cast<std::uint32_t>(stale_bits_.base()), target, stale);
                 return;
             }
         }
@@ -1705,7 +1711,7 @@ private:
         if (!before && fast_case(rule, s)) [[likely]] {
             bool stale;
             const absorbed result = absorb_fast(rule, s, value, stale);
-            stale_bits[(target >> 6) - bits_base] |= std::uint64_t{stale} << (target & 63);
+            mark_stale(stale_bits, bits_base, target, stale);
             return result;
         }
         if (!before && !s.released && !s.probed && refractory_through(s, rule.T1)) return taken;  // lost (absorb's answer)
